@@ -1,0 +1,43 @@
+import { defineCommand } from './spec.js';
+
+export default defineCommand({
+  name: 'colorize',
+  task: 'colorize',
+  texts: {
+    'en-US': { name: 'colorize', description: 'Colour a black-and-white photo with a neural network' },
+    'es-ES': { name: 'colorear', description: 'Colorea una foto en blanco y negro con una red neuronal' },
+    'es-419': { name: 'colorear', description: 'Colorea una foto en blanco y negro con una red neuronal' },
+  },
+  help: {
+    'en-US': 'A convolutional network predicts the colours of a grey photo. Colour photos are turned grey first so you can compare the guess with the real colours.',
+    'es-ES': 'Una red convolucional predice los colores de una foto en gris. Las fotos en color se pasan primero a gris para que compares la predicción con los colores reales.',
+    'es-419': 'Una red convolucional predice los colores de una foto en gris. Las fotos en color se pasan primero a gris para que compares la predicción con los colores reales.',
+  },
+  options: [
+    {
+      name: 'image',
+      type: 'image',
+      required: true,
+      formats: ['jpeg', 'png', 'webp'],
+      maxBytes: 10 * 1024 * 1024,
+      maxPixels: 40_000_000,
+      texts: {
+        'en-US': { name: 'image', description: 'Photo to colour (JPEG, PNG or WebP, up to 10 MB)' },
+        'es-ES': { name: 'imagen', description: 'Foto a colorear (JPEG, PNG o WebP, hasta 10 MB)' },
+        'es-419': { name: 'imagen', description: 'Foto a colorear (JPEG, PNG o WebP, hasta 10 MB)' },
+      },
+    },
+    {
+      name: 'strength',
+      type: 'number',
+      min: 0,
+      max: 1,
+      default: 1,
+      texts: {
+        'en-US': { name: 'strength', description: 'How much colour to add, 0 to 1' },
+        'es-ES': { name: 'intensidad', description: 'Cuánto color añadir, de 0 a 1' },
+        'es-419': { name: 'intensidad', description: 'Cuánto color agregar, de 0 a 1' },
+      },
+    },
+  ],
+});

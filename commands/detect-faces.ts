@@ -1,0 +1,56 @@
+import { defineCommand } from './spec.js';
+
+export default defineCommand({
+  name: 'detect-faces',
+  task: 'detect-faces',
+  texts: {
+    'en-US': { name: 'detect-faces', description: 'Find faces in a photo with a convolutional network (YuNet)' },
+    'es-ES': { name: 'detectar-caras', description: 'Encuentra caras en una foto con una red convolucional (YuNet)' },
+    'es-419': { name: 'detectar-caras', description: 'Encuentra caras en una foto con una red convolucional (YuNet)' },
+  },
+  help: {
+    'en-US':
+      'Upload a photo (JPEG, PNG or WebP). YuNet, a tiny convolutional network, marks every face it finds with a numbered box, its confidence and five landmarks (eyes, nose, mouth corners). With "blur" it blurs the faces instead. It only detects where faces are: it never identifies who someone is and never compares faces.',
+    'es-ES':
+      'Sube una foto (JPEG, PNG o WebP). YuNet, una red convolucional diminuta, marca cada cara que encuentra con un recuadro numerado, su confianza y cinco puntos (ojos, nariz, comisuras). Con "difuminar" difumina las caras en lugar de marcarlas. Solo detecta dónde hay caras: nunca identifica a nadie ni compara caras.',
+    'es-419':
+      'Subí una foto (JPEG, PNG o WebP). YuNet, una red convolucional diminuta, marca cada cara que encuentra con un recuadro numerado, su confianza y cinco puntos (ojos, nariz, comisuras). Con "difuminar" difumina las caras en vez de marcarlas. Solo detecta dónde hay caras: nunca identifica a nadie ni compara caras.',
+  },
+  options: [
+    {
+      name: 'image',
+      type: 'image',
+      required: true,
+      formats: ['jpeg', 'png', 'webp'],
+      maxBytes: 10 * 1024 * 1024,
+      maxPixels: 40_000_000,
+      texts: {
+        'en-US': { name: 'image', description: 'Photo with faces (JPEG, PNG or WebP, up to 10 MB)' },
+        'es-ES': { name: 'imagen', description: 'Foto con caras (JPEG, PNG o WebP, hasta 10 MB)' },
+        'es-419': { name: 'imagen', description: 'Foto con caras (JPEG, PNG o WebP, hasta 10 MB)' },
+      },
+    },
+    {
+      name: 'blur',
+      type: 'boolean',
+      default: false,
+      texts: {
+        'en-US': { name: 'blur', description: 'Blur the faces instead of drawing boxes' },
+        'es-ES': { name: 'difuminar', description: 'Difumina las caras en lugar de dibujar recuadros' },
+        'es-419': { name: 'difuminar', description: 'Difumina las caras en vez de dibujar recuadros' },
+      },
+    },
+    {
+      name: 'min-score',
+      type: 'number',
+      min: 0.3,
+      max: 0.99,
+      default: 0.6,
+      texts: {
+        'en-US': { name: 'min-score', description: 'Minimum confidence for a face, 0.3 to 0.99 (default 0.6)' },
+        'es-ES': { name: 'confianza-minima', description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)' },
+        'es-419': { name: 'confianza-minima', description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)' },
+      },
+    },
+  ],
+});

@@ -1,0 +1,30 @@
+import { defineCommand } from './spec.js';
+
+export default defineCommand({
+  name: 'explain',
+  task: 'explain',
+  texts: {
+    'en-US': { name: 'explain', description: 'Ask the course tutor about a deep-learning concept' },
+    'es-ES': { name: 'explicar', description: 'Pregunta al tutor del curso por un concepto de aprendizaje profundo' },
+    'es-419': { name: 'explicar', description: 'Preguntale al tutor del curso por un concepto de aprendizaje profundo' },
+  },
+  help: {
+    'en-US': 'Answers from the course notes (bilingual knowledge base) and cites the section it used.',
+    'es-ES': 'Responde a partir de los apuntes del curso (base de conocimiento bilingüe) y cita la sección usada.',
+    'es-419': 'Responde a partir de los apuntes del curso (base de conocimiento bilingüe) y cita la sección usada.',
+  },
+  options: [
+    {
+      name: 'topic',
+      type: 'string',
+      required: true,
+      minLength: 2,
+      maxLength: 500,
+      texts: {
+        'en-US': { name: 'topic', description: 'A concept or a question, e.g. "what is a convolution?"' },
+        'es-ES': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»' },
+        'es-419': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»' },
+      },
+    },
+  ],
+});

@@ -1,0 +1,65 @@
+import { defineCommand } from './spec.js';
+
+export default defineCommand({
+  name: 'generate-text',
+  task: 'generate-text',
+  texts: {
+    'en-US': { name: 'generate-text', description: 'Continue a prompt with a small language model (transformer)' },
+    'es-ES': { name: 'generar-texto', description: 'Continúa un texto con un modelo de lenguaje pequeño (transformer)' },
+    'es-419': { name: 'generar-texto', description: 'Continúa un texto con un modelo de lenguaje pequeño (transformer)' },
+  },
+  help: {
+    'en-US': 'A small GPT-style transformer writes a continuation of your prompt, one token at a time. The output is AI-generated and may be wrong.',
+    'es-ES': 'Un transformer pequeño estilo GPT escribe la continuación de tu texto, token a token. El resultado lo genera una IA y puede ser incorrecto.',
+    'es-419': 'Un transformer pequeño estilo GPT escribe la continuación de tu texto, token a token. El resultado lo genera una IA y puede ser incorrecto.',
+  },
+  options: [
+    {
+      name: 'prompt',
+      type: 'string',
+      required: true,
+      minLength: 1,
+      maxLength: 2000,
+      texts: {
+        'en-US': { name: 'prompt', description: 'What the model should continue or answer' },
+        'es-ES': { name: 'texto', description: 'Lo que el modelo debe continuar o responder' },
+        'es-419': { name: 'texto', description: 'Lo que el modelo debe continuar o responder' },
+      },
+    },
+    {
+      name: 'max-new-tokens',
+      type: 'integer',
+      min: 1,
+      max: 256,
+      default: 80,
+      texts: {
+        'en-US': { name: 'max-new-tokens', description: 'How many tokens to write at most (1-256)' },
+        'es-ES': { name: 'max-tokens', description: 'Cuántos tokens escribir como máximo (1-256)' },
+        'es-419': { name: 'max-tokens', description: 'Cuántos tokens escribir como máximo (1-256)' },
+      },
+    },
+    {
+      name: 'temperature',
+      type: 'number',
+      min: 0,
+      max: 2,
+      default: 0.7,
+      texts: {
+        'en-US': { name: 'temperature', description: 'Randomness: 0 always picks the likeliest token' },
+        'es-ES': { name: 'temperatura', description: 'Aleatoriedad: 0 elige siempre el token más probable' },
+        'es-419': { name: 'temperatura', description: 'Aleatoriedad: 0 elige siempre el token más probable' },
+      },
+    },
+    {
+      name: 'seed',
+      type: 'integer',
+      min: 0,
+      max: 2147483647,
+      texts: {
+        'en-US': { name: 'seed', description: 'Same seed, same text' },
+        'es-ES': { name: 'semilla', description: 'Misma semilla, mismo texto' },
+        'es-419': { name: 'semilla', description: 'Misma semilla, mismo texto' },
+      },
+    },
+  ],
+});

@@ -1,0 +1,70 @@
+// The shape every command spec has. Specs are plain data: adapters derive
+// Discord/Slack registration, web forms, CLI flags and help from them.
+
+export const LOCALES = ['en-US', 'es-ES', 'es-419'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/** Discord-style lowercase name plus description, per locale. */
+export interface LocalizedLabel {
+  name: string;
+  description: string;
+}
+export type Localized<T> = Record<Locale, T>;
+
+interface OptionBase {
+  /** Canonical (English) option name: kebab-case, also the CLI flag and API field. */
+  name: string;
+  required?: boolean;
+  texts: Localized<LocalizedLabel>;
+}
+
+export interface StringOption extends OptionBase {
+  type: 'string';
+  minLength?: number;
+  maxLength: number;
+  choices?: readonly string[];
+  default?: string;
+}
+export interface IntegerOption extends OptionBase {
+  type: 'integer';
+  min: number;
+  max: number;
+  default?: number;
+}
+export interface NumberOption extends OptionBase {
+  type: 'number';
+  min: number;
+  max: number;
+  default?: number;
+}
+export interface BooleanOption extends OptionBase {
+  type: 'boolean';
+  default?: boolean;
+}
+export interface ImageOption extends OptionBase {
+  type: 'image';
+  /** Accepted formats (sniffed from content, never from the file name). */
+  formats: readonly ('jpeg' | 'png' | 'webp')[];
+  /** Upload cap, enforced before anything is decoded. */
+  maxBytes: number;
+  /** width × height cap, read from the header before decoding. */
+  maxPixels: number;
+}
+
+export type OptionSpec = StringOption | IntegerOption | NumberOption | BooleanOption | ImageOption;
+
+export interface CommandSpec {
+  /** Canonical name: the Discord/Slack command, the CLI subcommand, the URL path. */
+  name: string;
+  /** Key into the task registry (src/tasks). */
+  task: string;
+  texts: Localized<LocalizedLabel>;
+  /** Longer help shown on the web page, in CLI --help and in chat help. */
+  help: Localized<string>;
+  options: readonly OptionSpec[];
+}
+
+/** Identity helper so each spec file is type-checked against CommandSpec. */
+export function defineCommand<const T extends CommandSpec>(spec: T): T {
+  return spec;
+}

@@ -1,0 +1,61 @@
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const optional = z.string().trim().optional().transform((v) => (v ? v : undefined));
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+// Every setting the product reads; documented one by one in .env.example.
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SINAPSIS_DATA_DIR: z.string().default('./data'),
+  SINAPSIS_MODELS_DIR: optional,
+  SINAPSIS_MODELS_CACHE: optional,
+  SINAPSIS_MODEL_MIRROR: optional,
+  SINAPSIS_AUTO_DOWNLOAD: bool.default(true),
+  SINAPSIS_WARM_MODELS: list,
+  SINAPSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(cpus().length || 1),
+  SINAPSIS_QUEUE_MAX: z.coerce.number().int().min(1).default(100),
+  SINAPSIS_QUEUE_MAX_PER_USER: z.coerce.number().int().min(1).default(5),
+  SINAPSIS_JOB_TIMEOUT_S: z.coerce.number().min(1).default(120),
+  SINAPSIS_ORT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
+  SINAPSIS_LOG_INPUTS: bool.default(false),
+  SINAPSIS_DISABLED_COMMANDS: list,
+  SINAPSIS_DEFAULT_LANGUAGE: z.enum(['es', 'en']).default('es'),
+  DISCORD_TOKEN: optional,
+  DISCORD_APPLICATION_ID: optional,
+  DISCORD_GUILD_ID: optional,
+  DISCORD_API_URL: z.string().url().default('https://discord.com/api'),
+  SLACK_BOT_TOKEN: optional,
+  SLACK_APP_TOKEN: optional,
+  SLACK_SIGNING_SECRET: optional,
+  SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+});
+
+type Raw = z.infer<typeof schema>;
+export interface Config extends Raw {
+  dataDir: string;
+  modelsCache: string;
+}
+
+/** Reads `.env` (if any) under the real environment, validates, and resolves paths. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
+  if (opts.dotenv !== false) loadDotenv({ quiet: true });
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid settings (see .env.example):\n${lines.join('\n')}`);
+  }
+  const raw = parsed.data;
+  const dataDir = path.resolve(raw.SINAPSIS_DATA_DIR);
+  return { ...raw, dataDir, modelsCache: path.resolve(raw.SINAPSIS_MODELS_CACHE ?? path.join(dataDir, 'models')) };
+}

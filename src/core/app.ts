@@ -1,0 +1,56 @@
+import pino from 'pino';
+import type { Config } from '../config/index.js';
+import { readManifest } from '../models/manifest.js';
+import { ModelRegistry } from '../models/registry.js';
+import { MemoryQueue } from '../queue/memory-queue.js';
+import { openDatabase, type DB } from '../store/db.js';
+import { Gate } from '../store/gate.js';
+import { JobsLog } from '../store/jobs-log.js';
+import { Service } from './service.js';
+
+export interface App {
+  config: Config;
+  db: DB;
+  models: ModelRegistry;
+  service: Service;
+  logger: pino.Logger;
+  close(): Promise<void>;
+}
+
+/** Wires store, models, queue and service from the config; every entry point starts here. */
+export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): App {
+  const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
+  const db = openDatabase(config.dataDir);
+  const models = new ModelRegistry(readManifest(), {
+    dirs: { local: config.SINAPSIS_MODELS_DIR, cache: config.modelsCache },
+    autoDownload: config.SINAPSIS_AUTO_DOWNLOAD,
+    mirror: config.SINAPSIS_MODEL_MIRROR,
+    ortThreads: config.SINAPSIS_ORT_THREADS,
+    log: (msg, extra) => logger.info(extra ?? {}, msg),
+  });
+  const service = new Service({
+    models,
+    gate: new Gate(db, config.SINAPSIS_DISABLED_COMMANDS),
+    log: new JobsLog(db),
+    logInputs: config.SINAPSIS_LOG_INPUTS,
+    makeQueue: (process) =>
+      new MemoryQueue(process, {
+        concurrency: config.SINAPSIS_CONCURRENCY,
+        maxWaiting: config.SINAPSIS_QUEUE_MAX,
+        maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
+        timeoutMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000,
+      }),
+  });
+  return {
+    config,
+    db,
+    models,
+    service,
+    logger,
+    async close() {
+      await service.queue.close();
+      await models.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { CommandSpec, OptionSpec } from '../../commands/spec.js';
+import { SinapsisError } from '../errors.js';
+
+/** Raw values as adapters receive them: strings from forms/flags, typed values from JSON/Discord. */
+export type RawOptions = Record<string, unknown>;
+/** Raw image bytes keyed by option name; the bytes are checked by src/images. */
+export type ImageInputs = Record<string, Buffer>;
+export type OptionValues = Record<string, string | number | boolean | undefined>;
+
+function expected(o: OptionSpec): string {
+  switch (o.type) {
+    case 'string':
+      return o.choices ? `one of ${o.choices.join(', ')}` : `text of ${o.minLength ?? 0}-${o.maxLength} characters`;
+    case 'integer':
+      return `a whole number from ${o.min} to ${o.max}`;
+    case 'number':
+      return `a number from ${o.min} to ${o.max}`;
+    case 'boolean':
+      return 'true or false';
+    case 'image':
+      return `an image (${o.formats.join(', ')})`;
+  }
+}
+
+function coerce(o: Exclude<OptionSpec, { type: 'image' }>, raw: unknown): string | number | boolean {
+  const bad = () => new SinapsisError('invalid_option', { option: o.name, expected: expected(o) });
+  switch (o.type) {
+    case 'string': {
+      if (typeof raw !== 'string' && typeof raw !== 'number') throw bad();
+      const s = String(raw);
+      if (s.length < (o.minLength ?? 0) || s.length > o.maxLength) throw bad();
+      if (o.choices && !o.choices.includes(s)) throw bad();
+      return s;
+    }
+    case 'integer':
+    case 'number': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n) || n < o.min || n > o.max) throw bad();
+      if (o.type === 'integer' && !Number.isInteger(n)) throw bad();
+      return n;
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      const s = String(raw).toLowerCase();
+      if (['true', '1', 'yes', 'on', 'si', 'sí'].includes(s)) return true;
+      if (['false', '0', 'no', 'off', ''].includes(s)) return false;
+      throw bad();
+    }
+  }
+}
+
+/**
+ * Validates raw options against the spec: unknown names, missing required
+ * values, types, ranges and choices. Defaults fill what was left out.
+ */
+export function parseOptions(spec: CommandSpec, raw: RawOptions, images: ImageInputs = {}): OptionValues {
+  const known = new Map(spec.options.map((o) => [o.name, o]));
+  for (const name of [...Object.keys(raw), ...Object.keys(images)]) {
+    if (!known.has(name)) {
+      throw new SinapsisError('unknown_option', {
+        option: name,
+        command: spec.name,
+        valid: spec.options.map((o) => o.name).join(', '),
+      });
+    }
+  }
+  const values: OptionValues = {};
+  for (const o of spec.options) {
+    if (o.type === 'image') {
+      if (raw[o.name] !== undefined) throw new SinapsisError('invalid_option', { option: o.name, expected: expected(o) });
+      if (o.required && !images[o.name]) throw new SinapsisError('missing_option', { option: o.name });
+      continue;
+    }
+    const given = raw[o.name];
+    if (given === undefined || given === null) {
+      if (o.required) throw new SinapsisError('missing_option', { option: o.name });
+      values[o.name] = o.default;
+      continue;
+    }
+    values[o.name] = coerce(o, given);
+  }
+  return values;
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { COMMANDS, findCommand } from '../../commands/index.js';
+import { asSinapsisError, SinapsisError } from '../errors.js';
+import type { Lang } from '../i18n/locale.js';
+import type { ModelRegistry } from '../models/registry.js';
+import type { JobEvents, JobHandle, JobQueue } from '../queue/types.js';
+import type { Gate, GateContext } from '../store/gate.js';
+import type { JobsLog } from '../store/jobs-log.js';
+import { TASKS } from '../tasks/index.js';
+import type { TaskResult } from '../tasks/types.js';
+import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
+
+export interface RequestContext extends GateContext {
+  lang: Lang;
+}
+
+export interface CommandRequest {
+  command: string;
+  options: RawOptions;
+  images?: ImageInputs;
+  ctx: RequestContext;
+}
+
+/** What travels through the queue: plain data only. */
+export interface JobPayload {
+  command: string;
+  task: string;
+  options: OptionValues;
+  images: ImageInputs;
+  lang: Lang;
+}
+
+export interface ServiceDeps {
+  models: ModelRegistry;
+  gate: Gate;
+  log: JobsLog;
+  logInputs: boolean;
+  makeQueue: (process: (p: JobPayload, signal: AbortSignal) => Promise<TaskResult>) => JobQueue<JobPayload, TaskResult>;
+}
+
+/**
+ * The path every adapter uses: validate against the spec → gate → queue →
+ * task → jobs log. Adapters only translate platform events to requests and
+ * results to replies.
+ */
+export class Service {
+  readonly queue: JobQueue<JobPayload, TaskResult>;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.queue = deps.makeQueue((payload, signal) => {
+      const task = TASKS[payload.task];
+      if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
+      return task({ options: payload.options, images: payload.images, lang: payload.lang }, { models: deps.models, signal });
+    });
+  }
+
+  /** Validates and enqueues; throws (localizable) before queueing when the request is refused. */
+  submit(req: CommandRequest, events?: JobEvents): JobHandle<TaskResult> {
+    const id = randomUUID();
+    const started = Date.now();
+    const logEntry = (outcome: string, extra: { durationMs?: number; model?: string } = {}) =>
+      this.deps.log.record({
+        id,
+        createdAt: started,
+        platform: req.ctx.platform,
+        userId: req.ctx.userId,
+        serverId: req.ctx.serverId,
+        channelId: req.ctx.channelId,
+        command: req.command,
+        outcome,
+        ...extra,
+        inputJson: this.deps.logInputs ? JSON.stringify(req.options) : undefined,
+      });
+    let handle: JobHandle<TaskResult>;
+    try {
+      const spec = findCommand(req.command);
+      if (!spec) {
+        throw new SinapsisError('unknown_command', { name: req.command, available: COMMANDS.map((c) => c.name).join(', ') });
+      }
+      const options = parseOptions(spec, req.options, req.images);
+      this.deps.gate.check(spec.name, req.ctx);
+      if (!TASKS[spec.task]) throw new SinapsisError('not_available_yet', { command: spec.name });
+      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang };
+      handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
+    } catch (err) {
+      const e = asSinapsisError(err);
+      logEntry(e.code);
+      throw e;
+    }
+    const result = handle.result.then(
+      (r) => {
+        logEntry('ok', { durationMs: Date.now() - started, model: r.model });
+        return r;
+      },
+      (err) => {
+        const e = asSinapsisError(err);
+        logEntry(e.code, { durationMs: Date.now() - started });
+        throw e;
+      },
+    );
+    return { id: handle.id, result, position: () => handle.position(), cancel: () => handle.cancel() };
+  }
+
+  /** Submit and wait; every failure comes back as a SinapsisError. */
+  async run(req: CommandRequest, events?: JobEvents): Promise<TaskResult> {
+    return this.submit(req, events).result;
+  }
+}

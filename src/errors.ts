@@ -1,0 +1,61 @@
+import { t, type MessageKey } from './i18n/messages.js';
+import type { Lang } from './i18n/locale.js';
+
+/** The codes adapters may see; each has a localized message of the same key. */
+export type ErrorCode = Extract<
+  MessageKey,
+  | 'unknown_command' | 'unknown_option' | 'missing_option' | 'invalid_option'
+  | 'not_an_image' | 'unsupported_image_format' | 'corrupt_image' | 'image_too_many_pixels' | 'upload_too_large'
+  | 'model_missing' | 'model_corrupt' | 'not_available_yet' | 'command_disabled'
+  | 'queue_full' | 'user_queue_full' | 'timeout' | 'cancelled' | 'internal'
+>;
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  unknown_command: 404,
+  unknown_option: 400,
+  missing_option: 400,
+  invalid_option: 400,
+  not_an_image: 415,
+  unsupported_image_format: 415,
+  corrupt_image: 422,
+  image_too_many_pixels: 413,
+  upload_too_large: 413,
+  model_missing: 503,
+  model_corrupt: 503,
+  not_available_yet: 501,
+  command_disabled: 403,
+  queue_full: 503,
+  user_queue_full: 429,
+  timeout: 504,
+  cancelled: 499,
+  internal: 500,
+};
+
+/** An error the user should read: carries a code and the values its message needs. */
+export class SinapsisError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly params: Record<string, string | number> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(t('en', code, params), options);
+    this.name = 'SinapsisError';
+  }
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+  localized(lang: Lang): string {
+    return t(lang, this.code, this.params);
+  }
+}
+
+/** Anything thrown becomes a SinapsisError; unknown failures become "internal". */
+export function asSinapsisError(err: unknown): SinapsisError {
+  if (err instanceof SinapsisError) return err;
+  return new SinapsisError('internal', {}, { cause: err });
+}
+
+/** The body every adapter returns for a failure: `{"error":{"code","message"}}`. */
+export function errorBody(err: SinapsisError, lang: Lang) {
+  return { error: { code: err.code, message: err.localized(lang) } };
+}

@@ -1,0 +1,108 @@
+import type { Lang } from './locale.js';
+
+type Params = Record<string, string | number>;
+type Text = string | ((p: Params) => string);
+
+/** Every user-visible sentence that is not part of a command spec, in both languages. */
+const MESSAGES = {
+  unknown_command: {
+    en: (p) => `Unknown command "${p.name}". Available: ${p.available}.`,
+    es: (p) => `No existe el comando "${p.name}". Disponibles: ${p.available}.`,
+  },
+  unknown_option: {
+    en: (p) => `Unknown option "${p.option}" for ${p.command}. Valid options: ${p.valid}.`,
+    es: (p) => `La opción "${p.option}" no existe en ${p.command}. Opciones válidas: ${p.valid}.`,
+  },
+  missing_option: {
+    en: (p) => `The option "${p.option}" is required.`,
+    es: (p) => `Falta la opción obligatoria "${p.option}".`,
+  },
+  invalid_option: {
+    en: (p) => `Invalid value for "${p.option}": ${p.expected}.`,
+    es: (p) => `Valor no válido para "${p.option}": ${p.expected}.`,
+  },
+  not_an_image: {
+    en: 'That file is not an image I can read. Send a JPEG, PNG or WebP photo.',
+    es: 'Ese archivo no es una imagen que pueda leer. Enviá una foto JPEG, PNG o WebP.',
+  },
+  unsupported_image_format: {
+    en: (p) => `Images in ${p.format} format are not supported. Send a JPEG, PNG or WebP photo.`,
+    es: (p) => `Las imágenes en formato ${p.format} no están admitidas. Enviá una foto JPEG, PNG o WebP.`,
+  },
+  corrupt_image: {
+    en: 'The image is damaged or incomplete (maybe the upload was cut). Try saving it again and re-sending it.',
+    es: 'La imagen está dañada o incompleta (quizás se cortó la subida). Probá guardarla de nuevo y reenviarla.',
+  },
+  image_too_many_pixels: {
+    en: (p) => `The image is too large: ${p.width}×${p.height} pixels (limit ${p.limit} megapixels). Resize it and try again.`,
+    es: (p) => `La imagen es demasiado grande: ${p.width}×${p.height} píxeles (límite ${p.limit} megapíxeles). Achicala y probá de nuevo.`,
+  },
+  upload_too_large: {
+    en: (p) => `The file is too large (limit ${p.limit} MB).`,
+    es: (p) => `El archivo es demasiado grande (límite ${p.limit} MB).`,
+  },
+  model_missing: {
+    en: (p) => `The model "${p.model}" is not installed on this server and could not be downloaded. An admin can run "npm run models:pull".`,
+    es: (p) => `El modelo "${p.model}" no está instalado en este servidor y no se pudo descargar. Un administrador puede ejecutar "npm run models:pull".`,
+  },
+  model_corrupt: {
+    en: (p) => `The model "${p.model}" is damaged and could not be loaded. An admin can re-download it with "npm run models:pull -- --force".`,
+    es: (p) => `El modelo "${p.model}" está dañado y no se pudo cargar. Un administrador puede volver a descargarlo con "npm run models:pull -- --force".`,
+  },
+  not_available_yet: {
+    en: (p) => `/${p.command} is not available yet on this bot. It is coming in a later version.`,
+    es: (p) => `/${p.command} todavía no está disponible en este bot. Llega en una próxima versión.`,
+  },
+  command_disabled: {
+    en: (p) => `/${p.command} is turned off on this server. A moderator can turn it on.`,
+    es: (p) => `/${p.command} está desactivado en este servidor. Un moderador puede activarlo.`,
+  },
+  queue_full: {
+    en: 'I am busy right now (the queue is full). Please try again in a minute.',
+    es: 'Estoy ocupado ahora (la cola está llena). Probá de nuevo en un minuto.',
+  },
+  user_queue_full: {
+    en: (p) => `You already have ${p.limit} requests waiting. Wait for them to finish, then try again.`,
+    es: (p) => `Ya tenés ${p.limit} pedidos esperando. Esperá a que terminen y probá de nuevo.`,
+  },
+  timeout: {
+    en: (p) => `This took too long (over ${p.seconds} s) and was stopped. Try a smaller input.`,
+    es: (p) => `Esto tardó demasiado (más de ${p.seconds} s) y se detuvo. Probá con una entrada más chica.`,
+  },
+  cancelled: { en: 'The request was cancelled.', es: 'El pedido fue cancelado.' },
+  internal: {
+    en: 'Something went wrong on my side. The error was logged; please try again.',
+    es: 'Algo falló de mi lado. El error quedó registrado; probá de nuevo.',
+  },
+  queued: {
+    en: (p) => `Queued: ${p.position}`,
+    es: (p) => `En cola: ${p.position}`,
+  },
+  faces_found: {
+    en: (p) => (Number(p.count) === 0 ? 'No faces found.' : Number(p.count) === 1 ? 'Found 1 face.' : `Found ${p.count} faces.`),
+    es: (p) => (Number(p.count) === 0 ? 'No encontré caras.' : Number(p.count) === 1 ? 'Encontré 1 cara.' : `Encontré ${p.count} caras.`),
+  },
+  faces_blurred: {
+    en: (p) => `Blurred ${p.count} face(s).`,
+    es: (p) => `Difuminé ${p.count} cara(s).`,
+  },
+  face_line: {
+    en: (p) => `#${p.n}: ${p.score}% at (${p.x}, ${p.y}), ${p.w}×${p.h} px`,
+    es: (p) => `#${p.n}: ${p.score}% en (${p.x}, ${p.y}), ${p.w}×${p.h} px`,
+  },
+  model_and_time: {
+    en: (p) => `Model: ${p.model} · ${p.ms} ms`,
+    es: (p) => `Modelo: ${p.model} · ${p.ms} ms`,
+  },
+  faces_privacy: {
+    en: 'Detection only: nobody is identified and faces are never compared.',
+    es: 'Solo detección: no se identifica a nadie ni se comparan caras.',
+  },
+} satisfies Record<string, Record<Lang, Text>>;
+
+export type MessageKey = keyof typeof MESSAGES;
+
+export function t(lang: Lang, key: MessageKey, params: Params = {}): string {
+  const text: Text = MESSAGES[key][lang];
+  return typeof text === 'function' ? text(params) : text;
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const fileSchema = z.object({
+  path: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/, 'relative path without ..'),
+  url: z.string().url(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().positive(),
+});
+const modelSchema = z.object({
+  id: z.string(),
+  task: z.string(),
+  runtime: z.enum(['onnxruntime', 'transformers']),
+  description: z.string(),
+  licence: z.string(),
+  source: z.string().url(),
+  paper: z.string().optional(),
+  files: z.array(fileSchema).min(1),
+});
+const manifestSchema = z.object({ models: z.array(modelSchema) });
+
+export type ModelFile = z.infer<typeof fileSchema>;
+export type ModelEntry = z.infer<typeof modelSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const DEFAULT_MANIFEST_PATH = fileURLToPath(new URL('../../models/manifest.json', import.meta.url));
+
+export function readManifest(file = DEFAULT_MANIFEST_PATH): Manifest {
+  return manifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+export function findModel(manifest: Manifest, id: string): ModelEntry {
+  const m = manifest.models.find((x) => x.id === id);
+  if (!m) throw new Error(`Model "${id}" is not in the manifest`);
+  return m;
+}
+
+/** The default model for a task: the first manifest entry that serves it. */
+export function modelForTask(manifest: Manifest, task: string): ModelEntry {
+  const m = manifest.models.find((x) => x.task === task);
+  if (!m) throw new Error(`No model in the manifest serves task "${task}"`);
+  return m;
+}

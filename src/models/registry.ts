@@ -1,0 +1,91 @@
+import { statSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { SinapsisError } from '../errors.js';
+import { locateFile, sha256File, type ModelDirs } from './files.js';
+import { findModel, type Manifest, type ModelEntry } from './manifest.js';
+import { pullModel } from './pull.js';
+
+export interface RegistryOptions {
+  dirs: ModelDirs;
+  autoDownload: boolean;
+  mirror?: string;
+  /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
+  ortThreads: number;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+// Files up to this size are hashed on first load: a damaged file then fails
+// with a clear message instead of an obscure runtime error.
+const VERIFY_ON_LOAD_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Lazily resolves, verifies, loads and caches models; failed loads are retried on the next request. */
+export class ModelRegistry {
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly loadTimes = new Map<string, number>();
+
+  constructor(readonly manifest: Manifest, private readonly opts: RegistryOptions) {}
+
+  entry(id: string): ModelEntry {
+    return findModel(this.manifest, id);
+  }
+
+  /** Local paths of every file of a model, downloading them first when allowed. */
+  async files(id: string): Promise<string[]> {
+    const model = this.entry(id);
+    const present = model.files.map((f) => locateFile(this.opts.dirs, f));
+    if (present.every(Boolean)) return present as string[];
+    if (!this.opts.autoDownload) throw new SinapsisError('model_missing', { model: id });
+    this.opts.log?.('downloading model', { model: id });
+    try {
+      return (await pullModel(this.opts.dirs, model, { mirror: this.opts.mirror })).map((r) => r.path);
+    } catch (err) {
+      throw new SinapsisError('model_missing', { model: id }, { cause: err });
+    }
+  }
+
+  onnxSession(id: string): Promise<ort.InferenceSession> {
+    let session = this.sessions.get(id);
+    if (!session) {
+      session = this.loadOnnx(id);
+      this.sessions.set(id, session);
+      session.catch(() => this.sessions.delete(id));
+    }
+    return session;
+  }
+
+  /** Load time in ms of a model loaded by this registry, if it was. */
+  loadTimeMs(id: string): number | undefined {
+    return this.loadTimes.get(id);
+  }
+
+  async warm(ids: readonly string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.onnxSession(id)));
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await s.then((x) => x.release()).catch(() => undefined);
+  }
+
+  private async loadOnnx(id: string): Promise<ort.InferenceSession> {
+    const started = performance.now();
+    const [file] = await this.files(id);
+    const expected = this.entry(id).files[0]!;
+    if (statSync(file!).size <= VERIFY_ON_LOAD_MAX_BYTES && (await sha256File(file!)) !== expected.sha256) {
+      throw new SinapsisError('model_corrupt', { model: id });
+    }
+    try {
+      const session = await ort.InferenceSession.create(file!, {
+        ...(this.opts.ortThreads ? { intraOpNumThreads: this.opts.ortThreads } : {}),
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+      this.loadTimes.set(id, performance.now() - started);
+      this.opts.log?.('model loaded', { model: id, ms: Math.round(performance.now() - started) });
+      return session;
+    } catch (err) {
+      throw new SinapsisError('model_corrupt', { model: id }, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,118 @@
+// YuNet pre- and post-processing (see ../shared/models/yunet/SOURCE.md):
+// BGR, raw 0..255, NCHW; letterbox padded bottom/right; 12 outputs per
+// stride (cls/obj/bbox/kps × 8/16/32) decoded like OpenCV's FaceDetectorYN.
+import * as ort from 'onnxruntime-node';
+
+export interface Face {
+  /** x, y, width, height in the pixels of the (EXIF-oriented) input image. */
+  box: [number, number, number, number];
+  score: number;
+  /** Right eye, left eye, nose tip, right mouth corner, left mouth corner. */
+  landmarks: [number, number][];
+}
+
+export interface Letterbox {
+  /** Tensor size fed to the network. */
+  inputWidth: number;
+  inputHeight: number;
+  /** Size of the resized image inside it (the rest is zero padding). */
+  width: number;
+  height: number;
+  scale: number;
+}
+
+const STRIDES = [8, 16, 32] as const;
+export const LONG_SIDE = 640;
+
+/** Input geometry: fixed-size models get a square letterbox, dynamic ones only pad to a multiple of 32. */
+export function letterbox(srcWidth: number, srcHeight: number, fixed?: [number, number]): Letterbox {
+  const [fw, fh] = fixed ?? [LONG_SIDE, LONG_SIDE];
+  const scale = Math.min(fw / srcWidth, fh / srcHeight);
+  const width = Math.max(1, Math.round(srcWidth * scale));
+  const height = Math.max(1, Math.round(srcHeight * scale));
+  const pad32 = (n: number) => Math.ceil(n / 32) * 32;
+  return fixed
+    ? { inputWidth: fw, inputHeight: fh, width, height, scale }
+    : { inputWidth: pad32(width), inputHeight: pad32(height), width, height, scale };
+}
+
+/** Packed RGB (width×height of the resized image) → zero-padded BGR planar float tensor. */
+export function toInputTensor(rgb: Uint8Array, lb: Letterbox): ort.Tensor {
+  const { inputWidth: W, inputHeight: H, width, height } = lb;
+  const plane = W * H;
+  const data = new Float32Array(3 * plane);
+  for (let y = 0; y < height; y++) {
+    let src = y * width * 3;
+    let dst = y * W;
+    for (let x = 0; x < width; x++, src += 3, dst++) {
+      data[dst] = rgb[src + 2]!;
+      data[plane + dst] = rgb[src + 1]!;
+      data[2 * plane + dst] = rgb[src]!;
+    }
+  }
+  return new ort.Tensor('float32', data, [1, 3, H, W]);
+}
+
+function iou(a: Face['box'], b: Face['box']): number {
+  const x1 = Math.max(a[0], b[0]);
+  const y1 = Math.max(a[1], b[1]);
+  const x2 = Math.min(a[0] + a[2], b[0] + b[2]);
+  const y2 = Math.min(a[1] + a[3], b[1] + b[3]);
+  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  const union = a[2] * a[3] + b[2] * b[3] - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** Greedy non-maximum suppression, highest score first. */
+export function nms(faces: Face[], iouThreshold: number): Face[] {
+  const sorted = [...faces].sort((a, b) => b.score - a.score);
+  const kept: Face[] = [];
+  for (const f of sorted) if (kept.every((k) => iou(k.box, f.box) <= iouThreshold)) kept.push(f);
+  return kept;
+}
+
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
+
+/**
+ * Decodes the 12 output tensors into faces in source-image pixels, clipped to
+ * the image. score = sqrt(cls·obj), as OpenCV's FaceDetectorYN computes it.
+ */
+export function decode(
+  out: ort.InferenceSession.OnnxValueMapType,
+  lb: Letterbox,
+  srcWidth: number,
+  srcHeight: number,
+  scoreThreshold: number,
+  nmsThreshold = 0.3,
+): Face[] {
+  const faces: Face[] = [];
+  const inv = 1 / lb.scale;
+  for (const s of STRIDES) {
+    const cls = out[`cls_${s}`]!.data as Float32Array;
+    const obj = out[`obj_${s}`]!.data as Float32Array;
+    const bbox = out[`bbox_${s}`]!.data as Float32Array;
+    const kps = out[`kps_${s}`]!.data as Float32Array;
+    const cols = lb.inputWidth / s;
+    for (let i = 0; i < cls.length; i++) {
+      const score = Math.sqrt(clamp01(cls[i]!) * clamp01(obj[i]!));
+      if (score < scoreThreshold) continue;
+      const r = Math.floor(i / cols);
+      const c = i % cols;
+      const cx = (c + bbox[i * 4]!) * s;
+      const cy = (r + bbox[i * 4 + 1]!) * s;
+      const w = Math.exp(bbox[i * 4 + 2]!) * s;
+      const h = Math.exp(bbox[i * 4 + 3]!) * s;
+      const x1 = Math.max(0, (cx - w / 2) * inv);
+      const y1 = Math.max(0, (cy - h / 2) * inv);
+      const x2 = Math.min(srcWidth, (cx + w / 2) * inv);
+      const y2 = Math.min(srcHeight, (cy + h / 2) * inv);
+      if (x2 <= x1 || y2 <= y1) continue;
+      const landmarks: [number, number][] = [];
+      for (let k = 0; k < 5; k++) {
+        landmarks.push([(c + kps[i * 10 + 2 * k]!) * s * inv, (r + kps[i * 10 + 2 * k + 1]!) * s * inv]);
+      }
+      faces.push({ box: [x1, y1, x2 - x1, y2 - y1], score, landmarks });
+    }
+  }
+  return nms(faces, nmsThreshold);
+}

@@ -1,0 +1,40 @@
+/**
+ * The job queue seen by adapters. Payloads are plain data (strings, numbers,
+ * Buffers) so a process-external implementation (Redis/BullMQ workers) can sit
+ * behind the same interface.
+ */
+export interface JobRequest<P> {
+  id: string;
+  /** Fairness key: one user's burst must not starve the others. */
+  userId: string;
+  payload: P;
+}
+
+export interface JobEvents {
+  /** 1-based place among waiting jobs; called whenever it changes. */
+  onPosition?(position: number): void;
+  onStart?(): void;
+}
+
+export interface JobHandle<R> {
+  readonly id: string;
+  readonly result: Promise<R>;
+  /** 1-based place among waiting jobs, 0 once running or finished. */
+  position(): number;
+  cancel(): void;
+}
+
+export interface QueueStats {
+  waiting: number;
+  running: number;
+}
+
+export interface JobQueue<P, R> {
+  /** Throws SinapsisError queue_full / user_queue_full when over the bounds. */
+  submit(request: JobRequest<P>, events?: JobEvents): JobHandle<R>;
+  stats(): QueueStats;
+  /** Stops taking jobs and waits for the running ones. */
+  close(): Promise<void>;
+}
+
+export type Processor<P, R> = (payload: P, signal: AbortSignal) => Promise<R>;

@@ -1,0 +1,38 @@
+import type { OptionValues, ImageInputs } from '../core/options.js';
+import type { Lang } from '../i18n/locale.js';
+import type { ModelRegistry } from '../models/registry.js';
+
+/** What every task receives: validated options and raw image bytes; plain data, serializable. */
+export interface TaskInput {
+  options: OptionValues;
+  images: ImageInputs;
+  lang: Lang;
+}
+
+export interface ResultImage {
+  name: string;
+  mime: 'image/png' | 'image/jpeg';
+  data: Buffer;
+  /** Alternative text in the reply language. */
+  alt: string;
+}
+
+export interface TaskResult {
+  /** Human-readable answer in the reply language. */
+  text: string;
+  images: ResultImage[];
+  /** Structured result (boxes, tokens...), the CLI/API JSON contract. */
+  data: Record<string, unknown>;
+  /** Named durations in milliseconds. */
+  timings: Record<string, number>;
+  /** The model that produced it (manifest id), for captions and /explain. */
+  model?: string;
+}
+
+/** What the runtime gives a task besides its input: models, cancellation. */
+export interface TaskContext {
+  models: ModelRegistry;
+  signal: AbortSignal;
+}
+
+export type Task = (input: TaskInput, ctx: TaskContext) => Promise<TaskResult>;
