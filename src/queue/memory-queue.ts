@@ -19,14 +19,17 @@ interface Job<P, R> {
 }
 
 /**
- * In-process queue: a concurrency limit, round-robin between users (each
+ * In-process queue: a concurrency limit, fair share between users (each
  * user's own jobs stay in order), bounded waiting, live positions,
  * cancellation and a per-job timeout.
  */
 export class MemoryQueue<P, R> implements JobQueue<P, R> {
-  /** Waiting jobs per user; Map order is the round-robin order (next user first). */
+  /** Waiting jobs per user, in arrival order of the users' first waiting job. */
   private readonly waiting = new Map<string, Job<P, R>[]>();
   private running = 0;
+  private readonly runningByUser = new Map<string, number>();
+  private readonly lastServed = new Map<string, number>();
+  private seq = 0;
   private waitingCount = 0;
   private closed = false;
   private idle: (() => void)[] = [];
@@ -90,15 +93,41 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
     if (list.length === 0) this.waiting.delete(job.req.userId);
   }
 
-  /** Takes the next user's oldest job, then moves that user to the back of the rotation. */
+  /**
+   * Fair share: the next job belongs to the waiting user with the fewest jobs
+   * running, then the one served least recently, then the one waiting longest.
+   * `plan` repeats that choice to give every waiting job its place in line.
+   */
+  private plan(limit = Infinity): Job<P, R>[] {
+    const load = new Map(this.runningByUser);
+    const last = new Map(this.lastServed);
+    const taken = new Map<string, number>();
+    const users = [...this.waiting.keys()];
+    const order: Job<P, R>[] = [];
+    let seq = this.seq;
+    while (order.length < Math.min(limit, this.waitingCount)) {
+      let best: string | undefined;
+      for (const u of users) {
+        if ((taken.get(u) ?? 0) >= this.waiting.get(u)!.length) continue;
+        if (best === undefined) best = u;
+        else {
+          const d = (load.get(u) ?? 0) - (load.get(best) ?? 0) || (last.get(u) ?? -1) - (last.get(best) ?? -1);
+          if (d < 0) best = u;
+        }
+      }
+      if (best === undefined) break;
+      const i = taken.get(best) ?? 0;
+      order.push(this.waiting.get(best)![i]!);
+      taken.set(best, i + 1);
+      load.set(best, (load.get(best) ?? 0) + 1);
+      last.set(best, ++seq);
+    }
+    return order;
+  }
+
   private next(): Job<P, R> | undefined {
-    const first = this.waiting.entries().next();
-    if (first.done) return undefined;
-    const [user, list] = first.value;
-    const job = list.shift()!;
-    this.waiting.delete(user);
-    if (list.length) this.waiting.set(user, list);
-    this.waitingCount--;
+    const job = this.plan(1)[0];
+    if (job) this.removeWaiting(job);
     return job;
   }
 
@@ -113,6 +142,9 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
   private start(job: Job<P, R>) {
     job.state = 'running';
     this.running++;
+    const user = job.req.userId;
+    this.runningByUser.set(user, (this.runningByUser.get(user) ?? 0) + 1);
+    this.lastServed.set(user, ++this.seq);
     const abort = new AbortController();
     job.abort = abort;
     const seconds = Math.round(this.opts.timeoutMs / 1000);
@@ -136,6 +168,9 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
         clearTimeout(timer);
         abort.signal.removeEventListener('abort', onAbort);
         this.running--;
+        const left = (this.runningByUser.get(user) ?? 1) - 1;
+        if (left > 0) this.runningByUser.set(user, left);
+        else this.runningByUser.delete(user);
         this.pump();
         this.publishPositions();
         if (this.running === 0) for (const r of this.idle.splice(0)) r();
@@ -149,26 +184,16 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
     else job.resolve(result as R);
   }
 
-  /** Recomputes every waiting job's place in the round-robin order and reports changes. */
+  /** Recomputes every waiting job's place in line and reports the ones that changed. */
   private publishPositions() {
-    const lists = [...this.waiting.values()];
-    lists.forEach((list, u) => {
-      list.forEach((job, i) => {
-        let ahead = i;
-        lists.forEach((other, v) => {
-          if (v === u) return;
-          ahead += Math.min(other.length, i) + (v < u && other.length > i ? 1 : 0);
-        });
-        const position = ahead + 1;
-        if (position !== job.position) {
-          job.position = position;
-          try {
-            job.events.onPosition?.(position);
-          } catch {
-            // Same as onStart: never let an adapter callback break the queue.
-          }
-        }
-      });
+    this.plan().forEach((job, i) => {
+      if (job.position === i + 1) return;
+      job.position = i + 1;
+      try {
+        job.events.onPosition?.(i + 1);
+      } catch {
+        // Same as onStart: never let an adapter callback break the queue.
+      }
     });
   }
 }

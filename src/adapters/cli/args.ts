@@ -1,0 +1,55 @@
+import type { CommandSpec } from '../../../commands/spec.js';
+
+export interface CliArgs {
+  command?: string;
+  /** Option values by spec name; image options hold file paths. */
+  options: Record<string, string | true>;
+  json: boolean;
+  help: boolean;
+  out: string;
+  lang?: string;
+}
+
+// Flags of the CLI itself, not of any command.
+const OWN_FLAGS = new Set(['json', 'help', 'out', 'lang']);
+
+/** `<command> --name value --flag ...`; a flag followed by another flag (or nothing) is `true`. */
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { options: {}, json: false, help: false, out: 'out' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) {
+      if (args.command === undefined) args.command = a;
+      else args.options[`_${i}`] = a; // stray positional: reported as an unknown option
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    const next = argv[i + 1];
+    const value = eq > 0 ? a.slice(eq + 1) : next !== undefined && !next.startsWith('--') ? (i++, next) : true;
+    if (name === 'json') args.json = value === true || value === 'true';
+    else if (name === 'help') args.help = true;
+    else if (name === 'out' && typeof value === 'string') args.out = value;
+    else if (name === 'lang' && typeof value === 'string') args.lang = value;
+    else args.options[name] = value;
+  }
+  if (args.command === 'help') {
+    args.command = undefined;
+    args.help = true;
+  }
+  return args;
+}
+
+/** Splits flags into image-file paths and plain option values, by the spec. */
+export function splitImageFlags(spec: CommandSpec, options: CliArgs['options']) {
+  const imagePaths: Record<string, string> = {};
+  const raw: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    const o = spec.options.find((x) => x.name === name);
+    if (o?.type === 'image' && typeof value === 'string') imagePaths[name] = value;
+    else raw[name] = value;
+  }
+  return { imagePaths, raw };
+}
+
+export { OWN_FLAGS };

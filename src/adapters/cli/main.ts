@@ -1,0 +1,85 @@
+// `npm run --silent cli -- <command> [--option value ...] [--json]`: one request
+// through the same service as the bot; with --json, exactly one JSON document on stdout.
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { COMMANDS, findCommand } from '../../../commands/index.js';
+import { loadConfig } from '../../config/index.js';
+import { createApp } from '../../core/app.js';
+import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
+import { langOf, type Lang } from '../../i18n/locale.js';
+import { parseArgs, splitImageFlags } from './args.js';
+import { helpText } from './help.js';
+
+const USAGE_ERRORS = new Set(['unknown_command', 'unknown_option', 'missing_option', 'invalid_option']);
+
+function readImage(file: string, maxBytes: number): Buffer {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (err) {
+    throw new SinapsisError('invalid_option', { option: 'image', expected: `a readable file (${file} not found)` }, { cause: err });
+  }
+  // Refuse before reading: the same cap the web and chat adapters enforce on uploads.
+  if (size > maxBytes) throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
+  return readFileSync(file);
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const config = loadConfig();
+  const lang: Lang = langOf(args.lang ?? process.env.LC_ALL ?? process.env.LANG, config.SINAPSIS_DEFAULT_LANGUAGE);
+  const fail = (e: SinapsisError) => {
+    if (args.json) process.stdout.write(`${JSON.stringify(errorBody(e, lang))}\n`);
+    else process.stderr.write(`${e.localized(lang)}\n`);
+    return USAGE_ERRORS.has(e.code) ? 2 : 1;
+  };
+
+  const spec = args.command ? findCommand(args.command) : undefined;
+  if (args.help || !args.command) {
+    process.stdout.write(`${helpText(lang, spec)}\n`);
+    return args.command && !spec ? 2 : 0;
+  }
+  if (!spec) {
+    return fail(new SinapsisError('unknown_command', { name: args.command, available: COMMANDS.map((c) => c.name).join(', ') }));
+  }
+
+  // Logs go to stderr so stdout carries only the answer.
+  const app = createApp(config, { logger: pino({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }, pino.destination(2)) });
+  try {
+    const { imagePaths, raw } = splitImageFlags(spec, args.options);
+    const images: Record<string, Buffer> = {};
+    for (const [name, file] of Object.entries(imagePaths)) {
+      const o = spec.options.find((x) => x.name === name);
+      images[name] = readImage(file, o?.type === 'image' ? o.maxBytes : 0);
+    }
+    const result = await app.service.run({
+      command: spec.name,
+      options: raw,
+      images,
+      ctx: { platform: 'cli', userId: process.env.USER ?? 'cli', lang },
+    });
+    const written: string[] = [];
+    if (result.images.length) mkdirSync(args.out, { recursive: true });
+    for (const img of result.images) {
+      const file = path.resolve(args.out, `${path.parse(img.name).name}-${Date.now()}${path.extname(img.name)}`);
+      writeFileSync(file, img.data);
+      written.push(file);
+    }
+    if (args.json) {
+      const doc = { ...result.data, ...(written.length ? { image: written[0], images: written } : {}), text: result.text, model: result.model, timings: result.timings };
+      process.stdout.write(`${JSON.stringify(doc)}\n`);
+    } else {
+      process.stdout.write(`${result.text}\n${written.map((f) => `→ ${f}`).join('\n')}${written.length ? '\n' : ''}`);
+    }
+    return 0;
+  } catch (err) {
+    const e = asSinapsisError(err);
+    if (e.code === 'internal') app.logger.error({ err: e.cause ?? e }, 'command failed');
+    return fail(e);
+  } finally {
+    await app.close();
+  }
+}
+
+process.exitCode = await main();

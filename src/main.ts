@@ -1,0 +1,38 @@
+// `npm start`: the web playground always; Discord and Slack when their tokens are set.
+import { loadConfig } from './config/index.js';
+import { createApp } from './core/app.js';
+import { buildWebServer } from './adapters/web/server.js';
+
+const config = loadConfig();
+const app = createApp(config);
+const log = app.logger;
+
+// One bad request must never take the bot down: log and keep serving.
+process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
+
+if (config.SINAPSIS_WARM_MODELS.length) {
+  app.models.warm(config.SINAPSIS_WARM_MODELS).catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));
+}
+
+const web = await buildWebServer(app);
+await web.listen({ port: config.PORT, host: config.HOST });
+const { port } = web.server.address() as { port: number };
+log.info(`Sinapsis playground on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`);
+if (!config.DISCORD_TOKEN && !config.SLACK_BOT_TOKEN) {
+  log.info('No DISCORD_TOKEN or SLACK_BOT_TOKEN set: running the web playground only');
+} else {
+  log.warn('Chat tokens are set, but the Discord and Slack adapters are not built yet: web playground only');
+}
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await web.close();
+    await app.close();
+    process.exit(0);
+  });
+}

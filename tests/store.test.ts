@@ -1,0 +1,46 @@
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/store/db.js';
+import { Gate } from '../src/store/gate.js';
+import { JobsLog } from '../src/store/jobs-log.js';
+import { tempDir } from './helpers/app.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('store', () => {
+  it('creates and migrates the database under the data dir, and keeps data across restarts', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    let db = openDatabase(dir);
+    expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
+    new JobsLog(db).record({ id: 'j1', createdAt: 1, platform: 'web', userId: 'u', command: 'detect-faces', outcome: 'ok', durationMs: 12 });
+    new Gate(db).setEnabled('detect-faces', false);
+    db.close();
+    db = openDatabase(dir);
+    expect(new JobsLog(db).recent()).toMatchObject([{ id: 'j1', command: 'detect-faces', outcome: 'ok', durationMs: 12 }]);
+    expect(new Gate(db).isEnabled('detect-faces')).toBe(false);
+    db.close();
+  });
+
+  it('gate: store switch wins over the config list; refusals are localized', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const db = openDatabase(dir);
+    const gate = new Gate(db, ['colorize']);
+    expect(gate.isEnabled('colorize')).toBe(false);
+    expect(gate.isEnabled('detect-faces')).toBe(true);
+    gate.setEnabled('colorize', true);
+    expect(gate.isEnabled('colorize')).toBe(true);
+    gate.setEnabled('detect-faces', false);
+    let err: any;
+    try {
+      gate.check('detect-faces', { platform: 'web', userId: 'u' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err.code).toBe('command_disabled');
+    expect(err.localized('es')).toMatch(/desactivado/);
+    db.close();
+  });
+});
