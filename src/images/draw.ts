@@ -48,17 +48,20 @@ async function baseImage(image: Sharp, width: number, height: number) {
   const k = Math.min(1, MAX_OUTPUT_SIDE / Math.max(width, height));
   const w = Math.round(width * k);
   const h = Math.round(height * k);
-  const raw = await image.resize(w, h).removeAlpha().raw().toBuffer();
+  const raw = await (k < 1 ? image.resize(w, h) : image).removeAlpha().raw().toBuffer();
   return { raw, w, h, k };
+}
+
+/** Compositing adds an alpha channel; the photo has none, so the PNG should not either. */
+async function toRgbPng(img: Sharp): Promise<Buffer> {
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).removeAlpha().png().toBuffer();
 }
 
 /** The photo with a numbered box and five landmarks per face, as PNG. */
 export async function drawFaces(image: Sharp, width: number, height: number, faces: Face[]): Promise<Buffer> {
   const { raw, w, h, k } = await baseImage(image, width, height);
-  return sharp(raw, { raw: { width: w, height: h, channels: 3 } })
-    .composite([{ input: Buffer.from(overlaySvg(faces, w, h, k)), top: 0, left: 0 }])
-    .png()
-    .toBuffer();
+  return toRgbPng(sharp(raw, { raw: { width: w, height: h, channels: 3 } }).composite([{ input: Buffer.from(overlaySvg(faces, w, h, k)), top: 0, left: 0 }]));
 }
 
 /** The photo with every face (plus a margin) pixelated and blurred beyond recognition, as PNG. */
@@ -79,8 +82,5 @@ export async function blurFaces(image: Sharp, width: number, height: number, fac
       return { input, left, top };
     }),
   );
-  return src()
-    .composite(patches.filter((p) => p !== undefined))
-    .png()
-    .toBuffer();
+  return toRgbPng(src().composite(patches.filter((p) => p !== undefined)));
 }

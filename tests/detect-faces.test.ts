@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { detectFaces } from '../src/tasks/detect-faces.js';
+import type { TaskResult } from '../src/tasks/types.js';
+import { testApp } from './helpers/app.js';
+import { describeWith, facesDir, yunetFile } from './helpers/assets.js';
+import { pngClaiming } from './helpers/images.js';
+
+const photo = path.join(facesDir, '2008_001009.jpg'); // 360×480, two faces
+
+describeWith('detect-faces on YuNet', [yunetFile, photo], () => {
+  let app: ReturnType<typeof testApp>;
+  beforeAll(() => {
+    app = testApp();
+  });
+  afterAll(() => app.dispose());
+  const run = (images: Record<string, Buffer>, options: Record<string, unknown> = {}, lang: 'es' | 'en' = 'en') =>
+    app.service.run({ command: 'detect-faces', options, images, ctx: { platform: 'test', userId: 'u', lang } });
+
+  it('finds both faces with boxes, scores, five landmarks and a numbered PNG', async () => {
+    const r: TaskResult = await run({ image: readFileSync(photo) });
+    const faces = r.data.faces as { box: number[]; score: number; landmarks: number[][] }[];
+    expect(faces).toHaveLength(2);
+    for (const f of faces) {
+      expect(f.score).toBeGreaterThan(0.6);
+      expect(f.landmarks).toHaveLength(5);
+      const [x, y, w, h] = f.box as [number, number, number, number];
+      for (const [lx, ly] of f.landmarks as [number, number][]) {
+        expect(lx).toBeGreaterThan(x);
+        expect(lx).toBeLessThan(x + w);
+        expect(ly).toBeGreaterThan(y);
+        expect(ly).toBeLessThan(y + h);
+      }
+    }
+    // Ground truth (dlib training.xml): faces at (145,79) 76×76 and (125,214) 90×91.
+    expect(faces.map((f) => Math.round(f.box[1]! / 100))).toEqual(expect.arrayContaining([1, 2]));
+    expect(r.text).toMatch(/^Found 2 faces\./);
+    expect(r.text).toMatch(/nobody is identified/);
+    const meta = await sharp(r.images[0]!.data).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 360, 480]);
+    expect(r.model).toBe('yunet-n');
+  });
+
+  it('answers in Spanish', async () => {
+    const r = await run({ image: readFileSync(photo) }, {}, 'es');
+    expect(r.text).toMatch(/^Encontré 2 caras\./);
+  });
+
+  it('respects EXIF orientation: boxes are in the pixels of the photo as shown', async () => {
+    // Store the photo rotated 90° clockwise on disk with orientation 8 ("rotate 270° to show"), so viewers show it upright.
+    const stored = await sharp(readFileSync(photo)).rotate(90).withMetadata({ orientation: 8 }).jpeg().toBuffer();
+    const upright = await detectFaces(app.models, 'yunet-n', readFileSync(photo), 0.6);
+    const exif = await detectFaces(app.models, 'yunet-n', stored, 0.6);
+    expect([exif.width, exif.height]).toEqual([360, 480]);
+    expect(exif.faces).toHaveLength(2);
+    exif.faces.forEach((f, i) => {
+      f.box.forEach((v, k) => expect(Math.abs(v - upright.faces[i]!.box[k]!)).toBeLessThan(6));
+    });
+  });
+
+  it('blurs instead of boxing: the face region loses its detail, the rest is unchanged', async () => {
+    const bytes = readFileSync(photo);
+    const r = await run({ image: bytes }, { blur: 'true' });
+    expect(r.text).toMatch(/Blurred 2 face/);
+    const face = (r.data.faces as { box: number[] }[])[0]!.box.map(Math.round) as [number, number, number, number];
+    const region = { left: face[0], top: face[1], width: face[2], height: face[3] };
+    const sharpness = async (img: Buffer) => {
+      const { data } = await sharp(img).extract(region).greyscale().raw().toBuffer({ resolveWithObject: true });
+      let sum = 0;
+      for (let i = 1; i < data.length; i++) sum += Math.abs(data[i]! - data[i - 1]!);
+      return sum / data.length;
+    };
+    expect(await sharpness(r.images[0]!.data)).toBeLessThan((await sharpness(bytes)) / 3);
+    const corner = { left: 0, top: 0, width: 40, height: 40 };
+    const a = await sharp(r.images[0]!.data).extract(corner).raw().toBuffer();
+    const b = await sharp(bytes).extract(corner).raw().toBuffer();
+    expect(a.equals(b)).toBe(true);
+  });
+
+  it('reads PNG and WebP as well as JPEG', async () => {
+    const bytes = readFileSync(photo);
+    for (const format of ['png', 'webp'] as const) {
+      const r = await run({ image: await sharp(bytes).toFormat(format).toBuffer() });
+      expect((r.data.faces as unknown[]).length).toBe(2);
+    }
+  });
+
+  const refusals: [string, () => Promise<Buffer>, string][] = [
+    ['not an image', async () => Buffer.from('just some text, not a picture'), 'not_an_image'],
+    ['a truncated JPEG', async () => readFileSync(photo).subarray(0, Math.floor(readFileSync(photo).length * 0.6)), 'corrupt_image'],
+    ['a PNG claiming 30000×30000 pixels', async () => pngClaiming(30000, 30000), 'image_too_many_pixels'],
+    ['a GIF', async () => sharp(readFileSync(photo)).gif().toBuffer(), 'unsupported_image_format'],
+    ['an 11 MB file', async () => Buffer.concat([readFileSync(photo), Buffer.alloc(11 * 1024 * 1024)]), 'upload_too_large'],
+  ];
+  for (const [what, make, code] of refusals) {
+    it(`refuses ${what} with "${code}", in both languages, and keeps serving`, async () => {
+      const bytes = await make();
+      const en = await run({ image: bytes }).catch((e) => e);
+      expect(en.code).toBe(code);
+      const es = await run({ image: bytes }, {}, 'es').catch((e) => e);
+      expect(es.localized('es')).not.toEqual(es.localized('en'));
+      expect(((await run({ image: readFileSync(photo) })).data.faces as unknown[]).length).toBe(2);
+    });
+  }
+
+  it('a 30000×30000 header is refused before any decoding (no memory spike)', async () => {
+    const before = process.memoryUsage().rss;
+    await run({ image: pngClaiming(30000, 30000) }).catch(() => undefined);
+    // Decoding would need 2.7 GB; a generous margin covers everything else.
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  });
+});
