@@ -22,7 +22,7 @@ export function form(fields: Record<string, string | Buffer>): FormData {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) {
     if (typeof v === 'string') fd.append(k, v);
-    else fd.append(k, new Blob([v]), 'upload.bin');
+    else fd.append(k, new Blob([new Uint8Array(v)]), 'upload.bin');
   }
   return fd;
 }

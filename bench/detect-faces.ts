@@ -1,0 +1,134 @@
+// /detect-faces: accuracy on dlib's 43 annotated faces, latency file-in → boxes-out
+// against YuNet through OpenCV DNN in the same run, load/first-call time, peak RSS,
+// and event-loop delay while 8 full jobs run through the real queue.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { loadConfig } from '../src/config/index.js';
+import { createApp } from '../src/core/app.js';
+import { detectFaces } from '../src/tasks/detect-faces.js';
+import { matchCount, readDlibBoxes, type Box } from './lib/faces-truth.js';
+import { median, quantile, round } from './lib/stats.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PEER_PYTHON = process.env.PEER_PYTHON ?? '/usr/bin/python3';
+
+export async function run(args: string[]) {
+  const rounds = Number(args[args.indexOf('--rounds') + 1]) || 10;
+  const modelsDir = path.resolve(process.env.SINAPSIS_MODELS_DIR ?? path.join(ROOT, '../shared/models'));
+  const facesDir = path.resolve(modelsDir, '../data/faces-dlib');
+  const modelFile = path.join(modelsDir, 'yunet/yunet_n_640_640.onnx');
+  for (const p of [modelFile, facesDir]) if (!existsSync(p)) throw new Error(`bench needs ${p} (set SINAPSIS_MODELS_DIR)`);
+  const truth = readDlibBoxes(facesDir, ['training.xml', 'testing.xml']);
+  const images = [...truth.keys()];
+  const totalFaces = [...truth.values()].reduce((n, b) => n + b.length, 0);
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-bench-'));
+  const config = loadConfig({ ...process.env, SINAPSIS_DATA_DIR: dataDir, SINAPSIS_MODELS_DIR: modelsDir, SINAPSIS_AUTO_DOWNLOAD: 'false' }, { dotenv: false });
+  const app = createApp(config, { logger: pino({ level: 'silent' }) });
+
+  // Ours: model load, first call, then `rounds` passes over the images.
+  let t = performance.now();
+  await app.models.onnxSession('yunet-n');
+  const loadMs = performance.now() - t;
+  t = performance.now();
+  await detectFaces(app.models, 'yunet-n', readFileSync(images[0]!), 0.6);
+  const firstMs = performance.now() - t;
+  const ours: number[] = [];
+  const oursInference: number[] = [];
+  const peerForward: number[] = [];
+  const found = new Map<string, { box: Box; score: number }[]>();
+  const runOurs = async (n: number) => {
+    for (let r = 0; r < n; r++) {
+      for (const img of images) {
+        const t0 = performance.now();
+        const det = await detectFaces(app.models, 'yunet-n', readFileSync(img), 0.6);
+        ours.push(performance.now() - t0);
+        oursInference.push(det.timings.inferenceMs);
+        found.set(img, det.faces);
+      }
+    }
+  };
+
+  // The peer, in two halves interleaved with ours so drift on a noisy machine hits both.
+  const peerTimes: number[] = [];
+  let peerInfo: Record<string, unknown> = {};
+  let peerFound: Record<string, { box: Box; score: number }[]> = {};
+  const runPeer = (n: number) => {
+    const job = JSON.stringify({ model: modelFile, images, rounds: n + 1, score: 0.6, nms: 0.3 });
+    const r = spawnSync(PEER_PYTHON, [path.join(ROOT, 'bench/peer_opencv_yunet.py')], { input: job, encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`OpenCV peer failed (install python3-opencv):\n${r.stderr}`);
+    const doc = JSON.parse(r.stdout);
+    for (const ts of Object.values(doc.times as Record<string, number[]>)) peerTimes.push(...ts);
+    peerForward.push(...(doc.forward_ms as number[]));
+    peerFound = doc.faces;
+    peerInfo = { opencv: doc.opencv, threads: doc.threads, load_ms: round(doc.load_ms), first_ms: round(doc.first_ms) };
+  };
+  const half = Math.max(1, Math.floor(rounds / 2));
+  await runOurs(half);
+  runPeer(half);
+  await runOurs(rounds - half);
+  runPeer(rounds - half);
+
+  let tp = 0;
+  let detections = 0;
+  let peerTp = 0;
+  let peerDetections = 0;
+  for (const img of images) {
+    const gt = truth.get(img)!;
+    const mine = found.get(img) ?? [];
+    tp += matchCount(gt, mine, 0.3);
+    detections += mine.length;
+    const theirs = peerFound[img] ?? [];
+    peerTp += matchCount(gt, theirs, 0.3);
+    peerDetections += theirs.length;
+  }
+
+  // Event-loop delay while 8 full jobs (decode, network, drawing) go through the real queue.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  const jobsStarted = performance.now();
+  loop.enable();
+  await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      app.service.run({
+        command: 'detect-faces',
+        options: {},
+        images: { image: readFileSync(images[i % images.length]!) },
+        ctx: { platform: 'bench', userId: `user${i}`, lang: 'en' },
+      }),
+    ),
+  );
+  loop.disable();
+  const jobsMs = performance.now() - jobsStarted;
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const oursMedian = median(ours);
+  const peerMedian = median(peerTimes);
+  const report = {
+    images: images.length,
+    faces: totalFaces,
+    rounds,
+    // The network alone (ours: resize + tensor + onnxruntime run; peer: net.forward) shows where the gap is.
+    network_only: { ours_median_ms: round(median(oursInference)), peer_forward_median_ms: round(median(peerForward)), ratio: round(median(oursInference) / median(peerForward), 3) },
+    ours: { p90_ms: round(quantile(ours, 0.9)), model_load_ms: round(loadMs), first_call_ms: round(firstMs), ort_threads: config.SINAPSIS_ORT_THREADS || 'default' },
+    peer: { ...peerInfo, p90_ms: round(quantile(peerTimes, 0.9)), recall: round(peerTp / totalFaces, 3), precision: round(peerTp / Math.max(1, peerDetections), 3) },
+    event_loop_delay_8_jobs: { p50_ms: round(loop.percentile(50) / 1e6), p99_ms: round(loop.percentile(99) / 1e6), max_ms: round(loop.max / 1e6), jobs_wall_ms: round(jobsMs), concurrency: config.SINAPSIS_CONCURRENCY },
+    peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
+  };
+  console.log(JSON.stringify(report, null, 2));
+  console.log(
+    JSON.stringify({
+      ours_median_ms: round(oursMedian),
+      peer_median_ms: round(peerMedian),
+      ratio: round(oursMedian / peerMedian, 3),
+      recall: round(tp / totalFaces, 3),
+      precision: round(tp / Math.max(1, detections), 3),
+      event_loop_p99_ms: report.event_loop_delay_8_jobs.p99_ms,
+    }),
+  );
+}
