@@ -8,6 +8,7 @@ export type ErrorCode = Extract<
   | 'not_an_image' | 'unsupported_image_format' | 'corrupt_image' | 'image_too_many_pixels' | 'upload_too_large'
   | 'model_missing' | 'model_corrupt' | 'not_available_yet' | 'command_disabled'
   | 'queue_full' | 'user_queue_full' | 'timeout' | 'cancelled' | 'internal'
+  | 'attachment_refused' | 'download_failed' | 'button_expired' | 'not_your_button'
 >;
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -29,6 +30,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   timeout: 504,
   cancelled: 499,
   internal: 500,
+  attachment_refused: 400,
+  download_failed: 502,
+  button_expired: 410,
+  not_your_button: 403,
 };
 
 /** An error the user should read: carries a code and the values its message needs. */

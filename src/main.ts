@@ -1,6 +1,7 @@
 // `npm start`: the web playground always; Discord and Slack when their tokens are set.
 import { loadConfig } from './config/index.js';
 import { createApp } from './core/app.js';
+import { startDiscord } from './adapters/discord/bot.js';
 import { buildWebServer } from './adapters/web/server.js';
 
 const config = loadConfig();
@@ -19,11 +20,17 @@ const web = await buildWebServer(app);
 await web.listen({ port: config.PORT, host: config.HOST });
 const { port } = web.server.address() as { port: number };
 log.info(`Sinapsis playground on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`);
-if (!config.DISCORD_TOKEN && !config.SLACK_BOT_TOKEN) {
-  log.info('No DISCORD_TOKEN or SLACK_BOT_TOKEN set: running the web playground only');
-} else {
-  log.warn('Chat tokens are set, but the Discord and Slack adapters are not built yet: web playground only');
+const stops: (() => Promise<void>)[] = [];
+if (config.DISCORD_TOKEN) {
+  try {
+    stops.push((await startDiscord(app)).stop);
+  } catch (err) {
+    // A wrong token must not take the playground down with it.
+    log.error({ err }, 'Discord could not start; the playground keeps running');
+  }
 }
+if (config.SLACK_BOT_TOKEN) log.warn('SLACK_BOT_TOKEN is set, but the Slack adapter is not built yet');
+if (!config.DISCORD_TOKEN && !config.SLACK_BOT_TOKEN) log.info('No DISCORD_TOKEN or SLACK_BOT_TOKEN set: running the web playground only');
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -31,6 +38,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    for (const stop of stops) await stop().catch(() => undefined);
     await web.close();
     await app.close();
     process.exit(0);

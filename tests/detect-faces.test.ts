@@ -43,6 +43,15 @@ describeWith('detect-faces on YuNet', [yunetFile, photo], () => {
     expect(r.model).toBe('yunet-n');
   });
 
+  it('gives the same boxes for an image whatever ran before it (reused input buffers are cleared)', async () => {
+    const a = readFileSync(photo);
+    const b = readFileSync(path.join(facesDir, '2007_007763.jpg')); // 500×375: different letterbox
+    const first = await detectFaces(app.models, 'yunet-n', a, 0.6);
+    await detectFaces(app.models, 'yunet-n', b, 0.6);
+    const again = await detectFaces(app.models, 'yunet-n', a, 0.6);
+    expect(again.faces).toEqual(first.faces);
+  });
+
   it('answers in Spanish', async () => {
     const r = await run({ image: readFileSync(photo) }, {}, 'es');
     expect(r.text).toMatch(/^Encontré 2 caras\./);

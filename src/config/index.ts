@@ -35,6 +35,12 @@ const schema = z.object({
   DISCORD_APPLICATION_ID: optional,
   DISCORD_GUILD_ID: optional,
   DISCORD_API_URL: z.string().url().default('https://discord.com/api'),
+  DISCORD_CDN_URLS: z
+    .string()
+    .default('https://cdn.discordapp.com/,https://media.discordapp.net/')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  DISCORD_UPLOAD_LIMIT_MB: z.coerce.number().positive().default(8),
+  CHAT_DOWNLOAD_TIMEOUT_S: z.coerce.number().positive().default(15),
   SLACK_BOT_TOKEN: optional,
   SLACK_APP_TOKEN: optional,
   SLACK_SIGNING_SECRET: optional,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { COMMANDS, findCommand } from '../../commands/index.js';
+import { COMMANDS, findCommand, type CommandSpec } from '../../commands/index.js';
 import { asSinapsisError, SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
@@ -54,24 +54,12 @@ export class Service {
     });
   }
 
-  /** Validates and enqueues; throws (localizable) before queueing when the request is refused. */
-  submit(req: CommandRequest, events?: JobEvents): JobHandle<TaskResult> {
-    const id = randomUUID();
-    const started = Date.now();
-    const logEntry = (outcome: string, extra: { durationMs?: number; model?: string } = {}) =>
-      this.deps.log.record({
-        id,
-        createdAt: started,
-        platform: req.ctx.platform,
-        userId: req.ctx.userId,
-        serverId: req.ctx.serverId,
-        channelId: req.ctx.channelId,
-        command: req.command,
-        outcome,
-        ...extra,
-        inputJson: this.deps.logInputs ? JSON.stringify(req.options) : undefined,
-      });
-    let handle: JobHandle<TaskResult>;
+  /**
+   * Validates against the spec and passes the gate, without queueing: lets
+   * chat adapters refuse at once (ephemerally) before downloading anything.
+   * Image options only need to be present here; their bytes are checked later.
+   */
+  check(req: CommandRequest): { spec: CommandSpec; options: OptionValues } {
     try {
       const spec = findCommand(req.command);
       if (!spec) {
@@ -80,25 +68,55 @@ export class Service {
       const options = parseOptions(spec, req.options, req.images);
       this.deps.gate.check(spec.name, req.ctx);
       if (!TASKS[spec.task]) throw new SinapsisError('not_available_yet', { command: spec.name });
+      return { spec, options };
+    } catch (err) {
+      const e = asSinapsisError(err);
+      this.record(randomUUID(), Date.now(), req, e.code);
+      throw e;
+    }
+  }
+
+  /** Validates and enqueues; throws (localizable) before queueing when the request is refused. */
+  submit(req: CommandRequest, events?: JobEvents): JobHandle<TaskResult> {
+    const { spec, options } = this.check(req);
+    const id = randomUUID();
+    const started = Date.now();
+    let handle: JobHandle<TaskResult>;
+    try {
       const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang };
       handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
     } catch (err) {
       const e = asSinapsisError(err);
-      logEntry(e.code);
+      this.record(id, started, req, e.code);
       throw e;
     }
     const result = handle.result.then(
       (r) => {
-        logEntry('ok', { durationMs: Date.now() - started, model: r.model });
+        this.record(id, started, req, 'ok', { durationMs: Date.now() - started, model: r.model });
         return r;
       },
       (err) => {
         const e = asSinapsisError(err);
-        logEntry(e.code, { durationMs: Date.now() - started });
+        this.record(id, started, req, e.code, { durationMs: Date.now() - started });
         throw e;
       },
     );
     return { id: handle.id, result, position: () => handle.position(), cancel: () => handle.cancel() };
+  }
+
+  private record(id: string, started: number, req: CommandRequest, outcome: string, extra: { durationMs?: number; model?: string } = {}) {
+    this.deps.log.record({
+      id,
+      createdAt: started,
+      platform: req.ctx.platform,
+      userId: req.ctx.userId,
+      serverId: req.ctx.serverId,
+      channelId: req.ctx.channelId,
+      command: req.command,
+      outcome,
+      ...extra,
+      inputJson: this.deps.logInputs ? JSON.stringify(req.options) : undefined,
+    });
   }
 
   /** Submit and wait; every failure comes back as a SinapsisError. */

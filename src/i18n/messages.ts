@@ -98,6 +98,33 @@ const MESSAGES = {
     en: 'Detection only: nobody is identified and faces are never compared.',
     es: 'Solo detección: no se identifica a nadie ni se comparan caras.',
   },
+  attachment_refused: {
+    en: 'I only read images attached to the command itself (Discord or Slack files). Attach the photo and try again.',
+    es: 'Solo leo imágenes adjuntas al comando (archivos de Discord o Slack). Adjuntá la foto y probá de nuevo.',
+  },
+  download_failed: {
+    en: 'I could not download your image (the platform did not answer in time). Please try again.',
+    es: 'No pude descargar tu imagen (la plataforma no respondió a tiempo). Probá de nuevo.',
+  },
+  button_expired: {
+    en: 'These buttons have expired. Run the command again.',
+    es: 'Estos botones vencieron. Volvé a ejecutar el comando.',
+  },
+  not_your_button: {
+    en: 'Only the person who ran the command can do that.',
+    es: 'Solo quien ejecutó el comando puede hacer eso.',
+  },
+  button_again: { en: 'Again', es: 'Otra vez' },
+  button_blur: { en: 'Blur faces', es: 'Difuminar caras' },
+  button_boxes: { en: 'Show boxes', es: 'Mostrar recuadros' },
+  button_explain: { en: 'Explain', es: 'Explicar' },
+  button_delete: { en: 'Delete', es: 'Borrar' },
+  working: { en: 'Working on it…', es: 'Procesando…' },
+  explain_model: {
+    en: (p) => `This result was produced by **${p.model}**: ${p.description} (licence ${p.licence}).${p.paper ? ` Paper: ${p.paper}.` : ''} The full /explain tutor is coming in a later version.`,
+    es: (p) => `Este resultado lo produjo **${p.model}**: ${p.description} (licencia ${p.licence}).${p.paper ? ` Artículo: ${p.paper}.` : ''} El tutor completo de /explain llega en una próxima versión.`,
+  },
+  error_prefix: { en: 'Error', es: 'Error' },
 } satisfies Record<string, Record<Lang, Text>>;
 
 export type MessageKey = keyof typeof MESSAGES;

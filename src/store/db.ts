@@ -28,6 +28,19 @@ const MIGRATIONS: readonly string[] = [
      enabled INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // 2: what chat buttons need to act later ("again", "blur", "explain"), surviving restarts.
+  `CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE interaction_state (
+     id TEXT PRIMARY KEY,
+     platform TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     command TEXT NOT NULL,
+     options_json TEXT NOT NULL,
+     image_url TEXT,
+     model TEXT,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX interaction_state_created ON interaction_state(created_at);`,
 ];
 
 export function openDatabase(dataDir: string, file = 'sinapsis.db'): DB {

@@ -1,0 +1,196 @@
+import {
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  REST,
+  Routes,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type RepliableInteraction,
+} from 'discord.js';
+import { findCommand } from '../../../commands/index.js';
+import type { App } from '../../core/app.js';
+import type { RequestContext } from '../../core/service.js';
+import { asSinapsisError, SinapsisError } from '../../errors.js';
+import { langOf, type Lang } from '../../i18n/locale.js';
+import { t } from '../../i18n/messages.js';
+import { InteractionStates } from '../../store/interaction-state.js';
+import { KeyValue } from '../../store/kv.js';
+import { downloadUserFile, isAllowedUrl } from '../download.js';
+import { registrationHash, registrationPayload } from './registration.js';
+import { ReplyEditor } from './reply-editor.js';
+import { parseCustomId, resultButtons, resultMessage } from './reply.js';
+
+interface ImageRef {
+  url: string;
+  size: number;
+}
+
+export interface DiscordBot {
+  client: Client;
+  stop(): Promise<void>;
+}
+
+/** Bulk-overwrites the slash commands from the specs: in one guild (instant) or globally. */
+export async function registerCommands(opts: { token: string; applicationId: string; guildId?: string; apiUrl: string }) {
+  const rest = new REST({ api: opts.apiUrl }).setToken(opts.token);
+  const route = opts.guildId ? Routes.applicationGuildCommands(opts.applicationId, opts.guildId) : Routes.applicationCommands(opts.applicationId);
+  return rest.put(route, { body: registrationPayload() });
+}
+
+/** The thin Discord adapter: interactions in, the same service as every adapter, replies out. */
+export async function startDiscord(app: App): Promise<DiscordBot> {
+  const { config, service, logger } = app;
+  const log = logger.child({ adapter: 'discord' });
+  const token = config.DISCORD_TOKEN!;
+  const states = new InteractionStates(app.db);
+  const kv = new KeyValue(app.db);
+  const uploadLimit = config.DISCORD_UPLOAD_LIMIT_MB * 1024 * 1024;
+
+  // Slash commands need no privileged intent; Guilds gives guild locales and channels.
+  const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.DISCORD_API_URL } });
+
+  const langFor = (i: Interaction): Lang => langOf(i.locale ?? i.guildLocale, 'en');
+  const ctxFor = (i: Interaction): RequestContext => ({
+    platform: 'discord',
+    userId: i.user.id,
+    serverId: i.guildId ?? undefined,
+    channelId: i.channelId ?? undefined,
+    roles: i.inGuild() && Array.isArray(i.member?.roles) ? (i.member.roles as string[]) : i.inCachedGuild() ? [...i.member.roles.cache.keys()] : [],
+    lang: langFor(i),
+  });
+  const errorText = (err: SinapsisError, lang: Lang) => `⚠️ ${err.localized(lang)}`;
+
+  async function refuse(i: RepliableInteraction, err: unknown) {
+    const e = asSinapsisError(err);
+    if (e.code === 'internal') log.error({ err: e.cause ?? e }, 'interaction failed');
+    const content = errorText(e, langFor(i));
+    if (i.deferred || i.replied) await i.editReply({ content, files: [], components: [] });
+    else await i.reply({ content, flags: MessageFlags.Ephemeral });
+  }
+
+  async function download(ref: ImageRef, maxBytes: number): Promise<Buffer> {
+    if (ref.size > maxBytes) throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
+    return downloadUserFile(ref.url, { allowedPrefixes: config.DISCORD_CDN_URLS, maxBytes, timeoutMs: config.CHAT_DOWNLOAD_TIMEOUT_S * 1000 });
+  }
+
+  /** After the defer: fetch images, queue, show the position, then the result with its buttons. */
+  async function runDeferred(i: RepliableInteraction, command: string, options: Record<string, unknown>, images: Record<string, ImageRef>) {
+    const ctx = ctxFor(i);
+    const spec = findCommand(command)!;
+    const editor = new ReplyEditor((p) => i.editReply(p), 1000, (err) => log.warn({ err }, 'progress edit failed'));
+    try {
+      const bytes: Record<string, Buffer> = {};
+      for (const [name, ref] of Object.entries(images)) {
+        const o = spec.options.find((x) => x.name === name);
+        bytes[name] = await download(ref, o?.type === 'image' ? o.maxBytes : 0);
+      }
+      const handle = service.submit(
+        { command, options, images: bytes, ctx },
+        { onPosition: (position) => editor.progress(`⏳ ${t(ctx.lang, 'queued', { position })}`) },
+      );
+      if (handle.position() > 0) editor.progress(`⏳ ${t(ctx.lang, 'queued', { position: handle.position() })}`);
+      const result = await handle.result;
+      const stateId = states.save({ platform: 'discord', userId: ctx.userId, command, options, imageUrl: Object.values(images)[0]?.url, model: result.model });
+      const msg = await resultMessage(result, uploadLimit);
+      await editor.final({ content: msg.content, files: msg.files, components: resultButtons(command, options, stateId, ctx.lang) });
+      for (const part of msg.overflow) await i.followUp({ content: part });
+    } catch (err) {
+      const e = asSinapsisError(err);
+      if (e.code === 'internal') log.error({ err: e.cause ?? e }, 'command failed');
+      await editor.final({ content: errorText(e, ctx.lang), files: [], components: [] }).catch((err2) => log.warn({ err: err2 }, 'could not edit the reply with the error'));
+    }
+  }
+
+  async function onCommand(i: ChatInputCommandInteraction) {
+    const options: Record<string, unknown> = {};
+    const images: Record<string, ImageRef> = {};
+    for (const o of i.options.data) {
+      if (o.attachment) images[o.name] = { url: o.attachment.url, size: o.attachment.size };
+      else options[o.name] = o.value;
+    }
+    try {
+      // Everything that can be refused without work is refused now, privately.
+      service.check({ command: i.commandName, options, images: Object.fromEntries(Object.keys(images).map((k) => [k, Buffer.alloc(0)])), ctx: ctxFor(i) });
+      for (const ref of Object.values(images)) if (!isAllowedUrl(ref.url, config.DISCORD_CDN_URLS)) throw new SinapsisError('attachment_refused');
+    } catch (err) {
+      return refuse(i, err);
+    }
+    await i.deferReply();
+    await runDeferred(i, i.commandName, options, images);
+  }
+
+  async function onButton(i: ButtonInteraction) {
+    const parsed = parseCustomId(i.customId);
+    const state = parsed && states.get(parsed.stateId);
+    if (!parsed || !state) return refuse(i, new SinapsisError('button_expired'));
+    const lang = langFor(i);
+    switch (parsed.action) {
+      case 'delete':
+        if (i.user.id !== state.userId) return refuse(i, new SinapsisError('not_your_button'));
+        await i.deferUpdate();
+        await i.deleteReply();
+        return;
+      case 'explain': {
+        const model = state.model ? app.models.entry(state.model) : undefined;
+        const content = model
+          ? t(lang, 'explain_model', { model: model.id, description: model.description, licence: model.licence, paper: model.paper ?? '' })
+          : t(lang, 'not_available_yet', { command: 'explain' });
+        await i.reply({ content, flags: MessageFlags.Ephemeral });
+        return;
+      }
+      default: {
+        const options = { ...state.options };
+        if (parsed.action === 'blur') options.blur = true;
+        if (parsed.action === 'boxes') options.blur = false;
+        if (parsed.action === 'again' && 'seed' in options) options.seed = Math.floor(Math.random() * 2 ** 31);
+        const images: Record<string, ImageRef> = state.imageUrl ? { image: { url: state.imageUrl, size: 0 } } : {};
+        try {
+          service.check({ command: state.command, options, images: state.imageUrl ? { image: Buffer.alloc(0) } : {}, ctx: ctxFor(i) });
+        } catch (err) {
+          return refuse(i, err);
+        }
+        await i.deferReply();
+        await runDeferred(i, state.command, options, images);
+      }
+    }
+  }
+
+  client.on(Events.InteractionCreate, (i) => {
+    const work = i.isChatInputCommand() ? onCommand(i) : i.isButton() ? onButton(i) : Promise.resolve();
+    // One failing interaction (even a failed reply to Discord) must never take the bot down.
+    work.catch((err) => log.error({ err }, 'interaction handler failed'));
+  });
+  client.once(Events.ClientReady, (c) => log.info({ user: c.user.tag, guilds: c.guilds.cache.size }, 'Discord ready'));
+  client.on(Events.ShardDisconnect, (_e, id) => log.warn({ shard: id }, 'Discord disconnected; discord.js reconnects'));
+  client.on(Events.ShardResume, (id) => log.info({ shard: id }, 'Discord resumed'));
+  client.on(Events.Error, (err) => log.error({ err }, 'Discord client error'));
+
+  await client.login(token);
+
+  // Re-register only when the specs (or the scope) changed since the last registration.
+  const applicationId = config.DISCORD_APPLICATION_ID ?? client.application?.id;
+  if (applicationId) {
+    const scope = config.DISCORD_GUILD_ID ? `guild:${config.DISCORD_GUILD_ID}` : 'global';
+    const hash = registrationHash(`${applicationId}:${scope}`);
+    if (kv.get('discord:commands') !== hash) {
+      await registerCommands({ token, applicationId, guildId: config.DISCORD_GUILD_ID, apiUrl: config.DISCORD_API_URL })
+        .then(() => {
+          kv.set('discord:commands', hash);
+          log.info({ scope }, 'slash commands registered');
+        })
+        .catch((err) => log.error({ err }, 'slash command registration failed'));
+    }
+  }
+  const purge = setInterval(() => states.purge(), 3600_000).unref();
+
+  return {
+    client,
+    async stop() {
+      clearInterval(purge);
+      await client.destroy();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { ApplicationCommandOptionType, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
+import { COMMANDS } from '../../../commands/index.js';
+import type { CommandSpec, OptionSpec } from '../../../commands/spec.js';
+
+const OPTION_TYPE: Record<OptionSpec['type'], ApplicationCommandOptionType> = {
+  string: ApplicationCommandOptionType.String,
+  integer: ApplicationCommandOptionType.Integer,
+  number: ApplicationCommandOptionType.Number,
+  boolean: ApplicationCommandOptionType.Boolean,
+  image: ApplicationCommandOptionType.Attachment,
+};
+
+function localizations<T extends { name: string; description: string }>(texts: Record<'en-US' | 'es-ES' | 'es-419', T>) {
+  return {
+    name_localizations: { 'en-US': texts['en-US'].name, 'es-ES': texts['es-ES'].name, 'es-419': texts['es-419'].name },
+    description_localizations: {
+      'en-US': texts['en-US'].description,
+      'es-ES': texts['es-ES'].description,
+      'es-419': texts['es-419'].description,
+    },
+  };
+}
+
+function option(o: OptionSpec) {
+  const base = {
+    type: OPTION_TYPE[o.type],
+    name: o.name,
+    description: o.texts['en-US'].description,
+    ...localizations(o.texts),
+    required: Boolean(o.required),
+  };
+  switch (o.type) {
+    case 'string':
+      return {
+        ...base,
+        max_length: o.maxLength,
+        ...(o.minLength ? { min_length: o.minLength } : {}),
+        ...(o.choices ? { choices: o.choices.map((c) => ({ name: c, value: c })) } : {}),
+      };
+    case 'integer':
+    case 'number':
+      return { ...base, min_value: o.min, max_value: o.max };
+    default:
+      return base;
+  }
+}
+
+/** A spec as Discord's slash command JSON: names, descriptions and options localized for en-US, es-ES and es-419. */
+export function discordCommand(spec: CommandSpec) {
+  return {
+    name: spec.name,
+    description: spec.texts['en-US'].description,
+    ...localizations(spec.texts),
+    type: 1,
+    // Servers and the bot's DMs; no member permission needed to use it.
+    contexts: [0, 1],
+    integration_types: [0],
+    options: spec.options.map(option),
+  };
+}
+
+export function registrationPayload(specs: readonly CommandSpec[] = COMMANDS): RESTPutAPIApplicationCommandsJSONBody {
+  return specs.map(discordCommand) as RESTPutAPIApplicationCommandsJSONBody;
+}
+
+/** Changes whenever what would be registered changes, so a start only re-registers when needed. */
+export function registrationHash(scope: string, specs: readonly CommandSpec[] = COMMANDS): string {
+  return createHash('sha256').update(scope).update(JSON.stringify(registrationPayload(specs))).digest('hex');
+}

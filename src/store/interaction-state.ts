@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import type { DB } from './db.js';
+
+export interface InteractionState {
+  id: string;
+  platform: string;
+  userId: string;
+  command: string;
+  options: Record<string, unknown>;
+  /** The platform's URL of the user's image, fetched again when a button re-runs the command. */
+  imageUrl?: string;
+  model?: string;
+  createdAt: number;
+}
+
+/**
+ * What a result's buttons need after a restart. Rows live for `ttlMs`
+ * (platform file URLs expire too); a button pointing at a gone row says so.
+ */
+export class InteractionStates {
+  constructor(private readonly db: DB, readonly ttlMs = 24 * 3600 * 1000) {}
+
+  save(s: Omit<InteractionState, 'id' | 'createdAt'>, now = Date.now()): string {
+    const id = randomBytes(9).toString('base64url');
+    this.db
+      .prepare(
+        `INSERT INTO interaction_state (id, platform, user_id, command, options_json, image_url, model, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, s.platform, s.userId, s.command, JSON.stringify(s.options), s.imageUrl ?? null, s.model ?? null, now);
+    return id;
+  }
+
+  get(id: string, now = Date.now()): InteractionState | undefined {
+    const row = this.db.prepare('SELECT * FROM interaction_state WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    if (!row || now - Number(row.created_at) > this.ttlMs) return undefined;
+    return {
+      id,
+      platform: String(row.platform),
+      userId: String(row.user_id),
+      command: String(row.command),
+      options: JSON.parse(String(row.options_json)),
+      imageUrl: (row.image_url as string | null) ?? undefined,
+      model: (row.model as string | null) ?? undefined,
+      createdAt: Number(row.created_at),
+    };
+  }
+
+  purge(now = Date.now()): number {
+    return this.db.prepare('DELETE FROM interaction_state WHERE created_at < ?').run(now - this.ttlMs).changes;
+  }
+}

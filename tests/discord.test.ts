@@ -1,0 +1,164 @@
+// The real discord.js bot against a local fake Discord (tests/fakes/discord): no token, no network.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../commands/index.js';
+import { registrationPayload } from '../src/adapters/discord/registration.js';
+import { tempDir } from './helpers/app.js';
+import { describeWith, facesDir, yunetFile } from './helpers/assets.js';
+import { startBotAgainstFake } from './helpers/discord.js';
+import type { RecordedCall } from './fakes/discord/server.js';
+
+const photo = path.join(facesDir, '2008_001009.jpg');
+const EPHEMERAL = 64;
+const isCallback = (id: string) => (c: RecordedCall) => c.method === 'POST' && c.path.startsWith(`/api/v10/interactions/${id}/`);
+const isEdit = (id: string, pred: (c: RecordedCall) => boolean = () => true) => (c: RecordedCall) =>
+  c.method === 'PATCH' && c.path.includes(`/tok-${id}/messages/@original`) && pred(c);
+const customIds = (c: RecordedCall): string[] => (c.json?.components ?? []).flatMap((r: any) => r.components.map((b: any) => b.custom_id));
+
+describe('Discord registration', () => {
+  it('registers every spec once, with es-ES, es-419 and en-US texts, attachment options and limits', async () => {
+    const s = await startBotAgainstFake();
+    try {
+      const put = await s.fake.waitFor((c) => c.method === 'PUT');
+      expect(put.path).toMatch(/\/guilds\/\d+\/commands$/);
+      expect(put.json).toEqual(registrationPayload());
+      expect(put.json.map((c: any) => c.name)).toEqual(COMMANDS.map((c) => c.name));
+      const faces = put.json.find((c: any) => c.name === 'detect-faces');
+      expect(faces.name_localizations).toEqual({ 'en-US': 'detect-faces', 'es-ES': 'detectar-caras', 'es-419': 'detectar-caras' });
+      expect(faces.description_localizations['es-419']).toMatch(/caras/);
+      expect(faces.options[0]).toMatchObject({ type: 11, name: 'image', required: true, name_localizations: { 'es-ES': 'imagen' } });
+      expect(faces.options[2]).toMatchObject({ type: 10, min_value: 0.3, max_value: 0.99 });
+      const translate = put.json.find((c: any) => c.name === 'translate');
+      expect(translate.options[0]).toMatchObject({ type: 3, max_length: 4000, min_length: 1 });
+      expect(translate.options[1].choices).toEqual([{ name: 'es', value: 'es' }, { name: 'en', value: 'en' }]);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('Discord without models', () => {
+  let s: Awaited<ReturnType<typeof startBotAgainstFake>>;
+  beforeAll(async () => {
+    s = await startBotAgainstFake({ SINAPSIS_MODELS_DIR: tempDir() });
+  });
+  afterAll(() => s.stop());
+
+  it('refuses an attachment URL that is not Discord’s CDN, privately, without downloading it', async () => {
+    const att = s.fake.attachment('photo.jpg', Buffer.from('x'), 'http://127.0.0.2:9/evil.jpg');
+    const id = s.fake.command('detect-faces', [{ name: 'image', type: 11, value: att.id }], { attachments: { [att.id]: att } });
+    const cb = await s.fake.waitFor(isCallback(id));
+    expect(cb.json.type).toBe(4);
+    expect(cb.json.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(cb.json.data.content).toMatch(/only read images attached/);
+  });
+
+  it('a command that is not built yet answers privately in the user’s language', async () => {
+    const id = s.fake.command('translate', [{ name: 'text', type: 3, value: 'hola' }], { locale: 'es-419' });
+    const cb = await s.fake.waitFor(isCallback(id));
+    expect(cb.json.type).toBe(4);
+    expect(cb.json.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(cb.json.data.content).toMatch(/todavía no está disponible/);
+  });
+
+  it('a task that fails after the defer edits the reply with the localized error (never "thinking…" forever)', async () => {
+    const att = s.fake.attachment('photo.jpg', readFileSync(path.join(import.meta.dirname, '../package.json')));
+    const id = s.fake.command('detect-faces', [{ name: 'image', type: 11, value: att.id }], { attachments: { [att.id]: att }, locale: 'es-ES' });
+    expect((await s.fake.waitFor(isCallback(id))).json.type).toBe(5);
+    const edit = await s.fake.waitFor(isEdit(id));
+    expect(edit.json.content).toMatch(/^⚠️ Ese archivo no es una imagen/);
+    expect(edit.json.components).toEqual([]);
+  });
+
+  it('a missing model is reported in the reply, and the bot keeps answering', async () => {
+    const att = s.fake.attachment('grey.jpg', await sharp({ create: { width: 32, height: 32, channels: 3, background: '#777' } }).jpeg().toBuffer());
+    const id = s.fake.command('detect-faces', [{ name: 'image', type: 11, value: att.id }], { attachments: { [att.id]: att } });
+    expect((await s.fake.waitFor(isEdit(id))).json.content).toMatch(/model "yunet-n" is not installed/);
+    const again = s.fake.command('translate', [{ name: 'text', type: 3, value: 'hi' }]);
+    expect((await s.fake.waitFor(isCallback(again))).json.type).toBe(4);
+  });
+});
+
+describeWith('Discord /detect-faces end to end', [yunetFile, photo], () => {
+  let s: Awaited<ReturnType<typeof startBotAgainstFake>>;
+  const dataDir = tempDir();
+  beforeAll(async () => {
+    s = await startBotAgainstFake({ SINAPSIS_DATA_DIR: dataDir, SINAPSIS_CONCURRENCY: '1' });
+  });
+  afterAll(() => s?.stop());
+  const send = (opts: { locale?: string; userId?: string; blur?: boolean } = {}) => {
+    const att = s.fake.attachment('photo.jpg', readFileSync(photo));
+    const options = [{ name: 'image', type: 11, value: att.id }, ...(opts.blur ? [{ name: 'blur', type: 5, value: true }] : [])];
+    return s.fake.command('detect-faces', options, { attachments: { [att.id]: att }, locale: opts.locale, userId: opts.userId });
+  };
+
+  it('defers at once, then edits the reply with the count, a PNG attachment and buttons', async () => {
+    const id = send();
+    const cb = await s.fake.waitFor(isCallback(id));
+    expect(cb.json).toMatchObject({ type: 5 });
+    const edit = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
+    expect(edit.json.content).toMatch(/^Found 2 faces\./);
+    expect(edit.files[0]!.name).toBe('faces.png');
+    expect((await sharp(edit.files[0]!.data).metadata()).format).toBe('png');
+    expect(customIds(edit).map((c) => c.split(':')[1])).toEqual(['blur', 'explain', 'delete']);
+  });
+
+  it('answers a Spanish-locale user in Spanish', async () => {
+    const id = send({ locale: 'es-ES' });
+    const edit = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
+    expect(edit.json.content).toMatch(/^Encontré 2 caras\./);
+    expect(edit.json.components[0].components.map((b: any) => b.label)).toEqual(['Difuminar caras', 'Explicar', 'Borrar']);
+  });
+
+  it('shows and updates the queue position under load, and every request gets its own result', async () => {
+    const ids = Array.from({ length: 5 }, (_, k) => send({ userId: `70000000000000000${k}`, locale: k % 2 ? 'es-419' : 'en-US' }));
+    const finals = await Promise.all(ids.map((id) => s.fake.waitFor(isEdit(id, (c) => c.files.length > 0))));
+    finals.forEach((f, k) => expect(f.json.content).toMatch(k % 2 ? /^Encontré 2 caras/ : /^Found 2 faces/));
+    const progress = s.fake.calls.filter((c) => ids.some((id) => isEdit(id)(c)) && /⏳ (Queued|En cola): \d/.test(c.json?.content ?? ''));
+    expect(progress.length).toBeGreaterThan(0);
+    // The last job waited behind others and was told so, and its final edit came after its progress edits.
+    const last = ids.at(-1)!;
+    const lastEdits = s.fake.calls.filter(isEdit(last));
+    expect(lastEdits[0]!.json.content).toMatch(/⏳ (Queued|En cola): [1-4]/);
+    expect(lastEdits.at(-1)!.files.length).toBe(1);
+  });
+
+  it('buttons: blur re-runs on the same photo, explain answers privately, delete only for the asker — also after a restart', async () => {
+    const id = send({ userId: '800000000000000001' });
+    const first = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
+    const [blurId, explainId, deleteId] = customIds(first);
+    const message = { id: '900000000000000001' };
+
+    // A restart: the same Discord, a new bot on the same data dir.
+    await s.bot.stop();
+    const restarted = await startBotAgainstFake({ SINAPSIS_DATA_DIR: dataDir }, s.fake);
+    try {
+      const f = restarted.fake;
+      const b1 = f.button(blurId!, message, { userId: '800000000000000002' });
+      expect((await f.waitFor(isCallback(b1))).json.type).toBe(5);
+      const blurred = await f.waitFor(isEdit(b1, (c) => c.files.length > 0));
+      expect(blurred.files[0]!.name).toBe('faces-blurred.png');
+      expect(customIds(blurred)[0]).toMatch(/^sx:boxes:/);
+
+      const b2 = f.button(explainId!, message, { locale: 'es-419' });
+      const explained = await f.waitFor(isCallback(b2));
+      expect(explained.json.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+      expect(explained.json.data.content).toMatch(/yunet-n/);
+
+      const b3 = f.button(deleteId!, message, { userId: '800000000000000002' });
+      const refused = await f.waitFor(isCallback(b3));
+      expect(refused.json.data.content).toMatch(/Only the person who ran the command/);
+
+      const b4 = f.button(deleteId!, message, { userId: '800000000000000001' });
+      expect((await f.waitFor(isCallback(b4))).json.type).toBe(6);
+      await f.waitFor((c) => c.method === 'DELETE' && c.path.includes(`/tok-${b4}/messages/@original`));
+
+      const b5 = f.button('sx:blur:doesnotexist', message);
+      expect((await f.waitFor(isCallback(b5))).json.data.content).toMatch(/expired/);
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
