@@ -1,11 +1,12 @@
-// `npm run --silent bench -- <name> [--rounds N]`: benchmarks print figures, never assert timings.
+// `npm run --silent bench -- <name> [options]`: benchmarks print figures, never assert timings.
 const [name, ...rest] = process.argv.slice(2);
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   'detect-faces': () => import('./detect-faces.js'),
+  discord: () => import('./discord.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {
-  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N]`);
+  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N]`);
   process.exit(2);
 }
 await (await load()).run(rest);
