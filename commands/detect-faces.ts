@@ -1,4 +1,4 @@
-import { defineCommand } from './spec.js';
+import { defineCommand, PHOTO_LIMITS } from './spec.js';
 
 export default defineCommand({
   name: 'detect-faces',
@@ -21,9 +21,7 @@ export default defineCommand({
       name: 'image',
       type: 'image',
       required: true,
-      formats: ['jpeg', 'png', 'webp'],
-      maxBytes: 10 * 1024 * 1024,
-      maxPixels: 40_000_000,
+      ...PHOTO_LIMITS,
       texts: {
         'en-US': { name: 'image', description: 'Photo with faces (JPEG, PNG or WebP, up to 10 MB)' },
         'es-ES': { name: 'imagen', description: 'Foto con caras (JPEG, PNG o WebP, hasta 10 MB)' },

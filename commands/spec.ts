@@ -64,6 +64,13 @@ export interface CommandSpec {
   options: readonly OptionSpec[];
 }
 
+/** Upload limits shared by the photo options (10 MB, 40 megapixels, JPEG/PNG/WebP). */
+export const PHOTO_LIMITS = {
+  formats: ['jpeg', 'png', 'webp'],
+  maxBytes: 10 * 1024 * 1024,
+  maxPixels: 40_000_000,
+} as const satisfies Pick<ImageOption, 'formats' | 'maxBytes' | 'maxPixels'>;
+
 /** Identity helper so each spec file is type-checked against CommandSpec. */
 export function defineCommand<const T extends CommandSpec>(spec: T): T {
   return spec;

@@ -12,6 +12,8 @@ import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } fr
 
 export interface RequestContext extends GateContext {
   lang: Lang;
+  /** Whether `lang` is the user's own (platform locale, browser, --lang) or only a fallback. */
+  langSource?: 'platform' | 'default';
 }
 
 export interface CommandRequest {
@@ -28,6 +30,7 @@ export interface JobPayload {
   options: OptionValues;
   images: ImageInputs;
   lang: Lang;
+  langSource: 'platform' | 'default';
 }
 
 export interface ServiceDeps {
@@ -50,7 +53,7 @@ export class Service {
     this.queue = deps.makeQueue((payload, signal) => {
       const task = TASKS[payload.task];
       if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
-      return task({ options: payload.options, images: payload.images, lang: payload.lang }, { models: deps.models, signal });
+      return task({ options: payload.options, images: payload.images, lang: payload.lang, langSource: payload.langSource }, { models: deps.models, signal });
     });
   }
 
@@ -83,7 +86,7 @@ export class Service {
     const started = Date.now();
     let handle: JobHandle<TaskResult>;
     try {
-      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang };
+      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform' };
       handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
     } catch (err) {
       const e = asSinapsisError(err);

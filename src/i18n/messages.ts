@@ -121,10 +121,22 @@ const MESSAGES = {
   button_delete: { en: 'Delete', es: 'Borrar' },
   working: { en: 'Working on it…', es: 'Procesando…' },
   explain_model: {
-    en: (p) => `This result was produced by **${p.model}**: ${p.description} (licence ${p.licence}).${p.paper ? ` Paper: ${p.paper}.` : ''} The full /explain tutor is coming in a later version.`,
-    es: (p) => `Este resultado lo produjo **${p.model}**: ${p.description} (licencia ${p.licence}).${p.paper ? ` Artículo: ${p.paper}.` : ''} El tutor completo de /explain llega en una próxima versión.`,
+    en: (p) => `This result was produced by **${p.model}**: ${p.description} (licence ${p.licence}).${p.paper ? ` Paper: ${p.paper}.` : ''} Ask more with /explain.`,
+    es: (p) => `Este resultado lo produjo **${p.model}**: ${p.description} (licencia ${p.licence}).${p.paper ? ` Artículo: ${p.paper}.` : ''} Preguntá más con /explain.`,
   },
   error_prefix: { en: 'Error', es: 'Error' },
+  explain_demo: {
+    en: (p) => `Try it yourself with /${p.command}.`,
+    es: (p) => `Probalo vos con /${p.command}.`,
+  },
+  explain_source: {
+    en: (p) => `Source: course notes, "${p.title}" (${p.file})`,
+    es: (p) => `Fuente: apuntes del curso, «${p.title}» (${p.file})`,
+  },
+  explain_no_match: {
+    en: (p) => `I have no notes about that yet. I can explain: ${p.topics}.`,
+    es: (p) => `Todavía no tengo apuntes sobre eso. Puedo explicar: ${p.topics}.`,
+  },
 } satisfies Record<string, Record<Lang, Text>>;
 
 export type MessageKey = keyof typeof MESSAGES;

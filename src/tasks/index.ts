@@ -1,7 +1,9 @@
 import { detectFacesTask } from './detect-faces.js';
+import { explainTask } from './explain.js';
 import type { Task } from './types.js';
 
 /** Built tasks by spec `task` key. A command whose task is missing here answers "not available yet". */
 export const TASKS: Readonly<Record<string, Task>> = {
   'detect-faces': detectFacesTask,
+  explain: explainTask,
 };

@@ -7,6 +7,8 @@ export interface TaskInput {
   options: OptionValues;
   images: ImageInputs;
   lang: Lang;
+  /** 'platform' when the language came from the user's locale; 'default' when it is only a fallback. */
+  langSource?: 'platform' | 'default';
 }
 
 export interface ResultImage {

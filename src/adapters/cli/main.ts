@@ -57,7 +57,7 @@ async function main(): Promise<number> {
       command: spec.name,
       options: raw,
       images,
-      ctx: { platform: 'cli', userId: process.env.USER ?? 'cli', lang },
+      ctx: { platform: 'cli', userId: process.env.USER ?? 'cli', lang, langSource: args.lang ? 'platform' : 'default' },
     });
     const written: string[] = [];
     if (result.images.length) mkdirSync(args.out, { recursive: true });

@@ -21,7 +21,8 @@ import { KeyValue } from '../../store/kv.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
 import { registrationHash, registrationPayload } from './registration.js';
 import { ReplyEditor } from './reply-editor.js';
-import { parseCustomId, resultButtons, resultMessage } from './reply.js';
+import { parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
+import { KnowledgeIndex } from '../../knowledge/index.js';
 
 interface ImageRef {
   url: string;
@@ -48,6 +49,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   const states = new InteractionStates(app.db);
   const kv = new KeyValue(app.db);
   const uploadLimit = config.DISCORD_UPLOAD_LIMIT_MB * 1024 * 1024;
+  const knowledge = new KnowledgeIndex();
 
   // Slash commands need no privileged intent; Guilds gives guild locales and channels.
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.DISCORD_API_URL } });
@@ -134,11 +136,14 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
         await i.deleteReply();
         return;
       case 'explain': {
+        // What the network behind this result is (the course notes), and which model it was.
+        const section = knowledge.sections.find((x) => x.demo === state.command);
         const model = state.model ? app.models.entry(state.model) : undefined;
-        const content = model
-          ? t(lang, 'explain_model', { model: model.id, description: model.description, licence: model.licence, paper: model.paper ?? '' })
-          : t(lang, 'not_available_yet', { command: 'explain' });
-        await i.reply({ content, flags: MessageFlags.Ephemeral });
+        const parts = [
+          ...(section ? [`**${section.title[lang]}**`, section.body[lang]] : []),
+          ...(model ? [t(lang, 'explain_model', { model: model.id, description: model.description, licence: model.licence, paper: model.paper ?? '' })] : []),
+        ];
+        await i.reply({ content: splitContent(parts.join('\n\n'))[0]!, flags: MessageFlags.Ephemeral });
         return;
       }
       default: {

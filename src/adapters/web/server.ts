@@ -92,7 +92,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
       command: req.params.name,
       options,
       images,
-      ctx: { platform: 'web', userId: req.ip, lang },
+      ctx: { platform: 'web', userId: req.ip, lang, langSource: req.headers['accept-language'] || (req.query as Record<string, unknown>).lang ? 'platform' : 'default' },
     });
     return reply.send({
       text: result.text,

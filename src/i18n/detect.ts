@@ -1,0 +1,26 @@
+import { loadModule, type LanguageIdentifier } from 'cld3-asm';
+import type { Lang } from './locale.js';
+
+// Short questions fool any statistical detector ("redes neuronales" reads as English to CLD3),
+// so clear Spanish or English signals decide first and CLD3 only breaks ties.
+const ES_WORDS = new Set('que qué como cómo cuál cual cuales por para una uno unos unas los las del el la es son ser está están qué hace hacen se entre sin con sobre red redes aprendizaje neuronal neuronales cuando dónde donde porque diferencia explicame explicá explica'.split(' '));
+const EN_WORDS = new Set('what how which why the a an is are does do of to in on for with between without about network networks learning neural when where because difference explain'.split(' '));
+
+let identifier: Promise<LanguageIdentifier> | undefined;
+
+/** Spanish or English, for a text; undefined when there is no signal at all. */
+export async function detectLang(text: string): Promise<Lang | undefined> {
+  if (/[¿¡ñ]/i.test(text)) return 'es';
+  const words = text.toLowerCase().match(/[\p{L}]+/gu) ?? [];
+  const es = words.filter((w) => ES_WORDS.has(w)).length + (/[áéíóú]/i.test(text) ? 1 : 0);
+  const en = words.filter((w) => EN_WORDS.has(w)).length;
+  if (es !== en) return es > en ? 'es' : 'en';
+  try {
+    identifier ??= loadModule().then((cld) => cld.create(0, 1000));
+    const ranked = (await identifier).findMostFrequentLanguages(text, 3);
+    const hit = ranked.find((r) => r.language === 'es' || r.language === 'en');
+    return hit ? (hit.language as Lang) : undefined;
+  } catch {
+    return undefined;
+  }
+}

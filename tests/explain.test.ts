@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../commands/index.js';
+import { detectLang } from '../src/i18n/detect.js';
+import { KnowledgeIndex, loadKnowledge } from '../src/knowledge/index.js';
+import { tempDir, testApp } from './helpers/app.js';
+import { ROOT } from './helpers/assets.js';
+
+const questions: { q: string; id: string }[] = JSON.parse(readFileSync(path.join(ROOT, 'tests/fixtures/explain-questions.json'), 'utf8'));
+
+describe('knowledge base', () => {
+  it('covers the course topics in both languages, each naming a real command', () => {
+    const sections = loadKnowledge();
+    expect(sections.map((s) => s.id).sort()).toEqual(
+      ['ai-ml-dl', 'cnn', 'gan', 'layers', 'limits', 'neuron', 'rnn', 'supervised-unsupervised', 'training', 'transformers'],
+    );
+    for (const s of sections) {
+      expect(s.body.es.length).toBeGreaterThan(300);
+      expect(s.body.en.length).toBeGreaterThan(300);
+      expect(COMMANDS.map((c) => c.name)).toContain(s.demo);
+    }
+  });
+
+  it('retrieves the right section for at least 90% of 50 questions, in each language', async () => {
+    const index = new KnowledgeIndex();
+    const byLang = { es: { ok: 0, n: 0 }, en: { ok: 0, n: 0 } };
+    for (const { q, id } of questions) {
+      const lang = (await detectLang(q)) ?? 'es';
+      byLang[lang].n++;
+      if (index.query(q)[0]?.section.id === id) byLang[lang].ok++;
+    }
+    expect(byLang.es.n).toBeGreaterThanOrEqual(20);
+    expect(byLang.en.n).toBeGreaterThanOrEqual(20);
+    expect(byLang.es.ok / byLang.es.n).toBeGreaterThanOrEqual(0.9);
+    expect(byLang.en.ok / byLang.en.n).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('/explain', () => {
+  let app: ReturnType<typeof testApp>;
+  beforeAll(() => {
+    app = testApp();
+  });
+  afterAll(() => app.dispose());
+  const ask = (topic: string, lang: 'es' | 'en', langSource: 'platform' | 'default' = 'platform') =>
+    app.service.run({ command: 'explain', options: { topic }, ctx: { platform: 'test', userId: 'u', lang, langSource } });
+
+  it('answers in the platform language even when the question is in the other one, citing its source', async () => {
+    const r = await ask('What is a convolution?', 'es');
+    expect(r.data.language).toBe('es');
+    expect(r.text).toMatch(/^\*\*Redes convolucionales/);
+    expect(r.text).toMatch(/Probalo vos con \/detect-faces/);
+    expect(r.text).toMatch(/Fuente: apuntes del curso, «Redes convolucionales \(CNN\)» \(src\/knowledge\/cnn\.md\)/);
+    expect((r.data.sources as { id: string }[])[0]!.id).toBe('cnn');
+  });
+
+  it('without a platform language, answers in the language of the question', async () => {
+    expect((await ask('¿Qué es una GAN?', 'en', 'default')).data.language).toBe('es');
+    expect((await ask('What are the limits of AI?', 'es', 'default')).data.language).toBe('en');
+  });
+
+  it('says plainly when it has no notes, listing what it can explain', async () => {
+    const r = await ask('zzqx plugh', 'en');
+    expect(r.text).toMatch(/^I have no notes about that yet\. I can explain: .*Convolutional networks/);
+    expect(r.data.sources).toEqual([]);
+  });
+
+  it('refuses empty and 100 000-character topics with a clear error', async () => {
+    await expect(ask('', 'es')).rejects.toMatchObject({ code: 'invalid_option' });
+    const e = await ask('x'.repeat(100_000), 'es').catch((err) => err);
+    expect(e.code).toBe('invalid_option');
+    expect(e.localized('es')).toMatch(/"topic"/);
+  });
+
+  it('CLI: explain --topic … --json prints {"answer","language","sources"}', () => {
+    const r = spawnSync('npm', ['run', '--silent', 'cli', '--', 'explain', '--topic', '¿Qué es un transformer?', '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SINAPSIS_DATA_DIR: tempDir() },
+    });
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.language).toBe('es');
+    expect(doc.answer).toMatch(/atención/);
+    expect(doc.sources[0]).toMatchObject({ id: 'transformers', file: 'src/knowledge/transformers.md' });
+  });
+});
