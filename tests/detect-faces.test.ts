@@ -52,6 +52,18 @@ describeWith('detect-faces on YuNet', [yunetFile, photo], () => {
     expect(again.faces).toEqual(first.faces);
   });
 
+  it('loads the model once, lazily, and can warm it ahead of the first request', async () => {
+    const fresh = testApp();
+    try {
+      expect(fresh.models.loadTimeMs('yunet-n')).toBeUndefined();
+      await fresh.models.warm(['yunet-n']);
+      expect(fresh.models.loadTimeMs('yunet-n')).toBeGreaterThan(0);
+      expect(await fresh.models.onnxSession('yunet-n')).toBe(await fresh.models.onnxSession('yunet-n'));
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
   it('answers in Spanish', async () => {
     const r = await run({ image: readFileSync(photo) }, {}, 'es');
     expect(r.text).toMatch(/^Encontré 2 caras\./);

@@ -56,7 +56,9 @@ export interface Config extends Raw {
 /** Reads `.env` (if any) under the real environment, validates, and resolves paths. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
   if (opts.dotenv !== false) loadDotenv({ quiet: true });
-  const parsed = schema.safeParse(env);
+  // `PORT=` in a copied .env means "not set", not zero.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid settings (see .env.example):\n${lines.join('\n')}`);
