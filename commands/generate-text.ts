@@ -51,6 +51,30 @@ export default defineCommand({
       },
     },
     {
+      name: 'top-k',
+      type: 'integer',
+      min: 0,
+      max: 200,
+      default: 0,
+      texts: {
+        'en-US': { name: 'top-k', description: 'Pick only among the k likeliest tokens (0 = no limit)' },
+        'es-ES': { name: 'top-k', description: 'Elegir solo entre los k tokens más probables (0 = sin límite)' },
+        'es-419': { name: 'top-k', description: 'Elegir solo entre los k tokens más probables (0 = sin límite)' },
+      },
+    },
+    {
+      name: 'top-p',
+      type: 'number',
+      min: 0.05,
+      max: 1,
+      default: 1,
+      texts: {
+        'en-US': { name: 'top-p', description: 'Pick among the likeliest tokens adding up to this probability' },
+        'es-ES': { name: 'top-p', description: 'Elegir entre los tokens más probables que suman esta probabilidad' },
+        'es-419': { name: 'top-p', description: 'Elegir entre los tokens más probables que suman esta probabilidad' },
+      },
+    },
+    {
       name: 'seed',
       type: 'integer',
       min: 0,

@@ -30,6 +30,8 @@ const schema = z.object({
   SINAPSIS_ORT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   SINAPSIS_LOG_INPUTS: bool.default(false),
   SINAPSIS_DISABLED_COMMANDS: list,
+  SINAPSIS_BLOCKLIST: list,
+  SINAPSIS_TEXT_MODEL: optional,
   SINAPSIS_DEFAULT_LANGUAGE: z.enum(['es', 'en']).default('es'),
   DISCORD_TOKEN: optional,
   DISCORD_APPLICATION_ID: optional,

@@ -26,6 +26,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     autoDownload: config.SINAPSIS_AUTO_DOWNLOAD,
     mirror: config.SINAPSIS_MODEL_MIRROR,
     ortThreads: config.SINAPSIS_ORT_THREADS,
+    textModel: config.SINAPSIS_TEXT_MODEL,
     log: (msg, extra) => logger.info(extra ?? {}, msg),
   });
   const service = new Service({
@@ -33,6 +34,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     gate: new Gate(db, config.SINAPSIS_DISABLED_COMMANDS),
     log: new JobsLog(db),
     logInputs: config.SINAPSIS_LOG_INPUTS,
+    blocklist: config.SINAPSIS_BLOCKLIST,
     makeQueue: (process) =>
       new MemoryQueue(process, {
         concurrency: config.SINAPSIS_CONCURRENCY,

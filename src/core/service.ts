@@ -3,7 +3,7 @@ import { COMMANDS, findCommand, type CommandSpec } from '../../commands/index.js
 import { asSinapsisError, SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
-import type { JobEvents, JobHandle, JobQueue } from '../queue/types.js';
+import type { JobEvents, JobHandle, JobQueue, Processor } from '../queue/types.js';
 import type { Gate, GateContext } from '../store/gate.js';
 import type { JobsLog } from '../store/jobs-log.js';
 import { TASKS } from '../tasks/index.js';
@@ -14,6 +14,8 @@ export interface RequestContext extends GateContext {
   lang: Lang;
   /** Whether `lang` is the user's own (platform locale, browser, --lang) or only a fallback. */
   langSource?: 'platform' | 'default';
+  /** Model override (manifest id or, from the CLI only, a local folder). */
+  model?: string;
 }
 
 export interface CommandRequest {
@@ -31,6 +33,7 @@ export interface JobPayload {
   images: ImageInputs;
   lang: Lang;
   langSource: 'platform' | 'default';
+  model?: string;
 }
 
 export interface ServiceDeps {
@@ -38,7 +41,8 @@ export interface ServiceDeps {
   gate: Gate;
   log: JobsLog;
   logInputs: boolean;
-  makeQueue: (process: (p: JobPayload, signal: AbortSignal) => Promise<TaskResult>) => JobQueue<JobPayload, TaskResult>;
+  blocklist?: readonly string[];
+  makeQueue: (process: Processor<JobPayload, TaskResult>) => JobQueue<JobPayload, TaskResult>;
 }
 
 /**
@@ -50,10 +54,11 @@ export class Service {
   readonly queue: JobQueue<JobPayload, TaskResult>;
 
   constructor(private readonly deps: ServiceDeps) {
-    this.queue = deps.makeQueue((payload, signal) => {
+    this.queue = deps.makeQueue((payload, signal, report) => {
       const task = TASKS[payload.task];
       if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
-      return task({ options: payload.options, images: payload.images, lang: payload.lang, langSource: payload.langSource }, { models: deps.models, signal });
+      const { options, images, lang, langSource, model } = payload;
+      return task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist });
     });
   }
 
@@ -86,7 +91,7 @@ export class Service {
     const started = Date.now();
     let handle: JobHandle<TaskResult>;
     try {
-      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform' };
+      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
       handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
     } catch (err) {
       const e = asSinapsisError(err);

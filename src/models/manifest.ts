@@ -16,6 +16,9 @@ const modelSchema = z.object({
   licence: z.string(),
   source: z.string().url(),
   paper: z.string().optional(),
+  /** transformers.js models: the model's root folder (relative, like file paths) and weight type. */
+  folder: z.string().optional(),
+  dtype: z.enum(['fp32', 'fp16', 'q8', 'q4', 'q4f16']).optional(),
   files: z.array(fileSchema).min(1),
 });
 const manifestSchema = z.object({ models: z.array(modelSchema) });

@@ -1,4 +1,6 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { env as hfEnv, pipeline, type TextGenerationPipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { SinapsisError } from '../errors.js';
 import { locateFile, sha256File, type ModelDirs } from './files.js';
@@ -11,6 +13,8 @@ export interface RegistryOptions {
   mirror?: string;
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   ortThreads: number;
+  /** Default text-generation model: a manifest id or a local folder. */
+  textModel?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -22,6 +26,7 @@ const VERIFY_ON_LOAD_MAX_BYTES = 64 * 1024 * 1024;
 export class ModelRegistry {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly loadTimes = new Map<string, number>();
+  private readonly generators = new Map<string, Promise<TextGenerationPipeline>>();
 
   constructor(readonly manifest: Manifest, private readonly opts: RegistryOptions) {}
 
@@ -62,7 +67,57 @@ export class ModelRegistry {
     await Promise.all(ids.map((id) => this.onnxSession(id)));
   }
 
+  /**
+   * A transformers.js text-generation pipeline for a manifest id or, when
+   * `allowFolder` (the CLI), a local model folder. Loaded once, then cached.
+   */
+  textGenerator(ref: string | undefined, opts: { allowFolder?: boolean } = {}): Promise<{ generator: TextGenerationPipeline; id: string }> {
+    const chosen = ref ?? this.opts.textModel ?? this.manifest.models.find((m) => m.task === 'generate-text')?.id;
+    if (!chosen) return Promise.reject(new SinapsisError('model_missing', { model: 'generate-text (set SINAPSIS_TEXT_MODEL)' }));
+    const isFolder = !this.manifest.models.some((m) => m.id === chosen);
+    if (isFolder && !opts.allowFolder && chosen !== this.opts.textModel) {
+      return Promise.reject(new SinapsisError('model_missing', { model: chosen }));
+    }
+    let loading = this.generators.get(chosen);
+    if (!loading) {
+      loading = this.loadGenerator(chosen, isFolder);
+      this.generators.set(chosen, loading);
+      loading.catch(() => this.generators.delete(chosen));
+    }
+    return loading.then((generator) => ({ generator, id: isFolder ? path.basename(path.resolve(chosen)) : chosen }));
+  }
+
+  private async loadGenerator(ref: string, isFolder: boolean): Promise<TextGenerationPipeline> {
+    const started = performance.now();
+    let folder: string;
+    let dtype: string = 'fp32';
+    if (isFolder) {
+      folder = path.resolve(ref);
+      if (!existsSync(path.join(folder, 'config.json'))) throw new SinapsisError('model_missing', { model: ref });
+    } else {
+      const entry = this.entry(ref);
+      const files = await this.files(ref);
+      // Files sit under <dir>/<folder>/...; the folder is the model root transformers.js reads.
+      folder = path.join(files[0]!.slice(0, files[0]!.length - entry.files[0]!.path.length), entry.folder ?? path.dirname(entry.files[0]!.path));
+      dtype = entry.dtype ?? 'fp32';
+    }
+    // Never reach for the hub: models come from the manifest download or a local folder.
+    hfEnv.allowRemoteModels = false;
+    hfEnv.localModelPath = '/';
+    try {
+      const generator = (await pipeline('text-generation', folder, { dtype: dtype as 'fp32' })) as TextGenerationPipeline;
+      this.loadTimes.set(ref, performance.now() - started);
+      this.opts.log?.('model loaded', { model: ref, ms: Math.round(performance.now() - started) });
+      return generator;
+    } catch (err) {
+      throw new SinapsisError('model_corrupt', { model: isFolder ? path.basename(folder) : ref }, { cause: err });
+    }
+  }
+
   async close(): Promise<void> {
+    const gens = [...this.generators.values()];
+    this.generators.clear();
+    for (const g of gens) await g.then((x) => x.dispose()).catch(() => undefined);
     const all = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of all) await s.then((x) => x.release()).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { SinapsisError } from '../errors.js';
-import type { JobEvents, JobHandle, JobQueue, JobRequest, Processor, QueueStats } from './types.js';
+import type { JobEvents, JobHandle, JobProgress, JobQueue, JobRequest, Processor, QueueStats } from './types.js';
 
 export interface MemoryQueueOptions {
   concurrency: number;
@@ -159,7 +159,7 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
       // An adapter's callback failing must not take the job down.
     }
     Promise.resolve()
-      .then(() => this.process(job.req.payload, abort.signal))
+      .then(() => this.process(job.req.payload, abort.signal, (p: JobProgress) => this.report(job, p)))
       .then(
         (r) => this.finish(job, r),
         (e) => this.finish(job, undefined, e),
@@ -175,6 +175,15 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
         this.publishPositions();
         if (this.running === 0) for (const r of this.idle.splice(0)) r();
       });
+  }
+
+  private report(job: Job<P, R>, progress: JobProgress) {
+    if (job.state !== 'running') return;
+    try {
+      job.events.onProgress?.(progress);
+    } catch {
+      // An adapter's callback failing must not take the job down.
+    }
   }
 
   private finish(job: Job<P, R>, result?: R, error?: unknown) {

@@ -14,6 +14,12 @@ export interface JobEvents {
   /** 1-based place among waiting jobs; called whenever it changes. */
   onPosition?(position: number): void;
   onStart?(): void;
+  /** Partial results as the job runs (e.g. generated text so far); plain data. */
+  onProgress?(progress: JobProgress): void;
+}
+
+export interface JobProgress {
+  text: string;
 }
 
 export interface JobHandle<R> {
@@ -37,4 +43,4 @@ export interface JobQueue<P, R> {
   close(): Promise<void>;
 }
 
-export type Processor<P, R> = (payload: P, signal: AbortSignal) => Promise<R>;
+export type Processor<P, R> = (payload: P, signal: AbortSignal, report: (progress: JobProgress) => void) => Promise<R>;

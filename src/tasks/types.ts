@@ -9,6 +9,8 @@ export interface TaskInput {
   lang: Lang;
   /** 'platform' when the language came from the user's locale; 'default' when it is only a fallback. */
   langSource?: 'platform' | 'default';
+  /** A model other than the default: a manifest id, or a local folder (CLI only). */
+  model?: string;
 }
 
 export interface ResultImage {
@@ -31,10 +33,14 @@ export interface TaskResult {
   model?: string;
 }
 
-/** What the runtime gives a task besides its input: models, cancellation. */
+/** What the runtime gives a task besides its input: models, cancellation, progress, settings. */
 export interface TaskContext {
   models: ModelRegistry;
   signal: AbortSignal;
+  /** Partial text as it is produced (streaming); adapters throttle what they show. */
+  report?: (progress: { text: string }) => void;
+  /** Terms a moderator wants masked in generated text. */
+  blocklist?: readonly string[];
 }
 
 export type Task = (input: TaskInput, ctx: TaskContext) => Promise<TaskResult>;

@@ -8,10 +8,12 @@ export interface CliArgs {
   help: boolean;
   out: string;
   lang?: string;
+  /** --model: a manifest id or a local model folder. */
+  model?: string;
 }
 
 // Flags of the CLI itself, not of any command.
-const OWN_FLAGS = new Set(['json', 'help', 'out', 'lang']);
+const OWN_FLAGS = new Set(['json', 'help', 'out', 'lang', 'model']);
 
 /** `<command> --name value --flag ...`; a flag followed by another flag (or nothing) is `true`. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -31,6 +33,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (name === 'help') args.help = true;
     else if (name === 'out' && typeof value === 'string') args.out = value;
     else if (name === 'lang' && typeof value === 'string') args.lang = value;
+    else if (name === 'model' && typeof value === 'string') args.model = value;
     else args.options[name] = value;
   }
   if (args.command === 'help') {

@@ -57,7 +57,7 @@ async function main(): Promise<number> {
       command: spec.name,
       options: raw,
       images,
-      ctx: { platform: 'cli', userId: process.env.USER ?? 'cli', lang, langSource: args.lang ? 'platform' : 'default' },
+      ctx: { platform: 'cli', userId: process.env.USER ?? 'cli', lang, langSource: args.lang ? 'platform' : 'default', model: args.model },
     });
     const written: string[] = [];
     if (result.images.length) mkdirSync(args.out, { recursive: true });
@@ -67,7 +67,8 @@ async function main(): Promise<number> {
       written.push(file);
     }
     if (args.json) {
-      const doc = { ...result.data, ...(written.length ? { image: written[0], images: written } : {}), text: result.text, model: result.model, timings: result.timings };
+      // The task's own fields win: generate-text's `text` is the generation alone, without the footer.
+      const doc = { text: result.text, ...result.data, ...(written.length ? { image: written[0], images: written } : {}), model: result.model, timings: result.timings };
       process.stdout.write(`${JSON.stringify(doc)}\n`);
     } else {
       process.stdout.write(`${result.text}\n${written.map((f) => `→ ${f}`).join('\n')}${written.length ? '\n' : ''}`);

@@ -1,0 +1,161 @@
+// Builds a Llama causal-LM ONNX graph with the input/output names transformers.js
+// expects (optimum's layout): input_ids, attention_mask, position_ids,
+// past_key_values.N.key/value → logits, present.N.key/value. RoPE rotates adjacent
+// pairs of dimensions, as llama2.c does, so its weights are used unpermuted.
+import onnxProto from 'onnx-proto';
+import type { Llama2cConfig, Llama2cWeights } from './checkpoint.js';
+
+const { onnx } = onnxProto;
+const T = onnx.TensorProto.DataType;
+const A = onnx.AttributeProto.AttributeType;
+type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[] };
+type Dim = number | string;
+
+class GraphBuilder {
+  readonly nodes: object[] = [];
+  readonly initializers: object[] = [];
+  private n = 0;
+
+  node(op: string, inputs: string[], attrs: Attr[] = [], outName?: string): string {
+    const out = outName ?? `${op.toLowerCase()}_${this.n++}`;
+    this.nodes.push({ opType: op, input: inputs, output: [out], name: `${op}_${this.n++}`, attribute: attrs });
+    return out;
+  }
+  split(input: string, axis: number, outputs: string[]): string[] {
+    this.nodes.push({ opType: 'Split', input: [input], output: outputs, name: `Split_${this.n++}`, attribute: [{ name: 'axis', type: A.INT, i: axis }, { name: 'num_outputs', type: A.INT, i: outputs.length }] });
+    return outputs;
+  }
+  float(name: string, data: Float32Array, dims: number[]): string {
+    this.initializers.push({ name, dataType: T.FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
+  int64(name: string, values: number[], dims = [values.length]): string {
+    this.initializers.push({ name, dataType: T.INT64, dims, int64Data: values });
+    return name;
+  }
+  scalar(name: string, value: number): string {
+    return this.float(name, new Float32Array([value]), []);
+  }
+}
+
+/** [out, in] row-major → [in, out], for x · W with MatMul. */
+function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c]!;
+  return out;
+}
+
+const valueInfo = (name: string, elemType: number, dims: Dim[]) => ({
+  name,
+  type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+});
+
+export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, eps = 1e-5): Uint8Array {
+  const g = new GraphBuilder();
+  const { dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize } = config;
+  const hd = dim / nHeads;
+  const kvDim = hd * nKvHeads;
+  const rep = nHeads / nKvHeads;
+
+  g.scalar('eps', eps);
+  g.scalar('one', 1);
+  g.scalar('scale', 1 / Math.sqrt(hd));
+  g.scalar('neg_inf', -1e9); // not -inf: a fully masked row (a padding query) must not turn into NaN
+  g.scalar('zero_f', 0);
+  g.int64('axes_last', [-1]);
+  g.int64('axis0', [0]);
+  g.int64('axis1', [1]);
+  g.int64('axis2', [2]);
+  g.int64('i0', [0], []);
+  g.int64('i1', [1], []);
+  g.int64('idx2', [2]);
+  g.int64('shape_q5', [0, 0, nHeads, hd / 2, 2]);
+  g.int64('shape_k5', [0, 0, nKvHeads, hd / 2, 2]);
+  g.int64('shape_q4', [0, 0, nHeads, hd]);
+  g.int64('shape_k4', [0, 0, nKvHeads, hd]);
+  g.int64('shape_rep', [0, nHeads, -1, hd]);
+  g.int64('shape_out', [0, 0, dim]);
+  const invFreq = Float32Array.from({ length: hd / 2 }, (_, j) => 10000 ** (-(2 * j) / hd));
+  g.float('inv_freq', invFreq, [hd / 2]);
+
+  // Rotary angles from position_ids: [B,S] → cos/sin [B,S,1,hd/2,1], broadcast over heads and pairs.
+  const pos = g.node('Cast', ['position_ids'], [{ name: 'to', type: A.INT, i: T.FLOAT }]);
+  const angles = g.node('Mul', [g.node('Unsqueeze', [pos, 'axes_last']), 'inv_freq']);
+  const shapeAngles = (x: string) => g.node('Unsqueeze', [g.node('Unsqueeze', [x, 'axes_last']), 'idx2']);
+  const cos = shapeAngles(g.node('Cos', [angles]));
+  const sin = shapeAngles(g.node('Sin', [angles]));
+
+  // Masks: causal (key position > query position) or padding (attention_mask == 0), as a -inf bias.
+  const totalLen = g.node('Gather', [g.node('Shape', ['attention_mask']), 'i1'], [{ name: 'axis', type: A.INT, i: 0 }]);
+  const seqLen = g.node('Gather', [g.node('Shape', ['input_ids']), 'i1'], [{ name: 'axis', type: A.INT, i: 0 }]);
+  const pastLen = g.node('Sub', [totalLen, seqLen]);
+  const keyPos = g.node('Range', ['i0', totalLen, 'i1']);
+  const queryPos = g.node('Range', [pastLen, totalLen, 'i1']);
+  const causal = g.node('Greater', [g.node('Unsqueeze', [keyPos, 'axis0']), g.node('Unsqueeze', [queryPos, 'axes_last'])]); // [S,T]
+  const padding = g.node('Equal', [g.node('Unsqueeze', [g.node('Unsqueeze', ['attention_mask', 'axis1']), 'axis1']), 'i0']); // [B,1,1,T]
+  const blocked = g.node('Or', [causal, padding]); // [B,1,S,T]
+  const maskBias = g.node('Where', [blocked, 'neg_inf', 'zero_f']);
+
+  const rmsNorm = (x: string, weight: string) => {
+    const ms = g.node('ReduceMean', [g.node('Mul', [x, x]), 'axes_last'], [{ name: 'keepdims', type: A.INT, i: 1 }]);
+    const inv = g.node('Div', ['one', g.node('Sqrt', [g.node('Add', [ms, 'eps'])])]);
+    return g.node('Mul', [g.node('Mul', [x, inv]), weight]);
+  };
+  const rotate = (x: string, shape5: string, shape4: string, prefix: string) => {
+    const pairs = g.node('Reshape', [x, shape5]);
+    const [a, b] = g.split(pairs, -1, [`${prefix}_a`, `${prefix}_b`]);
+    const ra = g.node('Sub', [g.node('Mul', [a!, cos]), g.node('Mul', [b!, sin])]);
+    const rb = g.node('Add', [g.node('Mul', [a!, sin]), g.node('Mul', [b!, cos])]);
+    const joined = g.node('Concat', [ra, rb], [{ name: 'axis', type: A.INT, i: -1 }]);
+    return g.node('Transpose', [g.node('Reshape', [joined, shape4])], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]);
+  };
+  const repeatKv = (x: string) => {
+    if (rep === 1) return x;
+    const u = g.node('Unsqueeze', [x, 'axis2']);
+    return g.node('Reshape', [g.node('Concat', Array(rep).fill(u), [{ name: 'axis', type: A.INT, i: 2 }]), 'shape_rep']);
+  };
+
+  let x = g.node('Gather', ['embed', 'input_ids'], [{ name: 'axis', type: A.INT, i: 0 }]);
+  g.float('embed', w.tokenEmbedding, [vocabSize, dim]);
+  const inputs = [valueInfo('input_ids', T.INT64, ['batch_size', 'sequence_length']), valueInfo('attention_mask', T.INT64, ['batch_size', 'total_sequence_length']), valueInfo('position_ids', T.INT64, ['batch_size', 'sequence_length'])];
+  const outputs = [valueInfo('logits', T.FLOAT, ['batch_size', 'sequence_length', vocabSize])];
+
+  for (let l = 0; l < nLayers; l++) {
+    const p = `layers.${l}`;
+    const h = rmsNorm(x, g.float(`${p}.attn_norm`, w.rmsAtt[l]!, [dim]));
+    const q = g.node('MatMul', [h, g.float(`${p}.wq`, transpose(w.wq[l]!, dim, dim), [dim, dim])]);
+    const k = g.node('MatMul', [h, g.float(`${p}.wk`, transpose(w.wk[l]!, kvDim, dim), [dim, kvDim])]);
+    const v = g.node('MatMul', [h, g.float(`${p}.wv`, transpose(w.wv[l]!, kvDim, dim), [dim, kvDim])]);
+    const qr = rotate(q, 'shape_q5', 'shape_q4', `${p}.q`);
+    const kr = rotate(k, 'shape_k5', 'shape_k4', `${p}.k`);
+    const vt = g.node('Transpose', [g.node('Reshape', [v, 'shape_k4'])], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]);
+    const pastK = `past_key_values.${l}.key`;
+    const pastV = `past_key_values.${l}.value`;
+    inputs.push(valueInfo(pastK, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]), valueInfo(pastV, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]));
+    const presentK = g.node('Concat', [pastK, kr], [{ name: 'axis', type: A.INT, i: 2 }], `present.${l}.key`);
+    const presentV = g.node('Concat', [pastV, vt], [{ name: 'axis', type: A.INT, i: 2 }], `present.${l}.value`);
+    outputs.push(valueInfo(presentK, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]), valueInfo(presentV, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]));
+    const kt = g.node('Transpose', [repeatKv(presentK)], [{ name: 'perm', type: A.INTS, ints: [0, 1, 3, 2] }]);
+    const scores = g.node('Add', [g.node('Mul', [g.node('MatMul', [qr, kt]), 'scale']), maskBias]);
+    const probs = g.node('Softmax', [scores], [{ name: 'axis', type: A.INT, i: -1 }]);
+    const attn = g.node('MatMul', [probs, repeatKv(presentV)]);
+    const merged = g.node('Reshape', [g.node('Transpose', [attn], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]), 'shape_out']);
+    x = g.node('Add', [x, g.node('MatMul', [merged, g.float(`${p}.wo`, transpose(w.wo[l]!, dim, dim), [dim, dim])])]);
+
+    const h2 = rmsNorm(x, g.float(`${p}.ffn_norm`, w.rmsFfn[l]!, [dim]));
+    const gate = g.node('MatMul', [h2, g.float(`${p}.w1`, transpose(w.w1[l]!, hiddenDim, dim), [dim, hiddenDim])]);
+    const up = g.node('MatMul', [h2, g.float(`${p}.w3`, transpose(w.w3[l]!, hiddenDim, dim), [dim, hiddenDim])]);
+    const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate])]);
+    x = g.node('Add', [x, g.node('MatMul', [g.node('Mul', [silu, up]), g.float(`${p}.w2`, transpose(w.w2[l]!, dim, hiddenDim), [hiddenDim, dim])])]);
+  }
+  const final = rmsNorm(x, g.float('final_norm', w.rmsFinal, [dim]));
+  g.node('MatMul', [final, g.float('lm_head', transpose(w.classifier, vocabSize, dim), [dim, vocabSize])], [], 'logits');
+
+  const model = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 18 }],
+    producerName: 'sinapsis convert-llama2c',
+    graph: { name: 'llama', node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
+  };
+  return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
+}
