@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'detect-faces': () => import('./detect-faces.js'),
   discord: () => import('./discord.js'),
   explain: () => import('./explain.js'),
+  'generate-text': () => import('./generate-text.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../commands/index.js';
 import { registrationPayload } from '../src/adapters/discord/registration.js';
 import { tempDir } from './helpers/app.js';
-import { describeWith, facesDir, yunetFile } from './helpers/assets.js';
+import { describeWith, facesDir, MODELS_DIR, yunetFile } from './helpers/assets.js';
+import { convertLlama2c } from '../src/models/llama2c/convert.js';
 import { startBotAgainstFake } from './helpers/discord.js';
 import type { RecordedCall } from './fakes/discord/server.js';
 
@@ -160,5 +161,34 @@ describeWith('Discord /detect-faces end to end', [yunetFile, photo], () => {
     } finally {
       await restarted.stop();
     }
+  });
+});
+
+describeWith('Discord /generate-text streaming', [path.join(MODELS_DIR, 'stories260K-llama2c/stories260K.bin')], () => {
+  let s: Awaited<ReturnType<typeof startBotAgainstFake>>;
+  beforeAll(async () => {
+    const out = path.join(tempDir(), 'stories260K');
+    convertLlama2c({ checkpoint: path.join(MODELS_DIR, 'stories260K-llama2c/stories260K.bin'), tokenizer: path.join(MODELS_DIR, 'stories260K-llama2c/tok512.model'), outDir: out });
+    s = await startBotAgainstFake({ SINAPSIS_TEXT_MODEL: out });
+  });
+  afterAll(() => s?.stop());
+
+  it('edits the reply as the text grows, then the final text with "again"; "again" draws a new seed', async () => {
+    const id = s.fake.command('generate-text', [
+      { name: 'prompt', type: 3, value: 'Once upon a time' },
+      { name: 'max-new-tokens', type: 4, value: 200 },
+      { name: 'temperature', type: 10, value: 0.8 },
+    ], { locale: 'es-419' });
+    expect((await s.fake.waitFor(isCallback(id))).json.type).toBe(5);
+    const final = await s.fake.waitFor(isEdit(id, (c) => /🤖 Generado por IA/.test(c.json?.content ?? '')));
+    const edits = s.fake.calls.filter(isEdit(id));
+    expect(edits.some((c) => / ▌$/.test(c.json.content))).toBe(true);
+    expect(edits.at(-1)).toBe(final);
+    const seed = /semilla (\d+)/.exec(final.json.content)![1];
+    const again = customIds(final)[0]!;
+    expect(again).toMatch(/^sx:again:/);
+    const b = s.fake.button(again, { id: '900000000000000002' }, { locale: 'es-419' });
+    const second = await s.fake.waitFor(isEdit(b, (c) => /🤖/.test(c.json?.content ?? '')));
+    expect(/semilla (\d+)/.exec(second.json.content)![1]).not.toBe(seed);
   });
 });

@@ -21,7 +21,7 @@ import { KeyValue } from '../../store/kv.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
 import { registrationHash, registrationPayload } from './registration.js';
 import { ReplyEditor } from './reply-editor.js';
-import { parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
+import { MAX_CONTENT, parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
 import { KnowledgeIndex } from '../../knowledge/index.js';
 
 interface ImageRef {
@@ -91,7 +91,11 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
       }
       const handle = service.submit(
         { command, options, images: bytes, ctx },
-        { onPosition: (position) => editor.progress(`⏳ ${t(ctx.lang, 'queued', { position })}`) },
+        {
+          onPosition: (position) => editor.progress(`⏳ ${t(ctx.lang, 'queued', { position })}`),
+          // Long generations grow in place, one edit a second at most; the final reply splits past 2000 characters.
+          onProgress: ({ text }) => editor.progress(`${text.slice(0, MAX_CONTENT - 2)} ▌`),
+        },
       );
       if (handle.position() > 0) editor.progress(`⏳ ${t(ctx.lang, 'queued', { position: handle.position() })}`);
       const result = await handle.result;
