@@ -29,10 +29,10 @@ export default defineCommand({
     {
       name: 'from',
       type: 'string',
+      minLength: 2,
       maxLength: 8,
-      choices: ['es', 'en'],
       texts: {
-        'en-US': { name: 'from', description: 'Source language (detected when omitted)' },
+        'en-US': { name: 'from', description: 'Source language code, e.g. es or en (detected when omitted)' },
         'es-ES': { name: 'desde', description: 'Idioma de origen (se detecta si no lo indicas)' },
         'es-419': { name: 'desde', description: 'Idioma de origen (se detecta si no lo indicás)' },
       },
@@ -40,10 +40,10 @@ export default defineCommand({
     {
       name: 'to',
       type: 'string',
+      minLength: 2,
       maxLength: 8,
-      choices: ['es', 'en'],
       texts: {
-        'en-US': { name: 'to', description: 'Target language (English for Spanish input, else Spanish)' },
+        'en-US': { name: 'to', description: 'Target language code (English for Spanish input, else Spanish)' },
         'es-ES': { name: 'hacia', description: 'Idioma de destino (inglés si el texto está en español; si no, español)' },
         'es-419': { name: 'hacia', description: 'Idioma de destino (inglés si el texto está en español; si no, español)' },
       },

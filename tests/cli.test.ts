@@ -48,7 +48,7 @@ describe('CLI without models', () => {
   });
 
   it('a command whose task is not built yet says so, localized, never a fake result', () => {
-    const r = cli(['translate', '--text', 'hola', '--json', '--lang', 'es']);
+    const r = cli(['colorize', '--image', 'package.json', '--json', '--lang', 'es']);
     expect(r.code).toBe(1);
     expect(json(r.stdout).error).toEqual({ code: 'not_available_yet', message: expect.stringMatching(/todavía no está disponible/) });
   });

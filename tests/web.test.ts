@@ -46,9 +46,9 @@ describe('web playground without models', () => {
   });
 
   it('a command not built yet answers 501 not_available_yet (JSON body too)', async () => {
-    const r = await fetch(`${s.url}/api/commands/translate`, {
+    const r = await fetch(`${s.url}/api/commands/colorize`, {
       method: 'POST',
-      body: JSON.stringify({ text: 'hola' }),
+      body: JSON.stringify({ strength: 0.5 }),
       headers: { 'content-type': 'application/json' },
     });
     expect(r.status).toBe(501);

@@ -32,6 +32,18 @@ const schema = z.object({
   SINAPSIS_DISABLED_COMMANDS: list,
   SINAPSIS_BLOCKLIST: list,
   SINAPSIS_TEXT_MODEL: optional,
+  SINAPSIS_TRANSLATION_MODELS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      Object.fromEntries(
+        (v ?? '')
+          .split(',')
+          .map((s) => s.trim().split('='))
+          .filter((kv) => kv.length === 2 && kv[0] && kv[1])
+          .map(([k, m]) => [k!.trim(), m!.trim()]),
+      ),
+    ),
   SINAPSIS_DEFAULT_LANGUAGE: z.enum(['es', 'en']).default('es'),
   DISCORD_TOKEN: optional,
   DISCORD_APPLICATION_ID: optional,

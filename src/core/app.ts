@@ -27,6 +27,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     mirror: config.SINAPSIS_MODEL_MIRROR,
     ortThreads: config.SINAPSIS_ORT_THREADS,
     textModel: config.SINAPSIS_TEXT_MODEL,
+    translationModels: config.SINAPSIS_TRANSLATION_MODELS,
     log: (msg, extra) => logger.info(extra ?? {}, msg),
   });
   const service = new Service({

@@ -73,9 +73,10 @@ export class Service {
       if (!spec) {
         throw new SinapsisError('unknown_command', { name: req.command, available: COMMANDS.map((c) => c.name).join(', ') });
       }
+      // A command that does not exist yet says so whatever its options were.
+      if (!TASKS[spec.task]) throw new SinapsisError('not_available_yet', { command: spec.name });
       const options = parseOptions(spec, req.options, req.images);
       this.deps.gate.check(spec.name, req.ctx);
-      if (!TASKS[spec.task]) throw new SinapsisError('not_available_yet', { command: spec.name });
       return { spec, options };
     } catch (err) {
       const e = asSinapsisError(err);

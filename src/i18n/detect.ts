@@ -8,13 +8,34 @@ const EN_WORDS = new Set('what how which why the a an is are does do of to in on
 
 let identifier: Promise<LanguageIdentifier> | undefined;
 
-/** Spanish or English, for a text; undefined when there is no signal at all. */
-export async function detectLang(text: string): Promise<Lang | undefined> {
+/**
+ * Any language CLD3 knows (ISO 639-1), trusting clear Spanish/English cues
+ * first; undefined when CLD3 is not confident and there is no cue.
+ */
+export async function detectLanguage(text: string): Promise<string | undefined> {
+  const cue = cues(text);
+  if (cue) return cue;
+  try {
+    identifier ??= loadModule().then((cld) => cld.create(0, 1000));
+    const best = (await identifier).findLanguage(text);
+    return best.is_reliable && best.probability > 0.7 ? best.language : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cues(text: string): Lang | undefined {
   if (/[¿¡ñ]/i.test(text)) return 'es';
   const words = text.toLowerCase().match(/[\p{L}]+/gu) ?? [];
   const es = words.filter((w) => ES_WORDS.has(w)).length + (/[áéíóú]/i.test(text) ? 1 : 0);
   const en = words.filter((w) => EN_WORDS.has(w)).length;
-  if (es !== en) return es > en ? 'es' : 'en';
+  return es !== en ? (es > en ? 'es' : 'en') : undefined;
+}
+
+/** Spanish or English, for a text; undefined when there is no signal at all. */
+export async function detectLang(text: string): Promise<Lang | undefined> {
+  const cue = cues(text);
+  if (cue) return cue;
   try {
     identifier ??= loadModule().then((cld) => cld.create(0, 1000));
     const ranked = (await identifier).findMostFrequentLanguages(text, 3);

@@ -131,6 +131,18 @@ const MESSAGES = {
   },
   stop_max_tokens: { en: 'stopped at the token limit', es: 'cortado en el límite de tokens' },
   stop_cancelled: { en: 'cancelled', es: 'cancelado' },
+  unsupported_pair: {
+    en: (p) => `I cannot translate ${p.from} → ${p.to} yet. Supported: ${p.supported}.`,
+    es: (p) => `Todavía no puedo traducir ${p.from} → ${p.to}. Disponibles: ${p.supported}.`,
+  },
+  language_unknown: {
+    en: (p) => `I could not tell which language the text is in. Say it with "from" (${p.supported}).`,
+    es: (p) => `No pude saber en qué idioma está el texto. Indicalo con "desde" (${p.supported}).`,
+  },
+  translated: {
+    en: (p) => `${p.from} → ${p.to} · ${p.model} · ${p.ms} ms`,
+    es: (p) => `${p.from} → ${p.to} · ${p.model} · ${p.ms} ms`,
+  },
   explain_demo: {
     en: (p) => `Try it yourself with /${p.command}.`,
     es: (p) => `Probalo vos con /${p.command}.`,

@@ -19,6 +19,8 @@ const modelSchema = z.object({
   /** transformers.js models: the model's root folder (relative, like file paths) and weight type. */
   folder: z.string().optional(),
   dtype: z.enum(['fp32', 'fp16', 'q8', 'q4', 'q4f16']).optional(),
+  /** Translation models: the language pair they translate, e.g. ["es", "en"]. */
+  pair: z.tuple([z.string(), z.string()]).optional(),
   files: z.array(fileSchema).min(1),
 });
 const manifestSchema = z.object({ models: z.array(modelSchema) });

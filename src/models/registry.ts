@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { env as hfEnv, pipeline, type TextGenerationPipeline } from '@huggingface/transformers';
+import { env as hfEnv, pipeline, type TextGenerationPipeline, type TranslationPipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { SinapsisError } from '../errors.js';
 import { locateFile, sha256File, type ModelDirs } from './files.js';
@@ -15,6 +15,8 @@ export interface RegistryOptions {
   ortThreads: number;
   /** Default text-generation model: a manifest id or a local folder. */
   textModel?: string;
+  /** Translation models by pair ("es-en"): manifest ids or local folders; manifest pairs fill the rest. */
+  translationModels?: Record<string, string>;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -26,7 +28,7 @@ const VERIFY_ON_LOAD_MAX_BYTES = 64 * 1024 * 1024;
 export class ModelRegistry {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly loadTimes = new Map<string, number>();
-  private readonly generators = new Map<string, Promise<TextGenerationPipeline>>();
+  private readonly generators = new Map<string, Promise<TextGenerationPipeline | TranslationPipeline>>();
 
   constructor(readonly manifest: Manifest, private readonly opts: RegistryOptions) {}
 
@@ -71,23 +73,41 @@ export class ModelRegistry {
    * A transformers.js text-generation pipeline for a manifest id or, when
    * `allowFolder` (the CLI), a local model folder. Loaded once, then cached.
    */
-  textGenerator(ref: string | undefined, opts: { allowFolder?: boolean } = {}): Promise<{ generator: TextGenerationPipeline; id: string }> {
+  async textGenerator(ref: string | undefined, opts: { allowFolder?: boolean } = {}): Promise<{ generator: TextGenerationPipeline; id: string }> {
     const chosen = ref ?? this.opts.textModel ?? this.manifest.models.find((m) => m.task === 'generate-text')?.id;
-    if (!chosen) return Promise.reject(new SinapsisError('model_missing', { model: 'generate-text (set SINAPSIS_TEXT_MODEL)' }));
-    const isFolder = !this.manifest.models.some((m) => m.id === chosen);
-    if (isFolder && !opts.allowFolder && chosen !== this.opts.textModel) {
-      return Promise.reject(new SinapsisError('model_missing', { model: chosen }));
-    }
-    let loading = this.generators.get(chosen);
-    if (!loading) {
-      loading = this.loadGenerator(chosen, isFolder);
-      this.generators.set(chosen, loading);
-      loading.catch(() => this.generators.delete(chosen));
-    }
-    return loading.then((generator) => ({ generator, id: isFolder ? path.basename(path.resolve(chosen)) : chosen }));
+    if (!chosen) throw new SinapsisError('model_missing', { model: 'generate-text (set SINAPSIS_TEXT_MODEL)' });
+    const trusted = opts.allowFolder || chosen === this.opts.textModel;
+    const { pipe, id } = await this.hfPipeline('text-generation', chosen, trusted);
+    return { generator: pipe as TextGenerationPipeline, id };
   }
 
-  private async loadGenerator(ref: string, isFolder: boolean): Promise<TextGenerationPipeline> {
+  /** Language pairs this server can translate: configured folders/ids, then manifest entries. */
+  translationPairs(): Record<string, string> {
+    const fromManifest = Object.fromEntries(this.manifest.models.filter((m) => m.task === 'translate' && m.pair).map((m) => [m.pair!.join('-'), m.id]));
+    return { ...fromManifest, ...this.opts.translationModels };
+  }
+
+  async translator(from: string, to: string): Promise<{ translator: TranslationPipeline; id: string }> {
+    const ref = this.translationPairs()[`${from}-${to}`];
+    if (!ref) throw new SinapsisError('unsupported_pair', { from, to, supported: Object.keys(this.translationPairs()).join(', ') || '—' });
+    const { pipe, id } = await this.hfPipeline('translation', ref, true);
+    return { translator: pipe as TranslationPipeline, id };
+  }
+
+  private async hfPipeline(task: 'text-generation' | 'translation', ref: string, folderAllowed: boolean) {
+    const isFolder = !this.manifest.models.some((m) => m.id === ref);
+    if (isFolder && !folderAllowed) throw new SinapsisError('model_missing', { model: ref });
+    const key = `${task}:${ref}`;
+    let loading = this.generators.get(key);
+    if (!loading) {
+      loading = this.loadPipeline(task, ref, isFolder);
+      this.generators.set(key, loading);
+      loading.catch(() => this.generators.delete(key));
+    }
+    return { pipe: await loading, id: isFolder ? path.basename(path.resolve(ref)) : ref };
+  }
+
+  private async loadPipeline(task: 'text-generation' | 'translation', ref: string, isFolder: boolean) {
     const started = performance.now();
     let folder: string;
     let dtype: string = 'fp32';
@@ -105,10 +125,10 @@ export class ModelRegistry {
     hfEnv.allowRemoteModels = false;
     hfEnv.localModelPath = '/';
     try {
-      const generator = (await pipeline('text-generation', folder, { dtype: dtype as 'fp32' })) as TextGenerationPipeline;
+      const pipe = await pipeline(task, folder, { dtype: dtype as 'fp32' });
       this.loadTimes.set(ref, performance.now() - started);
       this.opts.log?.('model loaded', { model: ref, ms: Math.round(performance.now() - started) });
-      return generator;
+      return pipe as TextGenerationPipeline | TranslationPipeline;
     } catch (err) {
       throw new SinapsisError('model_corrupt', { model: isFolder ? path.basename(folder) : ref }, { cause: err });
     }

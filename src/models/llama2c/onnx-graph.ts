@@ -2,41 +2,8 @@
 // expects (optimum's layout): input_ids, attention_mask, position_ids,
 // past_key_values.N.key/value → logits, present.N.key/value. RoPE rotates adjacent
 // pairs of dimensions, as llama2.c does, so its weights are used unpermuted.
-import onnxProto from 'onnx-proto';
+import { A, encodeModel, GraphBuilder, T, valueInfo } from '../onnx-builder.js';
 import type { Llama2cConfig, Llama2cWeights } from './checkpoint.js';
-
-const { onnx } = onnxProto;
-const T = onnx.TensorProto.DataType;
-const A = onnx.AttributeProto.AttributeType;
-type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[] };
-type Dim = number | string;
-
-class GraphBuilder {
-  readonly nodes: object[] = [];
-  readonly initializers: object[] = [];
-  private n = 0;
-
-  node(op: string, inputs: string[], attrs: Attr[] = [], outName?: string): string {
-    const out = outName ?? `${op.toLowerCase()}_${this.n++}`;
-    this.nodes.push({ opType: op, input: inputs, output: [out], name: `${op}_${this.n++}`, attribute: attrs });
-    return out;
-  }
-  split(input: string, axis: number, outputs: string[]): string[] {
-    this.nodes.push({ opType: 'Split', input: [input], output: outputs, name: `Split_${this.n++}`, attribute: [{ name: 'axis', type: A.INT, i: axis }, { name: 'num_outputs', type: A.INT, i: outputs.length }] });
-    return outputs;
-  }
-  float(name: string, data: Float32Array, dims: number[]): string {
-    this.initializers.push({ name, dataType: T.FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
-    return name;
-  }
-  int64(name: string, values: number[], dims = [values.length]): string {
-    this.initializers.push({ name, dataType: T.INT64, dims, int64Data: values });
-    return name;
-  }
-  scalar(name: string, value: number): string {
-    return this.float(name, new Float32Array([value]), []);
-  }
-}
 
 /** [out, in] row-major → [in, out], for x · W with MatMul. */
 function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
@@ -44,11 +11,6 @@ function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c]!;
   return out;
 }
-
-const valueInfo = (name: string, elemType: number, dims: Dim[]) => ({
-  name,
-  type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-});
 
 export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, eps = 1e-5): Uint8Array {
   const g = new GraphBuilder();
@@ -151,11 +113,5 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, eps = 1
   const final = rmsNorm(x, g.float('final_norm', w.rmsFinal, [dim]));
   g.node('MatMul', [final, g.float('lm_head', transpose(w.classifier, vocabSize, dim), [dim, vocabSize])], [], 'logits');
 
-  const model = {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 18 }],
-    producerName: 'sinapsis convert-llama2c',
-    graph: { name: 'llama', node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
-  };
-  return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
+  return encodeModel(g, 'llama', inputs, outputs, 'sinapsis convert-llama2c');
 }
