@@ -9,7 +9,7 @@ export type ErrorCode = Extract<
   | 'model_missing' | 'model_corrupt' | 'not_available_yet' | 'command_disabled'
   | 'queue_full' | 'user_queue_full' | 'timeout' | 'cancelled' | 'internal'
   | 'attachment_refused' | 'download_failed' | 'button_expired' | 'not_your_button'
-  | 'unsupported_pair' | 'language_unknown'
+  | 'unsupported_pair' | 'language_unknown' | 'slack_no_image'
 >;
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -37,6 +37,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   not_your_button: 403,
   unsupported_pair: 422,
   language_unknown: 422,
+  slack_no_image: 400,
 };
 
 /** An error the user should read: carries a code and the values its message needs. */

@@ -2,6 +2,7 @@
 import { loadConfig } from './config/index.js';
 import { createApp } from './core/app.js';
 import { startDiscord } from './adapters/discord/bot.js';
+import { startSlack } from './adapters/slack/app.js';
 import { buildWebServer } from './adapters/web/server.js';
 
 const config = loadConfig();
@@ -29,7 +30,13 @@ if (config.DISCORD_TOKEN) {
     log.error({ err }, 'Discord could not start; the playground keeps running');
   }
 }
-if (config.SLACK_BOT_TOKEN) log.warn('SLACK_BOT_TOKEN is set, but the Slack adapter is not built yet');
+if (config.SLACK_BOT_TOKEN) {
+  try {
+    stops.push((await startSlack(app)).stop);
+  } catch (err) {
+    log.error({ err }, 'Slack could not start; the playground keeps running');
+  }
+}
 if (!config.DISCORD_TOKEN && !config.SLACK_BOT_TOKEN) log.info('No DISCORD_TOKEN or SLACK_BOT_TOKEN set: running the web playground only');
 
 let stopping = false;

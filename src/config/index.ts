@@ -59,6 +59,12 @@ const schema = z.object({
   SLACK_APP_TOKEN: optional,
   SLACK_SIGNING_SECRET: optional,
   SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+  SLACK_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  SLACK_FILE_URLS: z
+    .string()
+    .default('https://files.slack.com/')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  SLACK_IMAGE_WINDOW_MIN: z.coerce.number().positive().default(10),
 });
 
 type Raw = z.infer<typeof schema>;

@@ -143,6 +143,10 @@ const MESSAGES = {
     en: (p) => `${p.from} → ${p.to} · ${p.model} · ${p.ms} ms`,
     es: (p) => `${p.from} → ${p.to} · ${p.model} · ${p.ms} ms`,
   },
+  slack_no_image: {
+    en: (p) => `Share the photo in this channel first (within the last ${p.minutes} minutes), then run /${p.command} again.`,
+    es: (p) => `Primero compartí la foto en este canal (en los últimos ${p.minutes} minutos) y después volvé a ejecutar /${p.command}.`,
+  },
   explain_demo: {
     en: (p) => `Try it yourself with /${p.command}.`,
     es: (p) => `Probalo vos con /${p.command}.`,

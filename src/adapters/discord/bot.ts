@@ -19,10 +19,11 @@ import { t } from '../../i18n/messages.js';
 import { InteractionStates } from '../../store/interaction-state.js';
 import { KeyValue } from '../../store/kv.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
+import { explainResult } from '../result-explainer.js';
+import { rerunOptions } from '../buttons.js';
 import { registrationHash, registrationPayload } from './registration.js';
 import { ReplyEditor } from './reply-editor.js';
 import { MAX_CONTENT, parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
-import { KnowledgeIndex } from '../../knowledge/index.js';
 
 interface ImageRef {
   url: string;
@@ -49,7 +50,6 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   const states = new InteractionStates(app.db);
   const kv = new KeyValue(app.db);
   const uploadLimit = config.DISCORD_UPLOAD_LIMIT_MB * 1024 * 1024;
-  const knowledge = new KnowledgeIndex();
 
   // Slash commands need no privileged intent; Guilds gives guild locales and channels.
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.DISCORD_API_URL } });
@@ -139,22 +139,11 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
         await i.deferUpdate();
         await i.deleteReply();
         return;
-      case 'explain': {
-        // What the network behind this result is (the course notes), and which model it was.
-        const section = knowledge.sections.find((x) => x.demo === state.command);
-        const model = state.model ? app.models.entry(state.model) : undefined;
-        const parts = [
-          ...(section ? [`**${section.title[lang]}**`, section.body[lang]] : []),
-          ...(model ? [t(lang, 'explain_model', { model: model.id, description: model.description, licence: model.licence, paper: model.paper ?? '' })] : []),
-        ];
-        await i.reply({ content: splitContent(parts.join('\n\n'))[0]!, flags: MessageFlags.Ephemeral });
+      case 'explain':
+        await i.reply({ content: splitContent(explainResult(app.models, state.command, state.model, lang))[0]!, flags: MessageFlags.Ephemeral });
         return;
-      }
       default: {
-        const options = { ...state.options };
-        if (parsed.action === 'blur') options.blur = true;
-        if (parsed.action === 'boxes') options.blur = false;
-        if (parsed.action === 'again' && 'seed' in options) options.seed = Math.floor(Math.random() * 2 ** 31);
+        const options = rerunOptions(parsed.action, state.options);
         const images: Record<string, ImageRef> = state.imageUrl ? { image: { url: state.imageUrl, size: 0 } } : {};
         try {
           service.check({ command: state.command, options, images: state.imageUrl ? { image: Buffer.alloc(0) } : {}, ctx: ctxFor(i) });

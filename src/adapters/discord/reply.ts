@@ -3,6 +3,9 @@ import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle } from 
 import type { Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
 import type { ResultImage, TaskResult } from '../../tasks/types.js';
+import { BUTTON_LABELS, buttonActions, customId } from '../buttons.js';
+
+export { parseCustomId } from '../buttons.js';
 
 export const MAX_CONTENT = 2000;
 
@@ -33,21 +36,17 @@ export async function fitUpload(img: ResultImage, maxBytes: number): Promise<{ n
   throw new Error('image does not fit the upload limit');
 }
 
-export type ButtonAction = 'again' | 'blur' | 'boxes' | 'explain' | 'delete';
-export const customId = (action: ButtonAction, stateId: string) => `sx:${action}:${stateId}`;
-export function parseCustomId(id: string): { action: ButtonAction; stateId: string } | undefined {
-  const m = /^sx:(again|blur|boxes|explain|delete):([\w-]+)$/.exec(id);
-  return m ? { action: m[1] as ButtonAction, stateId: m[2]! } : undefined;
-}
-
 /** The buttons under a result; which ones depends on the command and its options. */
 export function resultButtons(command: string, options: Record<string, unknown>, stateId: string, lang: Lang) {
-  const button = (action: ButtonAction, label: Parameters<typeof t>[1], style = ButtonStyle.Secondary) =>
-    new ButtonBuilder().setCustomId(customId(action, stateId)).setLabel(t(lang, label)).setStyle(style);
   const row = new ActionRowBuilder<ButtonBuilder>();
-  if (command === 'detect-faces') row.addComponents(options.blur === true ? button('boxes', 'button_boxes') : button('blur', 'button_blur'));
-  else row.addComponents(button('again', 'button_again'));
-  row.addComponents(button('explain', 'button_explain'), button('delete', 'button_delete', ButtonStyle.Danger));
+  for (const action of buttonActions(command, options)) {
+    row.addComponents(
+      new ButtonBuilder()
+        .setCustomId(customId(action, stateId))
+        .setLabel(t(lang, BUTTON_LABELS[action]))
+        .setStyle(action === 'delete' ? ButtonStyle.Danger : ButtonStyle.Secondary),
+    );
+  }
   return [row];
 }
 

@@ -1,0 +1,223 @@
+import { App as BoltApp, LogLevel, type BlockAction, type ButtonAction as SlackButton, type Logger, type SlashCommand } from '@slack/bolt';
+import type pino from 'pino';
+import type { WebClient } from '@slack/web-api';
+import { COMMANDS, findCommand } from '../../../commands/index.js';
+import type { App } from '../../core/app.js';
+import type { RequestContext } from '../../core/service.js';
+import { asSinapsisError, SinapsisError } from '../../errors.js';
+import { langOf, type Lang } from '../../i18n/locale.js';
+import { t } from '../../i18n/messages.js';
+import { InteractionStates } from '../../store/interaction-state.js';
+import type { TaskResult } from '../../tasks/types.js';
+import { BUTTON_LABELS, buttonActions, customId, parseCustomId, rerunOptions } from '../buttons.js';
+import { downloadUserFile } from '../download.js';
+import { explainResult } from '../result-explainer.js';
+import { parseCommandText } from './args.js';
+
+export interface SlackBot {
+  bolt: BoltApp;
+  stop(): Promise<void>;
+}
+
+interface Where {
+  channel: string;
+  user: string;
+  team?: string;
+}
+
+/**
+ * The thin Slack adapter (Bolt): ack() at once, then a placeholder message that
+ * shows the queue position and grows with streamed text, then the result.
+ * Socket Mode with an app token; HTTP (signed requests) with a signing secret.
+ */
+export async function startSlack(app: App, opts: { retries?: number } = {}): Promise<SlackBot> {
+  const { config, service } = app;
+  const log = app.logger.child({ adapter: 'slack' });
+  const states = new InteractionStates(app.db);
+  const socketMode = Boolean(config.SLACK_APP_TOKEN);
+  const bolt = new BoltApp({
+    token: config.SLACK_BOT_TOKEN,
+    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN } : { signingSecret: config.SLACK_SIGNING_SECRET, port: config.SLACK_PORT }),
+    clientOptions: { slackApiUrl: config.SLACK_API_URL, ...(opts.retries !== undefined ? { retryConfig: { retries: opts.retries } } : {}) },
+    logger: boltLogger(log),
+  });
+
+  const locales = new Map<string, Lang>();
+  async function langOfUser(client: WebClient, user: string): Promise<Lang> {
+    const known = locales.get(user);
+    if (known) return known;
+    try {
+      const info = await client.users.info({ user, include_locale: true });
+      const lang = langOf(info.user?.locale, config.SINAPSIS_DEFAULT_LANGUAGE);
+      locales.set(user, lang);
+      return lang;
+    } catch {
+      return config.SINAPSIS_DEFAULT_LANGUAGE;
+    }
+  }
+  const ctxFor = (w: Where, lang: Lang): RequestContext => ({ platform: 'slack', userId: w.user, serverId: w.team, channelId: w.channel, lang });
+
+  async function ephemeral(client: WebClient, w: Where, err: unknown, lang: Lang) {
+    const e = asSinapsisError(err);
+    if (e.code === 'internal') log.error({ err: e.cause ?? e }, 'command failed');
+    await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: `⚠️ ${e.localized(lang)}` }).catch((err2) => log.warn({ err: err2 }, 'ephemeral failed'));
+  }
+
+  /** The newest image this user shared in the channel within the window: its private download URL. */
+  async function recentImage(client: WebClient, w: Where, command: string): Promise<string> {
+    const minutes = config.SLACK_IMAGE_WINDOW_MIN;
+    const history = await client.conversations.history({ channel: w.channel, oldest: String(Date.now() / 1000 - minutes * 60), limit: 50 });
+    const file = (history.messages ?? [])
+      .filter((m) => m.user === w.user)
+      .flatMap((m) => (m.files ?? []).filter((f) => f.mimetype?.startsWith('image/')))
+      .at(0);
+    if (!file?.id) throw new SinapsisError('slack_no_image', { minutes, command });
+    const info = await client.files.info({ file: file.id });
+    const url = info.file?.url_private_download ?? info.file?.url_private;
+    if (!url) throw new SinapsisError('slack_no_image', { minutes, command });
+    return url;
+  }
+
+  const download = (url: string, maxBytes: number) =>
+    downloadUserFile(url, {
+      allowedPrefixes: config.SLACK_FILE_URLS,
+      maxBytes,
+      timeoutMs: config.CHAT_DOWNLOAD_TIMEOUT_S * 1000,
+      headers: { authorization: `Bearer ${config.SLACK_BOT_TOKEN}` },
+    });
+
+  function resultBlocks(result: TaskResult, command: string, options: Record<string, unknown>, stateId: string, lang: Lang) {
+    const [body, ...footer] = result.text.split('\n\n');
+    const text = (footer.length ? body! : result.text).replace(/\*\*(.+?)\*\*/g, '*$1*');
+    return [
+      { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: (footer.join('\n') || `${result.model ?? command}`).slice(0, 2000) }] },
+      {
+        type: 'actions',
+        elements: buttonActions(command, options).map((action) => ({
+          type: 'button',
+          action_id: customId(action, stateId),
+          text: { type: 'plain_text', text: t(lang, BUTTON_LABELS[action]) },
+          ...(action === 'delete' ? { style: 'danger' } : {}),
+        })),
+      },
+    ];
+  }
+
+  /** Queue the request, keep one message up to date while it waits and runs, then show the result. */
+  async function run(client: WebClient, w: Where, command: string, options: Record<string, unknown>, imageUrl: string | undefined, lang: Lang) {
+    const spec = findCommand(command)!;
+    const images: Record<string, Buffer> = {};
+    if (imageUrl) {
+      const o = spec.options.find((x) => x.type === 'image');
+      images[o!.name] = await download(imageUrl, o?.type === 'image' ? o.maxBytes : 0);
+    }
+    const placeholder = await client.chat.postMessage({ channel: w.channel, text: `⏳ ${t(lang, 'working')}` });
+    const ts = placeholder.ts!;
+    let last = 0;
+    let done = false;
+    let chain: Promise<unknown> = Promise.resolve();
+    const update = (text: string, force = false) => {
+      if (done && !force) return;
+      if (!force && Date.now() - last < 1000) return;
+      last = Date.now();
+      chain = chain.then(() => client.chat.update({ channel: w.channel, ts, text })).catch((err) => log.warn({ err }, 'update failed'));
+    };
+    try {
+      const handle = service.submit(
+        { command, options, images, ctx: ctxFor(w, lang) },
+        { onPosition: (position) => update(`⏳ ${t(lang, 'queued', { position })}`), onProgress: ({ text }) => update(`${text} ▌`) },
+      );
+      if (handle.position() > 0) update(`⏳ ${t(lang, 'queued', { position: handle.position() })}`, true);
+      const result = await handle.result;
+      done = true;
+      await chain;
+      const stateId = states.save({ platform: 'slack', userId: w.user, command, options, imageUrl, model: result.model });
+      await client.chat.update({ channel: w.channel, ts, text: result.text.slice(0, 3000), blocks: resultBlocks(result, command, options, stateId, lang) as never });
+      if (result.images.length) {
+        await client.filesUploadV2({
+          channel_id: w.channel,
+          thread_ts: ts,
+          file_uploads: result.images.map((img) => ({ file: img.data, filename: img.name, alt_text: img.alt.slice(0, 1000) })),
+        } as never);
+      }
+    } catch (err) {
+      done = true;
+      await chain;
+      await client.chat.delete({ channel: w.channel, ts }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  for (const spec of COMMANDS) {
+    bolt.command(`/${spec.name}`, async ({ command, ack, client }) => {
+      // Slack wants an answer within 3 s: acknowledge first, work after.
+      await ack();
+      void handleCommand(client, spec.name, command).catch((err) => log.error({ err }, 'slash command failed'));
+    });
+  }
+
+  async function handleCommand(client: WebClient, name: string, command: SlashCommand) {
+    const w: Where = { channel: command.channel_id, user: command.user_id, team: command.team_id };
+    const lang = await langOfUser(client, w.user);
+    const spec = findCommand(name)!;
+    try {
+      const options = parseCommandText(spec, command.text ?? '');
+      const needsImage = spec.options.some((o) => o.type === 'image' && o.required);
+      service.check({ command: name, options, images: needsImage ? { image: Buffer.alloc(0) } : {}, ctx: ctxFor(w, lang) });
+      const imageUrl = needsImage ? await recentImage(client, w, name) : undefined;
+      await run(client, w, name, options, imageUrl, lang);
+    } catch (err) {
+      await ephemeral(client, w, err, lang);
+    }
+  }
+
+  bolt.action<BlockAction<SlackButton>>(/^sx:/, async ({ action, body, ack, client }) => {
+    await ack();
+    const w: Where = { channel: body.channel?.id ?? '', user: body.user.id, team: body.team?.id ?? undefined };
+    const lang = await langOfUser(client, w.user);
+    const parsed = parseCustomId(action.action_id);
+    const state = parsed && states.get(parsed.stateId);
+    try {
+      if (!parsed || !state) throw new SinapsisError('button_expired');
+      if (parsed.action === 'delete') {
+        if (w.user !== state.userId) throw new SinapsisError('not_your_button');
+        await client.chat.delete({ channel: w.channel, ts: body.message!.ts });
+      } else if (parsed.action === 'explain') {
+        await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: explainResult(app.models, state.command, state.model, lang).replace(/\*\*(.+?)\*\*/g, '*$1*') });
+      } else {
+        const options = rerunOptions(parsed.action, state.options);
+        service.check({ command: state.command, options, images: state.imageUrl ? { image: Buffer.alloc(0) } : {}, ctx: ctxFor(w, lang) });
+        await run(client, w, state.command, options, state.imageUrl, lang);
+      }
+    } catch (err) {
+      await ephemeral(client, w, err, lang);
+    }
+  });
+
+  bolt.error(async (err) => log.error({ err }, 'Slack app error'));
+  await bolt.start();
+  log.info({ mode: socketMode ? 'socket' : `http :${config.SLACK_PORT}` }, 'Slack ready');
+  return {
+    bolt,
+    async stop() {
+      await bolt.stop();
+    },
+  };
+}
+
+/** Bolt's logger interface over our pino logger, so its messages land in the same log. */
+function boltLogger(log: pino.Logger): Logger {
+  let level = LogLevel.WARN;
+  return {
+    debug: (...m: unknown[]) => log.debug(m.join(' ')),
+    info: (...m: unknown[]) => log.info(m.join(' ')),
+    warn: (...m: unknown[]) => log.warn(m.join(' ')),
+    error: (...m: unknown[]) => log.error(m.join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}

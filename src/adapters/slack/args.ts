@@ -1,0 +1,42 @@
+import type { CommandSpec } from '../../../commands/spec.js';
+
+/** Splits on spaces, keeping "quoted phrases" (straight or curly quotes) together. */
+function words(text: string): string[] {
+  return [...text.matchAll(/"([^"]*)"|“([^”]*)”|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+/**
+ * Slack gives a slash command one line of text. `--option value` and `--flag`
+ * set options by their spec names; everything else is the free text, which goes
+ * to the command's first text option (prompt, text, topic).
+ */
+export function parseCommandText(spec: CommandSpec, text: string): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  const free: string[] = [];
+  const tokens = words(text.trim());
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    if (!tok.startsWith('--') || tok.length < 3) {
+      free.push(tok);
+      continue;
+    }
+    const name = tok.slice(2);
+    const next = tokens[i + 1];
+    const option = spec.options.find((o) => o.name === name);
+    if (option?.type === 'boolean' && (next === undefined || next.startsWith('--') || !/^(true|false|yes|no|si|sí|1|0)$/i.test(next))) options[name] = true;
+    else if (next !== undefined && !next.startsWith('--')) {
+      options[name] = next;
+      i++;
+    } else options[name] = true;
+  }
+  const textOption = spec.options.find((o) => o.type === 'string' && !('choices' in o && o.choices));
+  if (free.length && textOption && options[textOption.name] === undefined) options[textOption.name] = free.join(' ');
+  return options;
+}
+
+/** The usage hint shown by Slack: the free text and the flags, from the spec. */
+export function usageHint(spec: CommandSpec): string {
+  const textOption = spec.options.find((o) => o.type === 'string');
+  const flags = spec.options.filter((o) => o !== textOption && o.type !== 'image').map((o) => (o.type === 'boolean' ? `[--${o.name}]` : `[--${o.name} …]`));
+  return [textOption ? `<${textOption.name}>` : '', ...flags].filter(Boolean).join(' ').slice(0, 100);
+}

@@ -1,0 +1,34 @@
+import { COMMANDS } from '../../../commands/index.js';
+import { usageHint } from './args.js';
+
+/** Only what the app uses: slash commands, posting, files, user locale, and reading recent channel images. */
+export const BOT_SCOPES = ['commands', 'chat:write', 'files:read', 'files:write', 'users:read', 'channels:history', 'groups:history'];
+
+/** The app manifest a workspace admin pastes at api.slack.com/apps → "From an app manifest". */
+export function slackManifest(opts: { name?: string; socketMode?: boolean; requestUrl?: string } = {}) {
+  const socketMode = opts.socketMode ?? true;
+  const url = opts.requestUrl ?? 'https://example.org/slack/events';
+  return {
+    display_information: {
+      name: opts.name ?? 'Sinapsis',
+      description: 'Try the deep-learning course networks: translate, generate text, colorize, detect faces, explain.',
+    },
+    features: {
+      bot_user: { display_name: opts.name ?? 'Sinapsis', always_online: true },
+      slash_commands: COMMANDS.map((c) => ({
+        command: `/${c.name}`,
+        description: c.texts['en-US'].description.slice(0, 100),
+        usage_hint: usageHint(c),
+        should_escape: false,
+        ...(socketMode ? {} : { url }),
+      })),
+    },
+    oauth_config: { scopes: { bot: BOT_SCOPES } },
+    settings: {
+      interactivity: { is_enabled: true, ...(socketMode ? {} : { request_url: url }) },
+      org_deploy_enabled: false,
+      socket_mode_enabled: socketMode,
+      token_rotation_enabled: false,
+    },
+  };
+}

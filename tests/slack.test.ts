@@ -1,0 +1,126 @@
+// The real Bolt app against a local fake Slack (tests/fakes/slack): Socket Mode and HTTP mode.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../commands/index.js';
+import { parseCommandText } from '../src/adapters/slack/args.js';
+import { BOT_SCOPES, slackManifest } from '../src/adapters/slack/manifest.js';
+import generateText from '../commands/generate-text.js';
+import translate from '../commands/translate.js';
+import { describeWith, facesDir, yunetFile } from './helpers/assets.js';
+import { startSlackAgainstFake } from './helpers/slack.js';
+import { CHANNEL, type SlackCall } from './fakes/slack/server.js';
+
+const photo = path.join(facesDir, '2008_001009.jpg');
+
+describe('Slack command text and manifest', () => {
+  it('parses free text and --flags by the spec', () => {
+    expect(parseCommandText(generateText, 'Había una vez --max-new-tokens 40 --temperature 0')).toEqual({ prompt: 'Había una vez', 'max-new-tokens': '40', temperature: '0' });
+    expect(parseCommandText(translate, '"hola mundo" --to en')).toEqual({ text: 'hola mundo', to: 'en' });
+    expect(parseCommandText(COMMANDS.find((c) => c.name === 'detect-faces')!, '--blur')).toEqual({ blur: true });
+  });
+
+  it('generates the app manifest from the specs, with only the scopes it uses', () => {
+    const m = slackManifest();
+    expect(m.features.slash_commands.map((c) => c.command)).toEqual(COMMANDS.map((c) => `/${c.name}`));
+    expect(m.settings.socket_mode_enabled).toBe(true);
+    expect(m.oauth_config.scopes.bot).toEqual(BOT_SCOPES);
+    const committed = JSON.parse(readFileSync(path.join(import.meta.dirname, '../slack-manifest.json'), 'utf8'));
+    expect(committed).toEqual(m);
+  });
+});
+
+describe('Slack in HTTP mode', () => {
+  let s: Awaited<ReturnType<typeof startSlackAgainstFake>>;
+  beforeAll(async () => {
+    s = await startSlackAgainstFake({ http: true });
+  });
+  afterAll(() => s?.stop());
+  const form = (p: Record<string, string>) => new URLSearchParams(p).toString();
+
+  it('a signed slash command is acknowledged at once, then answered in the channel', async () => {
+    s.fake.locales.set('U0000002', 'es-LA');
+    const r = await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/explain', '¿qué es una red convolucional?', 'U0000002')));
+    expect(r.status).toBe(200);
+    const update = await s.fake.waitFor((c) => c.method === 'chat.update' && Array.isArray(c.args.blocks));
+    expect(update.args.blocks[0].text.text).toMatch(/^\*Redes convolucionales \(CNN\)\*/);
+    expect(update.args.blocks[2].elements.map((e: any) => e.text.text)).toEqual(['Otra vez', 'Explicar', 'Borrar']);
+  });
+
+  it('refuses a bad or stale signature', async () => {
+    const body = form(s.fake.slashPayload('/explain', 'what is a GAN'));
+    expect((await s.fake.sendSigned(s.port, body, { secret: 'wrong' })).status).toBe(401);
+    expect((await s.fake.sendSigned(s.port, body, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(401);
+  });
+});
+
+describeWith('Slack /detect-faces in Socket Mode', [yunetFile, photo], () => {
+  let s: Awaited<ReturnType<typeof startSlackAgainstFake>>;
+  beforeAll(async () => {
+    s = await startSlackAgainstFake();
+  });
+  afterAll(() => s?.stop());
+  const after = (n: number) => (c: SlackCall) => s.fake.calls.indexOf(c) >= n;
+
+  it('an envelope is acked, the latest shared photo is read, and a PNG is uploaded; a Spanish user reads Spanish', async () => {
+    s.fake.locales.set('U0000003', 'es-ES');
+    s.fake.shareImage('U0000003', 'photo.jpg', readFileSync(photo));
+    const n = s.fake.calls.length;
+    const env = s.fake.sendEnvelope('slash_commands', s.fake.slashPayload('/detect-faces', '', 'U0000003'));
+    const done = await s.fake.waitFor((c) => after(n)(c) && c.method === 'files.completeUploadExternal');
+    expect(s.fake.envelopes.get(env)!.ackAt).toBeDefined();
+    const upload = [...s.fake.uploads.entries()].find(([id]) => id === done.args.files[0].id)![1];
+    expect(upload.name).toBe('faces.png');
+    expect((await sharp(upload.data).metadata()).format).toBe('png');
+    const update = s.fake.calls.find((c) => after(n)(c) && c.method === 'chat.update' && c.args.blocks)!;
+    expect(update.args.text).toMatch(/^Encontré 2 caras\./);
+    expect(update.args.channel).toBe(CHANNEL);
+  });
+
+  it('with no shared photo, answers privately what to do, in the user’s language', async () => {
+    s.fake.locales.set('U0000004', 'es-LA');
+    s.fake.sendEnvelope('slash_commands', s.fake.slashPayload('/detect-faces', '', 'U0000004'));
+    const e = await s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0000004');
+    expect(e.args.text).toMatch(/^⚠️ Primero compartí la foto en este canal/);
+  });
+
+  it('a failing task posts an ephemeral error and removes its placeholder', async () => {
+    s.fake.shareImage('U0000005', 'notes.jpg', Buffer.from('not an image at all'));
+    const n = s.fake.calls.length;
+    s.fake.sendEnvelope('slash_commands', s.fake.slashPayload('/detect-faces', '', 'U0000005'));
+    const e = await s.fake.waitFor((c) => after(n)(c) && c.method === 'chat.postEphemeral' && c.args.user === 'U0000005');
+    expect(e.args.text).toMatch(/not an image I can read/);
+  });
+
+  it('buttons: blur re-runs on the same photo; delete only for the asker', async () => {
+    s.fake.shareImage('U0000006', 'photo.jpg', readFileSync(photo));
+    let n = s.fake.calls.length;
+    s.fake.sendEnvelope('slash_commands', s.fake.slashPayload('/detect-faces', '', 'U0000006'));
+    const result = await s.fake.waitFor((c) => after(n)(c) && c.method === 'chat.update' && c.args.blocks);
+    await s.fake.waitFor((c) => after(n)(c) && c.method === 'files.completeUploadExternal');
+    const [blur, , del] = result.args.blocks[2].elements.map((e: any) => e.action_id);
+    const press = (action: string, user: string) =>
+      s.fake.sendEnvelope('interactive', {
+        type: 'block_actions',
+        user: { id: user },
+        team: { id: 'T0000001' },
+        channel: { id: CHANNEL },
+        message: { ts: result.args.ts },
+        container: { type: 'message', message_ts: result.args.ts, channel_id: CHANNEL },
+        actions: [{ type: 'button', action_id: action, block_id: 'b', action_ts: '1' }],
+        trigger_id: 't',
+        api_app_id: 'A0000001',
+        token: 'x',
+        response_url: 'http://127.0.0.1:9/none',
+      });
+    n = s.fake.calls.length;
+    press(blur, 'U0000006');
+    const up = await s.fake.waitFor((c) => after(n)(c) && c.method === 'files.completeUploadExternal');
+    expect(s.fake.uploads.get(up.args.files[0].id)!.name).toBe('faces-blurred.png');
+    press(del, 'U0000099');
+    expect((await s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0000099')).args.text).toMatch(/Only the person who ran the command/);
+    press(del, 'U0000006');
+    await s.fake.waitFor((c) => c.method === 'chat.delete' && c.args.ts === result.args.ts);
+  });
+});
