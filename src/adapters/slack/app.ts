@@ -91,7 +91,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     const text = (footer.length ? body! : result.text).replace(/\*\*(.+?)\*\*/g, '*$1*');
     return [
       { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: (footer.join('\n') || `${result.model ?? command}`).slice(0, 2000) }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: (footer.join('\n') || `${result.model ?? command} · ${Math.round(Object.values(result.timings).reduce((a, b) => Math.max(a, b), 0))} ms`).slice(0, 2000) }] },
       {
         type: 'actions',
         elements: buttonActions(command, options).map((action) => ({

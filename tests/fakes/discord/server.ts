@@ -2,9 +2,9 @@
 // command bulk overwrite, interaction callbacks, webhook edits/follow-ups/deletes),
 // a CDN for attachments, and a gateway websocket (HELLO, IDENTIFY → READY,
 // heartbeats, GUILD_CREATE, INTERACTION_CREATE). Enough for the real discord.js client.
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { CallRecorder, closeLoopback, listenLoopback } from '../recorder.js';
 
 export interface RecordedCall {
   at: number;
@@ -28,7 +28,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 export class FakeDiscord {
-  readonly calls: RecordedCall[] = [];
+  private readonly recorder = new CallRecorder<RecordedCall>('fake Discord');
+  readonly calls = this.recorder.calls;
   readonly cdn = new Map<string, Buffer>();
   /** When INTERACTION_CREATE was sent, by interaction id. */
   readonly sentAt = new Map<string, number>();
@@ -36,7 +37,6 @@ export class FakeDiscord {
   private readonly wss = new WebSocketServer({ noServer: true });
   private sockets: WebSocket[] = [];
   private seq = 0;
-  private waiters: { match: (c: RecordedCall) => boolean; resolve: (c: RecordedCall) => void }[] = [];
   port = 0;
 
   get url() {
@@ -50,19 +50,14 @@ export class FakeDiscord {
   }
 
   async start() {
-    this.http.on('upgrade', (req, socket, head) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws)));
-    this.http.listen(0, '127.0.0.1');
-    await once(this.http, 'listening');
-    this.port = (this.http.address() as { port: number }).port;
+    this.port = await listenLoopback(this.http, this.wss, (ws) => this.onSocket(ws));
     return this;
   }
 
-  async stop() {
-    for (const s of this.sockets) s.terminate();
-    this.wss.close();
-    this.http.closeAllConnections();
-    await new Promise<void>((r) => this.http.close(() => r()));
+  stop() {
+    return closeLoopback(this.http, this.wss, this.sockets);
   }
+
 
   /** Serves bytes as a Discord attachment and returns its interaction data. */
   attachment(name: string, data: Buffer, url?: string) {
@@ -97,13 +92,9 @@ export class FakeDiscord {
 
   /** Resolves with the first recorded call (past or future) matching. */
   waitFor(match: (c: RecordedCall) => boolean, timeoutMs = 20_000): Promise<RecordedCall> {
-    const found = this.calls.find(match);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('fake Discord: timed out waiting for a call')), timeoutMs);
-      this.waiters.push({ match, resolve: (c) => (clearTimeout(timer), resolve(c)) });
-    });
+    return this.recorder.waitFor(match, timeoutMs);
   }
+
 
   callsFor(interactionToken: string) {
     return this.calls.filter((c) => c.path.includes(`/${interactionToken}`));
@@ -218,14 +209,9 @@ export class FakeDiscord {
   }
 
   private record(call: RecordedCall) {
-    this.calls.push(call);
-    for (const w of [...this.waiters]) {
-      if (w.match(call)) {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve(call);
-      }
-    }
+    this.recorder.record(call);
   }
+
 
   private send(res: ServerResponse, status: number, json: unknown) {
     const body = JSON.stringify(json);

@@ -2,9 +2,9 @@
 // external upload URL, private file downloads (bot token required), and a
 // Socket Mode websocket. Also signs HTTP-mode requests like Slack does.
 import { createHmac, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { CallRecorder, closeLoopback, listenLoopback } from '../recorder.js';
 
 export interface SlackCall {
   at: number;
@@ -25,7 +25,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 export class FakeSlack {
-  readonly calls: SlackCall[] = [];
+  private readonly recorder = new CallRecorder<SlackCall>('fake Slack');
+  readonly calls = this.recorder.calls;
   readonly uploads = new Map<string, { name: string; data: Buffer }>();
   readonly locales = new Map<string, string>();
   readonly history: any[] = [];
@@ -35,7 +36,6 @@ export class FakeSlack {
   private readonly http = createServer((req, res) => void this.route(req, res).catch((err) => this.json(res, 500, { ok: false, error: String(err) })));
   private readonly wss = new WebSocketServer({ noServer: true });
   private sockets: WebSocket[] = [];
-  private waiters: { match: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }[] = [];
   private ts = 1_700_000_000;
   port = 0;
 
@@ -47,19 +47,14 @@ export class FakeSlack {
   }
 
   async start() {
-    this.http.on('upgrade', (req, socket, head) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws)));
-    this.http.listen(0, '127.0.0.1');
-    await once(this.http, 'listening');
-    this.port = (this.http.address() as { port: number }).port;
+    this.port = await listenLoopback(this.http, this.wss, (ws) => this.onSocket(ws));
     return this;
   }
 
-  async stop() {
-    for (const s of this.sockets) s.terminate();
-    this.wss.close();
-    this.http.closeAllConnections();
-    await new Promise<void>((r) => this.http.close(() => r()));
+  stop() {
+    return closeLoopback(this.http, this.wss, this.sockets);
   }
+
 
   /** A message from `user` in the channel with an image file, as if just shared. */
   shareImage(user: string, name: string, data: Buffer) {
@@ -102,13 +97,9 @@ export class FakeSlack {
   }
 
   waitFor(match: (c: SlackCall) => boolean, timeoutMs = 20_000): Promise<SlackCall> {
-    const found = this.calls.find(match);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('fake Slack: timed out waiting for a call')), timeoutMs);
-      this.waiters.push({ match, resolve: (c) => (clearTimeout(timer), resolve(c)) });
-    });
+    return this.recorder.waitFor(match, timeoutMs);
   }
+
 
   private onSocket(ws: WebSocket) {
     this.sockets.push(ws);
@@ -125,15 +116,9 @@ export class FakeSlack {
   }
 
   private record(method: string, args: Record<string, any>) {
-    const call = { at: performance.now(), method, args };
-    this.calls.push(call);
-    for (const w of [...this.waiters]) {
-      if (w.match(call)) {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve(call);
-      }
-    }
+    this.recorder.record({ at: performance.now(), method, args });
   }
+
 
   private async route(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
