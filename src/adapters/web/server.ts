@@ -47,6 +47,8 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   const web = Fastify({
     loggerInstance: app.logger.child({ adapter: 'web' }) as FastifyBaseLogger, bodyLimit: JSON_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
+    // On shutdown, do not wait for clients still pushing an upload we already refused.
+    forceCloseConnections: true,
   });
   await web.register(multipart);
 
