@@ -15,7 +15,7 @@ const STYLE = `body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem
 a{color:#0a58ca}label{display:block;margin:.8rem 0 .2rem;font-weight:600}small{display:block;color:#666}
 input[type=text],input[type=number],textarea,select{width:100%;padding:.4rem;box-sizing:border-box}
 button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}#result{margin-top:1.5rem}
-#result img{max-width:100%;border:1px solid #ccc;margin-top:.5rem}pre{white-space:pre-wrap;background:#f5f5f5;padding:.8rem}
+#result img{max-width:100%;border:1px solid #ccc;margin-top:.5rem}.text{white-space:pre-wrap;background:#f5f5f5;padding:.8rem;line-height:1.45}
 .error{background:#fde8e8;color:#8a1c1c;padding:.8rem}nav a{margin-right:1rem}.soon{color:#999}`;
 
 function layout(lang: Lang, title: string, body: string, path: string): string {
@@ -52,6 +52,8 @@ function field(o: OptionSpec, lang: Lang): string {
 
 // Sends the form as multipart, leaving out empty fields so defaults apply, and shows text, images or the error.
 const SCRIPT = (lang: Lang) => `<script>
+// **bold** as <strong>, everything else as plain text (never as HTML).
+const bold=(el,text)=>text.split(/\\*\\*(.+?)\\*\\*/g).forEach((part,i)=>{if(i%2){const b=document.createElement('strong');b.textContent=part;el.append(b);}else el.append(document.createTextNode(part));});
 const form=document.getElementById('form'),out=document.getElementById('result'),btn=form.querySelector('button');
 form.addEventListener('submit',async(ev)=>{ev.preventDefault();const fd=new FormData();
 for(const [k,v] of new FormData(form)){if(v instanceof File?v.size>0:v!=='')fd.append(k,v);}
@@ -59,7 +61,7 @@ btn.disabled=true;out.innerHTML='<p>'+${JSON.stringify(UI[lang].running)}+'</p>'
 try{const r=await fetch(form.action,{method:'POST',body:fd});
 const j=await r.json();out.innerHTML='';
 if(j.error){const d=document.createElement('div');d.className='error';d.id='error';d.textContent=j.error.message;out.append(d);}
-else{const h=document.createElement('h2');h.textContent=${JSON.stringify(UI[lang].result)};const p=document.createElement('pre');p.id='result-text';p.textContent=j.text;out.append(h,p);
+else{const h=document.createElement('h2');h.textContent=${JSON.stringify(UI[lang].result)};const p=document.createElement('div');p.id='result-text';p.className='text';bold(p,j.text);out.append(h,p);
 for(const im of j.images){const i=document.createElement('img');i.className='result-image';i.alt=im.alt;i.src='data:'+im.mime+';base64,'+im.base64;out.append(i);}}}
 catch(e){out.innerHTML='';const d=document.createElement('div');d.className='error';d.id='error';d.textContent=${JSON.stringify(UI[lang].failed)}+': '+e;out.append(d);}
 finally{btn.disabled=false;}});
