@@ -1,4 +1,4 @@
-import { defineCommand } from './spec.js';
+import { defineCommand, PHOTO_LIMITS } from './spec.js';
 
 export default defineCommand({
   name: 'explain',
@@ -24,6 +24,16 @@ export default defineCommand({
         'en-US': { name: 'topic', description: 'A concept or a question, e.g. "what is a convolution?"' },
         'es-ES': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»' },
         'es-419': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»' },
+      },
+    },
+    {
+      name: 'image',
+      type: 'image',
+      ...PHOTO_LIMITS,
+      texts: {
+        'en-US': { name: 'image', description: 'Optional photo: see what a convolutional network sees in it' },
+        'es-ES': { name: 'imagen', description: 'Foto opcional: mira qué ve una red convolucional en ella' },
+        'es-419': { name: 'imagen', description: 'Foto opcional: mirá qué ve una red convolucional en ella' },
       },
     },
   ],

@@ -6,7 +6,8 @@ import { COMMANDS } from '../commands/index.js';
 import { detectLang } from '../src/i18n/detect.js';
 import { KnowledgeIndex, loadKnowledge } from '../src/knowledge/index.js';
 import { tempDir, testApp } from './helpers/app.js';
-import { ROOT } from './helpers/assets.js';
+import sharp from 'sharp';
+import { describeWith, facesDir, ROOT, yunetFile } from './helpers/assets.js';
 
 const questions: { q: string; id: string }[] = JSON.parse(readFileSync(path.join(ROOT, 'tests/fixtures/explain-questions.json'), 'utf8'));
 
@@ -85,5 +86,42 @@ describe('/explain', () => {
     expect(doc.language).toBe('es');
     expect(doc.answer).toMatch(/atención/);
     expect(doc.sources[0]).toMatchObject({ id: 'transformers', file: 'src/knowledge/transformers.md' });
+  });
+});
+
+describeWith('/explain shows what a convolutional network sees', [yunetFile, path.join(facesDir, '2008_001009.jpg')], () => {
+  let app: ReturnType<typeof testApp>;
+  beforeAll(() => {
+    app = testApp();
+  });
+  afterAll(() => app.dispose());
+
+  it('on a question about convolutions: classic 3×3 filters and YuNet’s 16 first-layer maps, on a built-in sample', async () => {
+    const r = await app.service.run({ command: 'explain', options: { topic: '¿Qué es una convolución?' }, ctx: { platform: 'test', userId: 'u', lang: 'es' } });
+    expect(r.images.map((i) => i.name)).toEqual(['filters-3x3.png', 'yunet-first-layer.png']);
+    const filters = await sharp(r.images[0]!.data).metadata();
+    expect([filters.format, filters.width]).toEqual(['png', 3 * 264 + 8]);
+    const maps = await sharp(r.images[1]!.data).metadata();
+    expect([maps.width, maps.height]).toEqual([4 * 134 + 6, 44 + 4 * 134 + 6]);
+    expect(r.images[1]!.alt).toBe('Mapas de rasgos de la primera capa de YuNet');
+  });
+
+  it('on the user’s photo, for any topic, and refuses a photo that is not an image', async () => {
+    const photo = readFileSync(path.join(facesDir, '2008_001009.jpg'));
+    const r = await app.service.run({ command: 'explain', options: { topic: 'what is a neuron' }, images: { image: photo }, ctx: { platform: 'test', userId: 'u', lang: 'en' } });
+    expect(r.images).toHaveLength(2);
+    await expect(
+      app.service.run({ command: 'explain', options: { topic: 'convolution' }, images: { image: Buffer.from('nope') }, ctx: { platform: 'test', userId: 'u', lang: 'en' } }),
+    ).rejects.toMatchObject({ code: 'not_an_image' });
+  });
+
+  it('without the face model, still shows the classic filters', async () => {
+    const bare = testApp({ SINAPSIS_MODELS_DIR: tempDir() });
+    try {
+      const r = await bare.service.run({ command: 'explain', options: { topic: 'convolution' }, ctx: { platform: 'test', userId: 'u', lang: 'en' } });
+      expect(r.images.map((i) => i.name)).toEqual(['filters-3x3.png']);
+    } finally {
+      await bare.dispose();
+    }
   });
 });

@@ -1,0 +1,119 @@
+// "What a convolutional network sees", for /explain: classic 3×3 filters slid
+// over a photo, and the 16 feature maps YuNet's first learned layer produces.
+import { readFileSync } from 'node:fs';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import type { Lang } from '../i18n/locale.js';
+import type { ModelRegistry } from '../models/registry.js';
+import { letterbox, toInputTensor } from '../models/yunet.js';
+
+const SIDE = 256;
+
+const FILTERS: { key: string; label: Record<Lang, string>; kernel: number[]; scale?: number; offset?: number }[] = [
+  { key: 'h', label: { en: 'Horizontal edges', es: 'Bordes horizontales' }, kernel: [-1, -2, -1, 0, 0, 0, 1, 2, 1], offset: 128 },
+  { key: 'v', label: { en: 'Vertical edges', es: 'Bordes verticales' }, kernel: [-1, 0, 1, -2, 0, 2, -1, 0, 1], offset: 128 },
+  { key: 's', label: { en: 'Sharpen', es: 'Enfocar' }, kernel: [0, -1, 0, -1, 5, -1, 0, -1, 0] },
+  { key: 'b', label: { en: 'Blur', es: 'Desenfocar' }, kernel: [1, 1, 1, 1, 1, 1, 1, 1, 1], scale: 9 },
+];
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** A built-in sample when the user attached no photo: simple shapes with clear edges. */
+export function sampleImage(): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${SIDE}" height="${SIDE}"><rect width="100%" height="100%" fill="#dfe7ef"/>
+<rect x="30" y="40" width="90" height="70" fill="#2b4c7e"/><circle cx="180" cy="90" r="45" fill="#e07a1f"/>
+<polygon points="60,220 128,140 196,220" fill="#3a7d44"/><rect x="150" y="170" width="80" height="12" fill="#222"/></svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+const CAPTION_H = 44;
+
+/** One or two lines of text on white (librsvg renders it with the system's sans-serif font). */
+function caption(lines: string[], width: number, height = CAPTION_H): Buffer {
+  const text = lines.map((l, i) => `<text x="6" y="${18 + i * 18}" font-family="sans-serif" font-size="14" fill="#111">${esc(l)}</text>`).join('');
+  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${text}</svg>`);
+}
+
+/** Original (grey) plus each classic filter's output, each captioned with its name and its 3×3 numbers. */
+export async function classicFiltersGrid(photo: Buffer, lang: Lang): Promise<Buffer> {
+  const grey = await sharp(photo).rotate().resize(SIDE, SIDE, { fit: 'cover' }).greyscale().png().toBuffer();
+  const tiles = [{ label: [lang === 'es' ? 'Original (gris)' : 'Original (grey)'], img: grey }];
+  for (const f of FILTERS) {
+    const img = await sharp(grey)
+      .convolve({ width: 3, height: 3, kernel: f.kernel, scale: f.scale ?? 1, offset: f.offset ?? 0 })
+      .png()
+      .toBuffer();
+    const rows = [0, 3, 6].map((i) => f.kernel.slice(i, i + 3).join(' ')).join(' | ');
+    tiles.push({ label: [f.label[lang], `[${rows}]${f.scale ? ` / ${f.scale}` : ''}`], img });
+  }
+  const cols = 3;
+  const cellH = SIDE + CAPTION_H;
+  const width = cols * (SIDE + 8) + 8;
+  const height = Math.ceil(tiles.length / cols) * (cellH + 8) + 8;
+  const composites = tiles.flatMap((t, i) => {
+    const left = 8 + (i % cols) * (SIDE + 8);
+    const top = 8 + Math.floor(i / cols) * (cellH + 8);
+    return [
+      { input: t.img, left, top },
+      { input: caption(t.label, SIDE), left, top: top + SIDE },
+    ];
+  });
+  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).png().toBuffer();
+}
+
+// One modified copy per model registry (an app), built on first use.
+const firstLayers = new WeakMap<ModelRegistry, Promise<{ session: ort.InferenceSession; output: string }>>();
+
+/** A copy of YuNet whose first convolution block (after its ReLU) is also a graph output. */
+async function firstLayerSession(models: ModelRegistry): Promise<{ session: ort.InferenceSession; output: string }> {
+  const [file] = await models.files('yunet-n');
+  const { onnx } = onnxProto;
+  const model = onnx.ModelProto.decode(readFileSync(file!));
+  const conv = model.graph!.node!.find((n) => n.opType === 'Conv')!;
+  const relu = model.graph!.node!.find((n) => n.opType === 'Relu' && n.input?.[0] === conv.output![0]);
+  const output = relu?.output?.[0] ?? conv.output![0]!;
+  model.graph!.output!.push(onnx.ValueInfoProto.create({ name: output }));
+  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish());
+  return { session, output };
+}
+
+/** The 16 feature maps of YuNet's first learned layer on the photo, as a labelled grid. */
+export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang: Lang): Promise<{ png: Buffer; channels: number }> {
+  let loading = firstLayers.get(models);
+  if (!loading) {
+    loading = firstLayerSession(models);
+    firstLayers.set(models, loading);
+    loading.catch(() => firstLayers.delete(models));
+  }
+  const { session, output } = await loading;
+  const { data, info } = await sharp(photo).rotate().resize(SIDE * 2, SIDE * 2, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const lb = letterbox(info.width, info.height, [640, 640]);
+  const out = await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }, [output]);
+  const maps = out[output]!;
+  const [, channels, h, w] = maps.dims as number[];
+  const values = maps.data as Float32Array;
+  // Only the part of the map that covers the photo, not the letterbox padding.
+  const mh = Math.round((lb.height / lb.inputHeight) * h!);
+  const mw = Math.round((lb.width / lb.inputWidth) * w!);
+  const tile = 128;
+  const cols = 4;
+  const tiles = [];
+  for (let c = 0; c < channels!; c++) {
+    const plane = values.subarray(c * h! * w!, (c + 1) * h! * w!);
+    let max = 1e-6;
+    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) max = Math.max(max, plane[y * w! + x]!);
+    const bytes = Buffer.alloc(mw * mh);
+    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) bytes[y * mw + x] = Math.round((plane[y * w! + x]! / max) * 255);
+    tiles.push(await sharp(bytes, { raw: { width: mw, height: mh, channels: 1 } }).resize(tile, tile, { fit: 'fill' }).png().toBuffer());
+  }
+  const title = lang === 'es' ? [`Primera capa aprendida de YuNet: ${channels} mapas de rasgos`, '(bordes y manchas de color; blanco = activación alta)'] : [`YuNet's first learned layer: ${channels} feature maps`, '(edges and colour blobs; white = strong activation)'];
+  const width = cols * (tile + 6) + 6;
+  const height = CAPTION_H + Math.ceil(channels! / cols) * (tile + 6) + 6;
+  const composites = [
+    { input: caption(title, width), left: 0, top: 0 },
+    ...tiles.map((input, i) => ({ input, left: 6 + (i % cols) * (tile + 6), top: CAPTION_H + 6 + Math.floor(i / cols) * (tile + 6) })),
+  ];
+  const png = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).png().toBuffer();
+  return { png, channels: channels! };
+}
