@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 
 /** Records the calls a fake platform receives and lets tests wait for one. */
@@ -44,4 +44,10 @@ export async function closeLoopback(http: Server, wss: WebSocketServer, sockets:
   wss.close();
   http.closeAllConnections();
   await new Promise<void>((r) => http.close(() => r()));
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -4,7 +4,7 @@
 // heartbeats, GUILD_CREATE, INTERACTION_CREATE). Enough for the real discord.js client.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CallRecorder, closeLoopback, listenLoopback } from '../recorder.js';
+import { CallRecorder, closeLoopback, listenLoopback, readBody } from '../recorder.js';
 
 export interface RecordedCall {
   at: number;
@@ -20,12 +20,6 @@ export const GUILD_ID = '200000000000000001';
 export const CHANNEL_ID = '300000000000000001';
 let snowflake = 400000000000000000n;
 const nextId = () => String(++snowflake);
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 export class FakeDiscord {
   private readonly recorder = new CallRecorder<RecordedCall>('fake Discord');

@@ -4,7 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CallRecorder, closeLoopback, listenLoopback } from '../recorder.js';
+import { CallRecorder, closeLoopback, listenLoopback, readBody } from '../recorder.js';
 
 export interface SlackCall {
   at: number;
@@ -17,12 +17,6 @@ export const APP_TOKEN = 'xapp-fake';
 export const SIGNING_SECRET = 'fake-signing-secret';
 export const TEAM = 'T0000001';
 export const CHANNEL = 'C0000001';
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 export class FakeSlack {
   private readonly recorder = new CallRecorder<SlackCall>('fake Slack');
