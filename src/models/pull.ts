@@ -1,7 +1,6 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { cachePath, locateFile, sha256File, type ModelDirs } from './files.js';
 import type { ModelEntry, ModelFile } from './manifest.js';
 
@@ -63,11 +62,18 @@ export async function pullFile(dirs: ModelDirs, file: ModelFile, opts: PullOptio
     const resumed = res.status === 206 && offset > 0;
     if (!resumed) offset = 0;
     let received = offset;
-    const counter = new TransformProgress((n) => {
-      received += n;
-      opts.onProgress?.({ file: file.path, received, total: file.size });
-    });
-    await pipeline(Readable.fromWeb(res.body as never), counter, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
+    // Every chunk is on disk before the next is read, so an interrupted download
+    // leaves exactly what arrived in the .part file for the next run to continue.
+    const fh = await open(part, resumed ? 'a' : 'w');
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        await fh.write(chunk);
+        received += chunk.length;
+        opts.onProgress?.({ file: file.path, received, total: file.size });
+      }
+    } finally {
+      await fh.close();
+    }
   }
 
   const actual = await sha256File(part);
@@ -83,15 +89,4 @@ export async function pullModel(dirs: ModelDirs, model: ModelEntry, opts: PullOp
   const results = [];
   for (const file of model.files) results.push({ file: file.path, ...(await pullFile(dirs, file, opts)) });
   return results;
-}
-
-class TransformProgress extends Transform {
-  constructor(private readonly onBytes: (n: number) => void) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
-    this.onBytes(chunk.length);
-    this.push(chunk);
-    cb();
-  }
 }
