@@ -6,7 +6,8 @@ import type { Lang } from './locale.js';
 const ES_WORDS = new Set('que qué como cómo cuál cual cuales por para una uno unos unas los las del el la es son ser está están qué hace hacen se entre sin con sobre red redes aprendizaje neuronal neuronales cuando dónde donde porque diferencia explicame explicá explica'.split(' '));
 const EN_WORDS = new Set('what how which why the a an is are does do of to in on for with between without about network networks learning neural when where because difference explain'.split(' '));
 
-let identifier: Promise<LanguageIdentifier> | undefined;
+let loaded: Promise<LanguageIdentifier> | undefined;
+const identifier = () => (loaded ??= loadModule().then((cld) => cld.create(0, 1000)));
 
 /**
  * Any language CLD3 knows (ISO 639-1), trusting clear Spanish/English cues
@@ -16,8 +17,7 @@ export async function detectLanguage(text: string): Promise<string | undefined> 
   const cue = cues(text);
   if (cue) return cue;
   try {
-    identifier ??= loadModule().then((cld) => cld.create(0, 1000));
-    const best = (await identifier).findLanguage(text);
+    const best = (await identifier()).findLanguage(text);
     return best.is_reliable && best.probability > 0.7 ? best.language : undefined;
   } catch {
     return undefined;
@@ -37,8 +37,7 @@ export async function detectLang(text: string): Promise<Lang | undefined> {
   const cue = cues(text);
   if (cue) return cue;
   try {
-    identifier ??= loadModule().then((cld) => cld.create(0, 1000));
-    const ranked = (await identifier).findMostFrequentLanguages(text, 3);
+    const ranked = (await identifier()).findMostFrequentLanguages(text, 3);
     const hit = ranked.find((r) => r.language === 'es' || r.language === 'en');
     return hit ? (hit.language as Lang) : undefined;
   } catch {

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { env as hfEnv, pipeline, type TextGenerationPipeline, type TranslationPipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
@@ -18,6 +18,23 @@ export interface RegistryOptions {
   /** Translation models by pair ("es-en"): manifest ids or local folders; manifest pairs fill the rest. */
   translationModels?: Record<string, string>;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** A model edited before it is loaded; `name` tells its cache entry apart from the plain model's. */
+export interface OnnxVariant {
+  name: string;
+  edit: (model: Uint8Array) => Uint8Array;
+}
+
+/** One load per key: later callers share the promise; a failed load is forgotten so the next request retries. */
+function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let loading = map.get(key);
+  if (!loading) {
+    loading = load();
+    map.set(key, loading);
+    loading.catch(() => map.delete(key));
+  }
+  return loading;
 }
 
 // Files up to this size are hashed on first load: a damaged file then fails
@@ -50,14 +67,13 @@ export class ModelRegistry {
     }
   }
 
-  onnxSession(id: string): Promise<ort.InferenceSession> {
-    let session = this.sessions.get(id);
-    if (!session) {
-      session = this.loadOnnx(id);
-      this.sessions.set(id, session);
-      session.catch(() => this.sessions.delete(id));
-    }
-    return session;
+  /**
+   * An onnxruntime session for a manifest model, loaded once. A `variant`
+   * edits the verified model bytes first (e.g. to expose an inner tensor) and
+   * is cached beside the plain session under its own name.
+   */
+  onnxSession(id: string, variant?: OnnxVariant): Promise<ort.InferenceSession> {
+    return cached(this.sessions, variant ? `${id}#${variant.name}` : id, () => this.loadOnnx(id, variant));
   }
 
   /** Load time in ms of a model loaded by this registry, if it was. */
@@ -97,14 +113,8 @@ export class ModelRegistry {
   private async hfPipeline(task: 'text-generation' | 'translation', ref: string, folderAllowed: boolean) {
     const isFolder = !this.manifest.models.some((m) => m.id === ref);
     if (isFolder && !folderAllowed) throw new SinapsisError('model_missing', { model: ref });
-    const key = `${task}:${ref}`;
-    let loading = this.generators.get(key);
-    if (!loading) {
-      loading = this.loadPipeline(task, ref, isFolder);
-      this.generators.set(key, loading);
-      loading.catch(() => this.generators.delete(key));
-    }
-    return { pipe: await loading, id: isFolder ? path.basename(path.resolve(ref)) : ref };
+    const pipe = await cached(this.generators, `${task}:${ref}`, () => this.loadPipeline(task, ref, isFolder));
+    return { pipe, id: isFolder ? path.basename(path.resolve(ref)) : ref };
   }
 
   private async loadPipeline(task: 'text-generation' | 'translation', ref: string, isFolder: boolean) {
@@ -143,7 +153,7 @@ export class ModelRegistry {
     for (const s of all) await s.then((x) => x.release()).catch(() => undefined);
   }
 
-  private async loadOnnx(id: string): Promise<ort.InferenceSession> {
+  private async loadOnnx(id: string, variant?: OnnxVariant): Promise<ort.InferenceSession> {
     const started = performance.now();
     const [file] = await this.files(id);
     const expected = this.entry(id).files[0]!;
@@ -151,11 +161,15 @@ export class ModelRegistry {
       throw new SinapsisError('model_corrupt', { model: id });
     }
     try {
-      const session = await ort.InferenceSession.create(file!, {
+      const options: ort.InferenceSession.SessionOptions = {
         ...(this.opts.ortThreads ? { intraOpNumThreads: this.opts.ortThreads } : {}),
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
-      });
+      };
+      const session = variant
+        ? await ort.InferenceSession.create(variant.edit(readFileSync(file!)), options)
+        : await ort.InferenceSession.create(file!, options);
+      if (variant) return session;
       this.loadTimes.set(id, performance.now() - started);
       this.opts.log?.('model loaded', { model: id, ms: Math.round(performance.now() - started) });
       return session;

@@ -1,8 +1,6 @@
 // "What a convolutional network sees", for /explain: classic 3×3 filters slid
 // over a photo, and the 16 feature maps YuNet's first learned layer produces.
-import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
@@ -62,31 +60,23 @@ export async function classicFiltersGrid(photo: Buffer, lang: Lang): Promise<Buf
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).png().toBuffer();
 }
 
-// One modified copy per model registry (an app), built on first use.
-const firstLayers = new WeakMap<ModelRegistry, Promise<{ session: ort.InferenceSession; output: string }>>();
-
-/** A copy of YuNet whose first convolution block (after its ReLU) is also a graph output. */
-async function firstLayerSession(models: ModelRegistry): Promise<{ session: ort.InferenceSession; output: string }> {
-  const [file] = await models.files('yunet-n');
-  const { onnx } = onnxProto;
-  const model = onnx.ModelProto.decode(readFileSync(file!));
-  const conv = model.graph!.node!.find((n) => n.opType === 'Conv')!;
-  const relu = model.graph!.node!.find((n) => n.opType === 'Relu' && n.input?.[0] === conv.output![0]);
-  const output = relu?.output?.[0] ?? conv.output![0]!;
-  model.graph!.output!.push(onnx.ValueInfoProto.create({ name: output }));
-  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish());
-  return { session, output };
-}
+/** YuNet with its first convolution block (after its ReLU) also exposed as a graph output. */
+const FIRST_LAYER = {
+  name: 'first-layer',
+  edit(bytes: Uint8Array): Uint8Array {
+    const { onnx } = onnxProto;
+    const model = onnx.ModelProto.decode(bytes);
+    const conv = model.graph!.node!.find((n) => n.opType === 'Conv')!;
+    const relu = model.graph!.node!.find((n) => n.opType === 'Relu' && n.input?.[0] === conv.output![0]);
+    model.graph!.output!.push(onnx.ValueInfoProto.create({ name: relu?.output?.[0] ?? conv.output![0]! }));
+    return onnx.ModelProto.encode(model).finish();
+  },
+};
 
 /** The 16 feature maps of YuNet's first learned layer on the photo, as a labelled grid. */
 export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang: Lang): Promise<{ png: Buffer; channels: number }> {
-  let loading = firstLayers.get(models);
-  if (!loading) {
-    loading = firstLayerSession(models);
-    firstLayers.set(models, loading);
-    loading.catch(() => firstLayers.delete(models));
-  }
-  const { session, output } = await loading;
+  const session = await models.onnxSession('yunet-n', FIRST_LAYER);
+  const output = session.outputNames.at(-1)!;
   const { data, info } = await sharp(photo).rotate().resize(SIDE * 2, SIDE * 2, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const lb = letterbox(info.width, info.height, [640, 640]);
   const out = await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }, [output]);
