@@ -8,6 +8,7 @@ import {
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
+  type InteractionEditReplyOptions,
   type RepliableInteraction,
 } from 'discord.js';
 import { findCommand } from '../../../commands/index.js';
@@ -20,9 +21,9 @@ import { InteractionStates } from '../../store/interaction-state.js';
 import { KeyValue } from '../../store/kv.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
 import { explainResult } from '../result-explainer.js';
+import { ReplyEditor } from '../reply-editor.js';
 import { rerunOptions } from '../buttons.js';
 import { registrationHash, registrationPayload } from './registration.js';
-import { ReplyEditor } from './reply-editor.js';
 import { MAX_CONTENT, parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
 
 interface ImageRef {
@@ -82,7 +83,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   async function runDeferred(i: RepliableInteraction, command: string, options: Record<string, unknown>, images: Record<string, ImageRef>) {
     const ctx = ctxFor(i);
     const spec = findCommand(command)!;
-    const editor = new ReplyEditor((p) => i.editReply(p), 1000, (err) => log.warn({ err }, 'progress edit failed'));
+    const editor = new ReplyEditor<InteractionEditReplyOptions>((p) => i.editReply(p), (content) => ({ content }), 1000, (err) => log.warn({ err }, 'progress edit failed'));
     try {
       const bytes: Record<string, Buffer> = {};
       for (const [name, ref] of Object.entries(images)) {

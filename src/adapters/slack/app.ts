@@ -12,6 +12,7 @@ import type { TaskResult } from '../../tasks/types.js';
 import { BUTTON_LABELS, buttonActions, customId, parseCustomId, rerunOptions } from '../buttons.js';
 import { downloadUserFile } from '../download.js';
 import { explainResult } from '../result-explainer.js';
+import { ReplyEditor } from '../reply-editor.js';
 import { parseCommandText } from './args.js';
 
 export interface SlackBot {
@@ -114,26 +115,22 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     }
     const placeholder = await client.chat.postMessage({ channel: w.channel, text: `⏳ ${t(lang, 'working')}` });
     const ts = placeholder.ts!;
-    let last = 0;
-    let done = false;
-    let chain: Promise<unknown> = Promise.resolve();
-    const update = (text: string, force = false) => {
-      if (done && !force) return;
-      if (!force && Date.now() - last < 1000) return;
-      last = Date.now();
-      chain = chain.then(() => client.chat.update({ channel: w.channel, ts, text })).catch((err) => log.warn({ err }, 'update failed'));
-    };
+    type Update = { text: string; blocks?: unknown[] };
+    const editor = new ReplyEditor<Update>(
+      (u) => client.chat.update({ channel: w.channel, ts, text: u.text, ...(u.blocks ? { blocks: u.blocks as never } : {}) }),
+      (text) => ({ text }),
+      1000,
+      (err) => log.warn({ err }, 'update failed'),
+    );
     try {
       const handle = service.submit(
         { command, options, images, ctx: ctxFor(w, lang) },
-        { onPosition: (position) => update(`⏳ ${t(lang, 'queued', { position })}`), onProgress: ({ text }) => update(`${text} ▌`) },
+        { onPosition: (position) => editor.progress(`⏳ ${t(lang, 'queued', { position })}`), onProgress: ({ text }) => editor.progress(`${text} ▌`) },
       );
-      if (handle.position() > 0) update(`⏳ ${t(lang, 'queued', { position: handle.position() })}`, true);
+      if (handle.position() > 0) editor.progress(`⏳ ${t(lang, 'queued', { position: handle.position() })}`);
       const result = await handle.result;
-      done = true;
-      await chain;
       const stateId = states.save({ platform: 'slack', userId: w.user, command, options, imageUrl, model: result.model });
-      await client.chat.update({ channel: w.channel, ts, text: result.text.slice(0, 3000), blocks: resultBlocks(result, command, options, stateId, lang) as never });
+      await editor.final({ text: result.text.slice(0, 3000), blocks: resultBlocks(result, command, options, stateId, lang) });
       if (result.images.length) {
         await client.filesUploadV2({
           channel_id: w.channel,
@@ -142,8 +139,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
         } as never);
       }
     } catch (err) {
-      done = true;
-      await chain;
+      await editor.stop();
       await client.chat.delete({ channel: w.channel, ts }).catch(() => undefined);
       throw err;
     }
