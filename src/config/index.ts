@@ -32,6 +32,8 @@ const schema = z.object({
   SINAPSIS_DISABLED_COMMANDS: list,
   SINAPSIS_BLOCKLIST: list,
   SINAPSIS_TEXT_MODEL: optional,
+  SINAPSIS_EMBEDDING_MODEL: optional,
+  SINAPSIS_EXPLAIN_REPHRASE: bool.default(false),
   SINAPSIS_TRANSLATION_MODELS: z
     .string()
     .optional()

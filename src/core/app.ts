@@ -27,6 +27,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     mirror: config.SINAPSIS_MODEL_MIRROR,
     ortThreads: config.SINAPSIS_ORT_THREADS,
     textModel: config.SINAPSIS_TEXT_MODEL,
+    embeddingModel: config.SINAPSIS_EMBEDDING_MODEL,
     translationModels: config.SINAPSIS_TRANSLATION_MODELS,
     log: (msg, extra) => logger.info(extra ?? {}, msg),
   });
@@ -36,6 +37,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     log: new JobsLog(db),
     logInputs: config.SINAPSIS_LOG_INPUTS,
     blocklist: config.SINAPSIS_BLOCKLIST,
+    explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
     makeQueue: (process) =>
       new MemoryQueue(process, {
         concurrency: config.SINAPSIS_CONCURRENCY,

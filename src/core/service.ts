@@ -42,6 +42,7 @@ export interface ServiceDeps {
   log: JobsLog;
   logInputs: boolean;
   blocklist?: readonly string[];
+  explainRephrase?: boolean;
   makeQueue: (process: Processor<JobPayload, TaskResult>) => JobQueue<JobPayload, TaskResult>;
 }
 
@@ -58,7 +59,7 @@ export class Service {
       const task = TASKS[payload.task];
       if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
       const { options, images, lang, langSource, model } = payload;
-      return task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist });
+      return task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist, explainRephrase: deps.explainRephrase });
     });
   }
 

@@ -155,6 +155,10 @@ const MESSAGES = {
     en: (p) => `Source: course notes, "${p.title}" (${p.file})`,
     es: (p) => `Fuente: apuntes del curso, «${p.title}» (${p.file})`,
   },
+  explain_rephrased: {
+    en: (p) => `🤖 Rephrased by ${p.model} from the course notes below; the notes are the reference.`,
+    es: (p) => `🤖 Reformulado por ${p.model} a partir de los apuntes citados abajo; los apuntes son la referencia.`,
+  },
   explain_no_match: {
     en: (p) => `I have no notes about that yet. I can explain: ${p.topics}.`,
     es: (p) => `Todavía no tengo apuntes sobre eso. Puedo explicar: ${p.topics}.`,

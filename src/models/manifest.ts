@@ -21,6 +21,8 @@ const modelSchema = z.object({
   dtype: z.enum(['fp32', 'fp16', 'q8', 'q4', 'q4f16']).optional(),
   /** Translation models: the language pair they translate, e.g. ["es", "en"]. */
   pair: z.tuple([z.string(), z.string()]).optional(),
+  /** Embedding models: text put before queries and passages (E5's "query: " / "passage: " when absent). */
+  prefixes: z.object({ query: z.string(), passage: z.string() }).optional(),
   files: z.array(fileSchema).min(1),
 });
 const manifestSchema = z.object({ models: z.array(modelSchema) });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { env as hfEnv, pipeline, type TextGenerationPipeline, type TranslationPipeline } from '@huggingface/transformers';
+import { env as hfEnv, pipeline, type FeatureExtractionPipeline, type TextGenerationPipeline, type TranslationPipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { SinapsisError } from '../errors.js';
 import { locateFile, sha256File, type ModelDirs } from './files.js';
@@ -17,8 +17,13 @@ export interface RegistryOptions {
   textModel?: string;
   /** Translation models by pair ("es-en"): manifest ids or local folders; manifest pairs fill the rest. */
   translationModels?: Record<string, string>;
+  /** Sentence-embedding model for /explain: a manifest id or a local folder. */
+  embeddingModel?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
+
+type HfTask = 'text-generation' | 'translation' | 'feature-extraction';
+type HfPipeline = TextGenerationPipeline | TranslationPipeline | FeatureExtractionPipeline;
 
 /** A model edited before it is loaded; `name` tells its cache entry apart from the plain model's. */
 export interface OnnxVariant {
@@ -45,7 +50,7 @@ const VERIFY_ON_LOAD_MAX_BYTES = 64 * 1024 * 1024;
 export class ModelRegistry {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly loadTimes = new Map<string, number>();
-  private readonly generators = new Map<string, Promise<TextGenerationPipeline | TranslationPipeline>>();
+  private readonly generators = new Map<string, Promise<HfPipeline>>();
 
   constructor(readonly manifest: Manifest, private readonly opts: RegistryOptions) {}
 
@@ -110,14 +115,28 @@ export class ModelRegistry {
     return { translator: pipe as TranslationPipeline, id };
   }
 
-  private async hfPipeline(task: 'text-generation' | 'translation', ref: string, folderAllowed: boolean) {
+  /**
+   * The sentence-embedding pipeline (configured folder or id, else the
+   * manifest's first `embed` model), or undefined when none is set up:
+   * callers then fall back to lexical search.
+   */
+  async embedder(): Promise<{ embedder: FeatureExtractionPipeline; id: string; prefixes: { query: string; passage: string } } | undefined> {
+    const ref = this.opts.embeddingModel ?? this.manifest.models.find((m) => m.task === 'embed')?.id;
+    if (!ref) return undefined;
+    const { pipe, id } = await this.hfPipeline('feature-extraction', ref, ref === this.opts.embeddingModel);
+    const entry = this.manifest.models.find((m) => m.id === ref);
+    // E5 models expect these prefixes; a manifest entry can name others.
+    return { embedder: pipe as FeatureExtractionPipeline, id, prefixes: entry?.prefixes ?? { query: 'query: ', passage: 'passage: ' } };
+  }
+
+  private async hfPipeline(task: HfTask, ref: string, folderAllowed: boolean) {
     const isFolder = !this.manifest.models.some((m) => m.id === ref);
     if (isFolder && !folderAllowed) throw new SinapsisError('model_missing', { model: ref });
     const pipe = await cached(this.generators, `${task}:${ref}`, () => this.loadPipeline(task, ref, isFolder));
     return { pipe, id: isFolder ? path.basename(path.resolve(ref)) : ref };
   }
 
-  private async loadPipeline(task: 'text-generation' | 'translation', ref: string, isFolder: boolean) {
+  private async loadPipeline(task: HfTask, ref: string, isFolder: boolean) {
     const started = performance.now();
     let folder: string;
     let dtype: string = 'fp32';
@@ -138,7 +157,7 @@ export class ModelRegistry {
       const pipe = await pipeline(task, folder, { dtype: dtype as 'fp32' });
       this.loadTimes.set(ref, performance.now() - started);
       this.opts.log?.('model loaded', { model: ref, ms: Math.round(performance.now() - started) });
-      return pipe as TextGenerationPipeline | TranslationPipeline;
+      return pipe as HfPipeline;
     } catch (err) {
       throw new SinapsisError('model_corrupt', { model: isFolder ? path.basename(folder) : ref }, { cause: err });
     }

@@ -41,6 +41,8 @@ export interface TaskContext {
   report?: (progress: { text: string }) => void;
   /** Terms a moderator wants masked in generated text. */
   blocklist?: readonly string[];
+  /** /explain may let the text model rephrase the passage it found (kept only if grounded). */
+  explainRephrase?: boolean;
 }
 
 export type Task = (input: TaskInput, ctx: TaskContext) => Promise<TaskResult>;
