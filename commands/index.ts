@@ -3,7 +3,8 @@ import detectFaces from './detect-faces.js';
 import explain from './explain.js';
 import generateText from './generate-text.js';
 import translate from './translate.js';
-import type { CommandSpec } from './spec.js';
+import { adminCommand } from './sinapsis.js';
+import type { AdminSpec, CommandSpec } from './spec.js';
 
 export * from './spec.js';
 
@@ -11,4 +12,9 @@ export const COMMANDS: readonly CommandSpec[] = [translate, generateText, colori
 
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);
+}
+
+/** The moderators' command, named by SINAPSIS_ADMIN_COMMAND (default "sinapsis"). */
+export function adminSpec(name?: string): AdminSpec {
+  return adminCommand(COMMANDS.map((c) => c.name), name);
 }

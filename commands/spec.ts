@@ -64,6 +64,21 @@ export interface CommandSpec {
   options: readonly OptionSpec[];
 }
 
+/** One subcommand of the admin command: options only, no task (it changes settings at once). */
+export interface SubcommandSpec {
+  name: string;
+  texts: Localized<LocalizedLabel>;
+  options: readonly OptionSpec[];
+}
+
+/** The moderators' command: subcommands, each a small spec; registered hidden from non-moderators. */
+export interface AdminSpec {
+  name: string;
+  texts: Localized<LocalizedLabel>;
+  help: Localized<string>;
+  subcommands: readonly SubcommandSpec[];
+}
+
 /** Upload limits shared by the photo options (10 MB, 40 megapixels, JPEG/PNG/WebP). */
 export const PHOTO_LIMITS = {
   formats: ['jpeg', 'png', 'webp'],

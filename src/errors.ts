@@ -10,6 +10,7 @@ export type ErrorCode = Extract<
   | 'queue_full' | 'user_queue_full' | 'timeout' | 'cancelled' | 'internal'
   | 'attachment_refused' | 'download_failed' | 'button_expired' | 'not_your_button'
   | 'unsupported_pair' | 'language_unknown' | 'slack_no_image'
+  | 'role_not_allowed' | 'cooldown' | 'daily_quota' | 'server_queue_share' | 'admin_only' | 'admin_unauthorized'
 >;
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -38,6 +39,12 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   unsupported_pair: 422,
   language_unknown: 422,
   slack_no_image: 400,
+  role_not_allowed: 403,
+  cooldown: 429,
+  daily_quota: 429,
+  server_queue_share: 429,
+  admin_only: 403,
+  admin_unauthorized: 401,
 };
 
 /** An error the user should read: carries a code and the values its message needs. */

@@ -15,7 +15,7 @@ describe('store', () => {
     let db = openDatabase(dir);
     expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
     new JobsLog(db).record({ id: 'j1', createdAt: 1, platform: 'web', userId: 'u', command: 'detect-faces', outcome: 'ok', durationMs: 12 });
-    new Gate(db).setEnabled('detect-faces', false);
+    new Gate(db).rules.setSwitch('', '', 'detect-faces', false, 'test', 1);
     db.close();
     db = openDatabase(dir);
     expect(new JobsLog(db).recent()).toMatchObject([{ id: 'j1', command: 'detect-faces', outcome: 'ok', durationMs: 12 }]);
@@ -27,12 +27,12 @@ describe('store', () => {
     const dir = tempDir();
     dirs.push(dir);
     const db = openDatabase(dir);
-    const gate = new Gate(db, ['colorize']);
+    const gate = new Gate(db, { disabledByConfig: ['colorize'] });
     expect(gate.isEnabled('colorize')).toBe(false);
     expect(gate.isEnabled('detect-faces')).toBe(true);
-    gate.setEnabled('colorize', true);
+    gate.rules.setSwitch('', '', 'colorize', true, 'test', 1);
     expect(gate.isEnabled('colorize')).toBe(true);
-    gate.setEnabled('detect-faces', false);
+    gate.rules.setSwitch('', '', 'detect-faces', false, 'test', 1);
     let err: any;
     try {
       gate.check('detect-faces', { platform: 'web', userId: 'u' });

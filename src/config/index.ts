@@ -30,6 +30,10 @@ const schema = z.object({
   SINAPSIS_ORT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   SINAPSIS_LOG_INPUTS: bool.default(false),
   SINAPSIS_DISABLED_COMMANDS: list,
+  SINAPSIS_ADMIN_COMMAND: z.string().regex(/^[a-z][a-z0-9_-]{1,31}$/).default('sinapsis'),
+  SINAPSIS_ADMIN_TOKEN: z.string().min(16, 'SINAPSIS_ADMIN_TOKEN must be at least 16 characters').optional(),
+  SINAPSIS_TIMEZONE: z.string().refine((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; } }, 'unknown time zone').default('America/Argentina/Buenos_Aires'),
+  SINAPSIS_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   SINAPSIS_BLOCKLIST: list,
   SINAPSIS_TEXT_MODEL: optional,
   SINAPSIS_EMBEDDING_MODEL: optional,
@@ -60,6 +64,7 @@ const schema = z.object({
   SLACK_BOT_TOKEN: optional,
   SLACK_APP_TOKEN: optional,
   SLACK_SIGNING_SECRET: optional,
+  SLACK_ADMIN_USERS: list,
   SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
   SLACK_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   SLACK_FILE_URLS: z

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import type { Config } from '../config/index.js';
+import { adminSpec } from '../../commands/index.js';
 import { readManifest } from '../models/manifest.js';
 import { ModelRegistry } from '../models/registry.js';
 import { MemoryQueue } from '../queue/memory-queue.js';
@@ -33,7 +34,14 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
   });
   const service = new Service({
     models,
-    gate: new Gate(db, config.SINAPSIS_DISABLED_COMMANDS),
+    gate: new Gate(db, {
+      disabledByConfig: config.SINAPSIS_DISABLED_COMMANDS,
+      timeZone: config.SINAPSIS_TIMEZONE,
+      auditRetentionDays: config.SINAPSIS_AUDIT_RETENTION_DAYS,
+      adminCommand: config.SINAPSIS_ADMIN_COMMAND,
+    }),
+    adminSpec: adminSpec(config.SINAPSIS_ADMIN_COMMAND),
+    queueMax: config.SINAPSIS_QUEUE_MAX,
     log: new JobsLog(db),
     logInputs: config.SINAPSIS_LOG_INPUTS,
     blocklist: config.SINAPSIS_BLOCKLIST,

@@ -53,7 +53,7 @@ function coerce(o: Exclude<OptionSpec, { type: 'image' }>, raw: unknown): string
  * Validates raw options against the spec: unknown names, missing required
  * values, types, ranges and choices. Defaults fill what was left out.
  */
-export function parseOptions(spec: CommandSpec, raw: RawOptions, images: ImageInputs = {}): OptionValues {
+export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: RawOptions, images: ImageInputs = {}): OptionValues {
   const known = new Map(spec.options.map((o) => [o.name, o]));
   for (const name of [...Object.keys(raw), ...Object.keys(images)]) {
     if (!known.has(name)) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { COMMANDS, findCommand, type CommandSpec } from '../../commands/index.js';
+import { COMMANDS, findCommand, type AdminSpec, type CommandSpec } from '../../commands/index.js';
 import { asSinapsisError, SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
@@ -8,6 +8,7 @@ import type { Gate, GateContext } from '../store/gate.js';
 import type { JobsLog } from '../store/jobs-log.js';
 import { TASKS } from '../tasks/index.js';
 import type { TaskResult } from '../tasks/types.js';
+import { Admin, type AdminRequest, type AdminResult } from './admin.js';
 import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
 
 export interface RequestContext extends GateContext {
@@ -43,6 +44,10 @@ export interface ServiceDeps {
   logInputs: boolean;
   blocklist?: readonly string[];
   explainRephrase?: boolean;
+  /** The moderators' command (name from config). */
+  adminSpec: AdminSpec;
+  /** Waiting bound of the queue: a server's share is a fraction of it. */
+  queueMax: number;
   makeQueue: (process: Processor<JobPayload, TaskResult>) => JobQueue<JobPayload, TaskResult>;
 }
 
@@ -53,8 +58,18 @@ export interface ServiceDeps {
  */
 export class Service {
   readonly queue: JobQueue<JobPayload, TaskResult>;
+  private readonly admins: Admin;
+  /** Requests per server now waiting or running, for the per-server queue share. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly deps: ServiceDeps) {
+    this.admins = new Admin({
+      gate: deps.gate,
+      spec: deps.adminSpec,
+      commands: COMMANDS.map((c) => c.name),
+      queueStats: () => this.queue.stats(),
+      serverJobs: (server) => this.inFlight.get(server) ?? 0,
+    });
     this.queue = deps.makeQueue((payload, signal, report) => {
       const task = TASKS[payload.task];
       if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
@@ -91,27 +106,67 @@ export class Service {
     const { spec, options } = this.check(req);
     const id = randomUUID();
     const started = Date.now();
+    const server = req.ctx.serverId ?? '';
     let handle: JobHandle<TaskResult>;
+    let refund: () => void;
     try {
+      this.checkShare(spec.name, req);
+      refund = this.deps.gate.count(spec.name, req.ctx);
       const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
-      handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
+      try {
+        handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
+      } catch (err) {
+        refund();
+        throw err;
+      }
     } catch (err) {
       const e = asSinapsisError(err);
       this.record(id, started, req, e.code);
       throw e;
     }
+    this.inFlight.set(server, (this.inFlight.get(server) ?? 0) + 1);
+    const settle = () => {
+      const n = (this.inFlight.get(server) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(server, n);
+      else this.inFlight.delete(server);
+    };
     const result = handle.result.then(
       (r) => {
+        settle();
         this.record(id, started, req, 'ok', { durationMs: Date.now() - started, model: r.model });
         return r;
       },
       (err) => {
+        settle();
         const e = asSinapsisError(err);
+        // A request that failed (bad photo, missing model, timeout) does not use up the quota.
+        refund();
         this.record(id, started, req, e.code, { durationMs: Date.now() - started });
         throw e;
       },
     );
     return { id: handle.id, result, position: () => handle.position(), cancel: () => handle.cancel() };
+  }
+
+  /** A server may hold at most its share of the queue's capacity (at least one request). */
+  private checkShare(command: string, req: CommandRequest): void {
+    const share = this.deps.gate.limits(command, req.ctx.serverId).queue_share;
+    if (share === null) return;
+    const jobs = this.inFlight.get(req.ctx.serverId ?? '') ?? 0;
+    if (jobs >= Math.max(1, Math.floor(share * this.deps.queueMax))) {
+      this.deps.gate.audit(req.ctx, 'refused', command, null, 'server_queue_share');
+      throw new SinapsisError('server_queue_share', { jobs, share: Math.round(share * 100) });
+    }
+  }
+
+  /** Moderators' settings: enable, disable, roles, limits, status, language. Answers at once (no queue). */
+  admin(req: AdminRequest): AdminResult {
+    return this.admins.run(req);
+  }
+
+  /** The server's default reply language, when a moderator set one. */
+  serverLanguage(serverId: string | undefined): Lang | undefined {
+    return serverId ? (this.deps.gate.rules.language(serverId) as Lang | undefined) : undefined;
   }
 
   private record(id: string, started: number, req: CommandRequest, outcome: string, extra: { durationMs?: number; model?: string } = {}) {

@@ -3,6 +3,29 @@ import type { Lang } from './locale.js';
 type Params = Record<string, string | number>;
 type Text = string | ((p: Params) => string);
 
+const WHERE: Record<Lang, Record<string, string>> = {
+  en: { channel: 'in this channel', server: 'on this server', global: 'on this bot', config: 'on this bot' },
+  es: { channel: 'en este canal', server: 'en este servidor', global: 'en este bot', config: 'en este bot' },
+};
+const SOURCE: Record<Lang, Record<string, string>> = {
+  en: { channel: 'this channel', server: 'this server', global: 'everywhere', config: 'bot config', default: 'default' },
+  es: { channel: 'este canal', server: 'este servidor', global: 'en todos lados', config: 'config del bot', default: 'por defecto' },
+};
+/** Who can change the settings, by platform. */
+const WHO: Record<Lang, (platform: unknown) => string> = {
+  en: (p) => (p === 'discord' ? 'Members with the Manage Server permission' : p === 'slack' ? 'Workspace admins' : "The bot's administrators"),
+  es: (p) => (p === 'discord' ? 'Quienes tienen el permiso Gestionar servidor' : p === 'slack' ? 'Los administradores del espacio de trabajo' : 'Los administradores del bot'),
+};
+
+/** "45 s", "3 min", "2 h 5 min": rounded up so the wait is never shorter than said. */
+export function duration(seconds: number, _lang: Lang): string {
+  if (seconds < 60) return `${Math.max(1, Math.ceil(seconds))} s`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  return minutes % 60 ? `${h} h ${minutes % 60} min` : `${h} h`;
+}
+
 /** Every user-visible sentence that is not part of a command spec, in both languages. */
 const MESSAGES = {
   unknown_command: {
@@ -54,8 +77,59 @@ const MESSAGES = {
     es: (p) => `/${p.command} todavía no está disponible en este bot. Llega en una próxima versión.`,
   },
   command_disabled: {
-    en: (p) => `/${p.command} is turned off on this server. A moderator can turn it on.`,
-    es: (p) => `/${p.command} está desactivado en este servidor. Un moderador puede activarlo.`,
+    en: (p) => `/${p.command} is turned off ${WHERE.en[p.where as string] ?? 'here'}. ${WHO.en(p.platform)} can turn it on with /${p.admin} enable.`,
+    es: (p) => `/${p.command} está desactivado ${WHERE.es[p.where as string] ?? 'acá'}. ${WHO.es(p.platform)} lo pueden activar con /${p.admin} enable.`,
+  },
+  role_not_allowed: {
+    en: (p) => `Your roles do not allow /${p.command} here. ${WHO.en(p.platform)} decide who can use it.`,
+    es: (p) => `Tus roles no permiten usar /${p.command} acá. ${WHO.es(p.platform)} deciden quién lo puede usar.`,
+  },
+  cooldown: {
+    en: (p) => `Wait ${duration(Number(p.seconds), 'en')} before using /${p.command} again.`,
+    es: (p) => `Esperá ${duration(Number(p.seconds), 'es')} antes de volver a usar /${p.command}.`,
+  },
+  daily_quota: {
+    en: (p) => `You have used /${p.command} ${p.quota} times today, the daily limit here. It resets in ${duration(Number(p.seconds), 'en')}.`,
+    es: (p) => `Ya usaste /${p.command} ${p.quota} veces hoy, el límite diario acá. Se renueva en ${duration(Number(p.seconds), 'es')}.`,
+  },
+  server_queue_share: {
+    en: (p) => `This server already has ${p.jobs} requests in the queue (its share is ${p.share}%). Try again when one finishes.`,
+    es: (p) => `Este servidor ya tiene ${p.jobs} pedidos en la cola (le corresponde hasta un ${p.share}%). Probá de nuevo cuando termine alguno.`,
+  },
+  admin_only: {
+    en: (p) => `Only ${WHO.en(p.platform).toLowerCase()} can change the bot's settings.`,
+    es: (p) => `Solo ${WHO.es(p.platform).toLowerCase()} pueden cambiar la configuración del bot.`,
+  },
+  admin_all_commands: { en: 'every command', es: 'todos los comandos' },
+  admin_on: { en: (p) => `on (${SOURCE.en[p.where as string]})`, es: (p) => `activo (${SOURCE.es[p.where as string]})` },
+  admin_off: { en: (p) => `off (${SOURCE.en[p.where as string]})`, es: (p) => `desactivado (${SOURCE.es[p.where as string]})` },
+  admin_source: { en: (p) => SOURCE.en[p.source as string] ?? String(p.source), es: (p) => SOURCE.es[p.source as string] ?? String(p.source) },
+  admin_switched: {
+    en: (p) => `${p.command}: now ${p.state}; before: ${p.before}.`,
+    es: (p) => `${p.command}: ahora ${p.state}; antes: ${p.before}.`,
+  },
+  admin_roles: {
+    en: (p) => `${p.command}, role ${p.role}: ${p.before} → ${p.after}.`,
+    es: (p) => `${p.command}, rol ${p.role}: ${p.before} → ${p.after}.`,
+  },
+  admin_limits: { en: (p) => `Limits for ${p.command}: ${p.limits}.`, es: (p) => `Límites de ${p.command}: ${p.limits}.` },
+  admin_limit_cooldown: { en: (p) => `wait ${p.seconds} s between uses`, es: (p) => `esperar ${p.seconds} s entre usos` },
+  admin_limit_quota: { en: (p) => `${p.quota} per user per day`, es: (p) => `${p.quota} por usuario por día` },
+  admin_limit_share: { en: (p) => `at most ${p.share}% of the queue`, es: (p) => `hasta el ${p.share}% de la cola` },
+  admin_no_limits: { en: 'no limits', es: 'sin límites' },
+  admin_language: { en: 'Replies here default to English now.', es: 'Las respuestas acá ahora son en español por defecto.' },
+  admin_status_title: { en: '**Sinapsis — status here**', es: '**Sinapsis — estado acá**' },
+  admin_status_roles: { en: (p) => `Roles: ${p.roles}`, es: (p) => `Roles: ${p.roles}` },
+  admin_status_queue: {
+    en: (p) => `Queue: ${p.waiting} waiting, ${p.running} running (this server: ${p.this_server})`,
+    es: (p) => `Cola: ${p.waiting} esperando, ${p.running} en curso (este servidor: ${p.this_server})`,
+  },
+  admin_status_usage: { en: (p) => `Used today: ${p.usage}`, es: (p) => `Uso de hoy: ${p.usage}` },
+  admin_status_language: { en: (p) => `Default language: ${p.language}`, es: (p) => `Idioma por defecto: ${p.language}` },
+  admin_status_changes: { en: 'Last changes:', es: 'Últimos cambios:' },
+  admin_unauthorized: {
+    en: 'The admin page needs the admin token (SINAPSIS_ADMIN_TOKEN).',
+    es: 'La página de administración necesita el token de administración (SINAPSIS_ADMIN_TOKEN).',
   },
   queue_full: {
     en: 'I am busy right now (the queue is full). Please try again in a minute.',

@@ -41,6 +41,66 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL
    );
    CREATE INDEX interaction_state_created ON interaction_state(created_at);`,
+  // 3: moderators' controls. Scopes use '' for "everywhere" (server) or "whole server" (channel),
+  // and '*' for "every command"; the old global switches become server '' rules.
+  `CREATE TABLE switches (
+     server_id TEXT NOT NULL,
+     channel_id TEXT NOT NULL,
+     command TEXT NOT NULL,
+     enabled INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     updated_by TEXT NOT NULL,
+     PRIMARY KEY (server_id, channel_id, command)
+   ) WITHOUT ROWID;
+   INSERT INTO switches SELECT '', '', command, enabled, updated_at, 'migration' FROM command_switches;
+   DROP TABLE command_switches;
+   CREATE TABLE role_rules (
+     server_id TEXT NOT NULL,
+     command TEXT NOT NULL,
+     role_id TEXT NOT NULL,
+     allow INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     updated_by TEXT NOT NULL,
+     PRIMARY KEY (server_id, command, role_id)
+   ) WITHOUT ROWID;
+   CREATE TABLE limits (
+     server_id TEXT NOT NULL,
+     command TEXT NOT NULL,
+     cooldown_s INTEGER,
+     daily_quota INTEGER,
+     queue_share REAL,
+     updated_at INTEGER NOT NULL,
+     updated_by TEXT NOT NULL,
+     PRIMARY KEY (server_id, command)
+   ) WITHOUT ROWID;
+   CREATE TABLE server_settings (
+     server_id TEXT PRIMARY KEY,
+     language TEXT,
+     updated_at INTEGER NOT NULL,
+     updated_by TEXT NOT NULL
+   );
+   CREATE TABLE usage (
+     server_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     command TEXT NOT NULL,
+     day TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     last_at INTEGER NOT NULL,
+     PRIMARY KEY (server_id, user_id, command, day)
+   ) WITHOUT ROWID;
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     server_id TEXT NOT NULL,
+     channel_id TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     command TEXT,
+     before TEXT,
+     after TEXT
+   );
+   CREATE INDEX audit_server_at ON audit(server_id, at);
+   CREATE INDEX audit_at ON audit(at);`,
 ];
 
 export function openDatabase(dataDir: string, file = 'sinapsis.db'): DB {

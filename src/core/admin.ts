@@ -1,0 +1,146 @@
+import type { AdminSpec } from '../../commands/spec.js';
+import { SinapsisError } from '../errors.js';
+import { t } from '../i18n/messages.js';
+import type { Lang } from '../i18n/locale.js';
+import type { QueueStats } from '../queue/types.js';
+import { dayKey, type Gate } from '../store/gate.js';
+import { ALL_COMMANDS, EVERYWHERE, type Limits } from '../store/rules.js';
+import { parseOptions, type RawOptions } from './options.js';
+import type { RequestContext } from './service.js';
+
+export interface AdminRequest {
+  /** Subcommand: enable, disable, roles, limits, status, language. */
+  sub: string;
+  options: RawOptions;
+  ctx: RequestContext;
+}
+
+export interface AdminResult {
+  text: string;
+  data: Record<string, unknown>;
+}
+
+export interface AdminDeps {
+  gate: Gate;
+  spec: AdminSpec;
+  commands: readonly string[];
+  queueStats: () => QueueStats;
+  /** Requests of a server now waiting or running. */
+  serverJobs: (serverId: string) => number;
+}
+
+/** Discord role mentions (<@&id>) and Slack user groups (<!subteam^ID|name>) become bare IDs. */
+export function roleId(raw: string): string {
+  return raw.trim().replace(/^<@&(\d+)>$/, '$1').replace(/^<!subteam\^([A-Z0-9]+)(\|[^>]*)?>$/, '$1');
+}
+
+const onOff = (lang: Lang, s: { enabled: boolean; source: string }) => t(lang, s.enabled ? 'admin_on' : 'admin_off', { where: s.source });
+
+/**
+ * The moderators' operations, the same for every adapter: validated against
+ * the admin spec, refused to non-moderators, each change audited (before →
+ * after). Settings are data in the store; the Gate reads them.
+ */
+export class Admin {
+  constructor(private readonly deps: AdminDeps) {}
+
+  run(req: AdminRequest): AdminResult {
+    const { gate, spec } = this.deps;
+    const sub = spec.subcommands.find((s) => s.name === req.sub);
+    if (!sub) throw new SinapsisError('unknown_command', { name: `${spec.name} ${req.sub}`, available: spec.subcommands.map((s) => `${spec.name} ${s.name}`).join(', ') });
+    const o = parseOptions({ name: `${spec.name} ${sub.name}`, options: sub.options }, req.options);
+    const ctx = req.ctx;
+    if (!ctx.isAdmin) {
+      gate.audit(ctx, 'refused', `${spec.name} ${sub.name}`, null, 'admin_only');
+      throw new SinapsisError('admin_only', { platform: ctx.platform });
+    }
+    const server = ctx.serverId ?? EVERYWHERE;
+    const lang = ctx.lang;
+    const now = gate.now();
+    const actor = `${ctx.platform}:${ctx.userId}`;
+    const command = String(o.command ?? ALL_COMMANDS);
+    const label = command === ALL_COMMANDS ? t(lang, 'admin_all_commands') : `/${command}`;
+
+    switch (sub.name) {
+      case 'enable':
+      case 'disable': {
+        if (o.scope === 'channel' && !ctx.channelId) throw new SinapsisError('invalid_option', { option: 'scope', expected: 'server (no channel here)' });
+        const channel = o.scope === 'channel' ? ctx.channelId! : EVERYWHERE;
+        const probe = command === ALL_COMMANDS ? this.deps.commands[0]! : command;
+        const before = gate.switchState(probe, server, channel);
+        gate.rules.setSwitch(server, channel, command, sub.name === 'enable', actor, now);
+        const after = gate.switchState(probe, server, channel);
+        gate.audit({ ...ctx, channelId: channel }, sub.name, command, before, after);
+        return { text: t(lang, 'admin_switched', { command: label, state: onOff(lang, after), before: onOff(lang, before) }), data: { command, scope: o.scope, before, after } };
+      }
+      case 'roles': {
+        const role = roleId(String(o.role));
+        const prev = gate.rules.roleAt(server, command, role);
+        const before = prev ? (prev.allow ? 'allow' : 'deny') : 'none';
+        const after = o.action === 'clear' ? 'none' : String(o.action);
+        gate.rules.setRole(server, command, role, after === 'none' ? undefined : after === 'allow', actor, now);
+        gate.audit(ctx, 'roles', command, { role, rule: before }, { role, rule: after });
+        return { text: t(lang, 'admin_roles', { command: label, role, before, after }), data: { command, role, before, after } };
+      }
+      case 'limits': {
+        const prev = gate.rules.limitsAt(server, command);
+        const before: Limits = { cooldown_s: prev?.cooldown_s ?? null, daily_quota: prev?.daily_quota ?? null, queue_share: prev?.queue_share ?? null };
+        const after: Limits = { ...before };
+        // 0 (or 100%) means "no limit": stored as null so a broader rule can apply again.
+        if (o.cooldown !== undefined) after.cooldown_s = Number(o.cooldown) || null;
+        if (o.quota !== undefined) after.daily_quota = Number(o.quota) || null;
+        if (o.share !== undefined) after.queue_share = Number(o.share) >= 100 ? null : Number(o.share) / 100;
+        if (o.cooldown !== undefined || o.quota !== undefined || o.share !== undefined) {
+          gate.rules.setLimits(server, command, after, actor, now);
+          gate.audit(ctx, 'limits', command, before, after);
+        }
+        return { text: t(lang, 'admin_limits', { command: label, limits: describeLimits(lang, after) }), data: { command, before, after } };
+      }
+      case 'language': {
+        const before = gate.rules.language(server) ?? null;
+        gate.rules.setLanguage(server, String(o.language), actor, now);
+        gate.audit(ctx, 'language', null, before, o.language);
+        return { text: t(o.language as Lang, 'admin_language', { language: String(o.language) }), data: { before, after: o.language } };
+      }
+      default:
+        return this.status(ctx);
+    }
+  }
+
+  private status(ctx: RequestContext): AdminResult {
+    const { gate, commands } = this.deps;
+    const lang = ctx.lang;
+    const server = ctx.serverId ?? EVERYWHERE;
+    const switches = commands.map((c) => ({ command: c, ...gate.switchState(c, server, ctx.channelId ?? EVERYWHERE), limits: gate.limits(c, server) }));
+    const roles = gate.rules.serverRoles(server).map((r) => ({ command: r.command, role: r.role_id, rule: r.allow ? 'allow' : 'deny', server: r.server_id }));
+    const queue = { ...this.deps.queueStats(), this_server: this.deps.serverJobs(server) };
+    const today = dayKey(gate.now(), gate.timeZone);
+    const usage = gate.rules.usageByCommand(server, today);
+    const changes = gate.rules.recentAudit(server, 5).map((a) => ({ at: new Date(a.at).toISOString(), actor: a.actor, action: a.action, command: a.command, before: a.before, after: a.after }));
+    const language = gate.rules.language(server) ?? null;
+    const lines = [
+      t(lang, 'admin_status_title'),
+      switches.map((s) => `/${s.command} ${s.enabled ? '✅' : '⛔'}${s.source === 'default' ? '' : ` (${t(lang, 'admin_source', { source: s.source })})`}${limitsSuffix(lang, s.limits)}`).join('\n'),
+      roles.length ? t(lang, 'admin_status_roles', { roles: roles.map((r) => `${r.command === ALL_COMMANDS ? '*' : `/${r.command}`} ${r.rule} ${r.role}`).join(', ') }) : '',
+      t(lang, 'admin_status_queue', queue),
+      t(lang, 'admin_status_usage', { usage: usage.map((u) => `/${u.command} ${u.count}`).join(' · ') || '—' }),
+      t(lang, 'admin_status_language', { language: language ?? '—' }),
+      changes.length ? `${t(lang, 'admin_status_changes')}\n${changes.map((c) => `• ${c.at.slice(0, 16).replace('T', ' ')} ${c.actor}: ${c.action} ${c.command ?? ''} ${c.before ?? '—'} → ${c.after ?? '—'}`).join('\n')}` : '',
+    ];
+    return { text: lines.filter(Boolean).join('\n'), data: { switches, roles, queue, usage_today: usage, language, recent_changes: changes } };
+  }
+}
+
+function describeLimits(lang: Lang, l: Limits): string {
+  const parts = [
+    l.cooldown_s ? t(lang, 'admin_limit_cooldown', { seconds: l.cooldown_s }) : '',
+    l.daily_quota ? t(lang, 'admin_limit_quota', { quota: l.daily_quota }) : '',
+    l.queue_share ? t(lang, 'admin_limit_share', { share: Math.round(l.queue_share * 100) }) : '',
+  ].filter(Boolean);
+  return parts.join(', ') || t(lang, 'admin_no_limits');
+}
+
+function limitsSuffix(lang: Lang, l: Limits): string {
+  const d = describeLimits(lang, l);
+  return d === t(lang, 'admin_no_limits') ? '' : ` — ${d}`;
+}
