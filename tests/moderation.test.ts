@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { SinapsisError } from '../src/errors.js';
 import { migrate, openDatabase } from '../src/store/db.js';
 import { dayKey, Gate, nextMidnight } from '../src/store/gate.js';
 import { tempDir, testApp } from './helpers/app.js';
+import { ROOT } from './helpers/assets.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -20,7 +22,7 @@ function setup(start = Date.parse('2026-11-28T12:00:00-03:00')) {
   const db = openDatabase(dir);
   const clock = { now: start };
   const gate = new Gate(db, { timeZone: TZ, now: () => clock.now, disabledByConfig: ['colorize'] });
-  const admin = new Admin({ gate, spec: adminSpec(), commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'], queueStats: () => ({ waiting: 3, running: 1 }), serverJobs: () => 2 });
+  const admin = new Admin({ gate, spec: adminSpec(), commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'], available: (c) => c !== 'colorize', queueStats: () => ({ waiting: 3, running: 1 }), serverJobs: () => 2 });
   const mod = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'mod', serverId: 'S1', channelId: 'C1', isAdmin: true, lang: 'en', ...over });
   const user = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'u1', serverId: 'S1', channelId: 'C1', lang: 'en', ...over });
   const refusal = (fn: () => unknown): SinapsisError => {
@@ -158,7 +160,8 @@ describe('admin command', () => {
     expect(status.text).toMatch(/\/translate ✅ — esperar 15 s entre usos/);
     expect(status.text).toMatch(/Cola: 3 esperando, 1 en curso \(este servidor: 2\)/);
     expect(status.text).toMatch(/Uso de hoy: \/translate 1/);
-    expect(status.text).toMatch(/Últimos cambios:\n• .* discord:mod: language/);
+    expect(status.text).toMatch(/Últimos cambios:\n• 2026-11-28 12:00 discord:mod: language — → es\n• 2026-11-28 12:00 discord:mod: limits translate sin límites → esperar 15 s entre usos\n• 2026-11-28 12:00 discord:mod: disable detect-faces activo \(por defecto\) → desactivado \(este servidor\)/);
+    expect(status.text).toMatch(/\/colorize ⛔ \(config del bot\) \(todavía no disponible\)/);
   });
 
   it('old audit entries go after the retention period', () => {
@@ -220,5 +223,28 @@ describe('through the service', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('CLI mirrors it', () => {
+  const cli = (args: string[], dataDir: string) =>
+    spawnSync('npm', ['run', '--silent', 'cli', '--', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SINAPSIS_DATA_DIR: dataDir } });
+
+  it('admin disable … --server S1 refuses there (exit 1, command_disabled) while S2 still works; bad subcommands are usage errors', () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const off = cli(['admin', 'disable', 'explain', '--server', 'S1', '--json'], dataDir);
+    expect(off.status).toBe(0);
+    expect(JSON.parse(off.stdout)).toMatchObject({ ok: true, command: 'explain', after: { enabled: false, source: 'server' } });
+    const refused = cli(['explain', '--topic', 'neuron', '--server', 'S1', '--user', 'ana', '--json'], dataDir);
+    expect(refused.status).not.toBe(0);
+    expect(JSON.parse(refused.stdout).error.code).toBe('command_disabled');
+    const other = cli(['explain', '--topic', 'neuron', '--server', 'S2', '--json'], dataDir);
+    expect(other.status).toBe(0);
+    expect(JSON.parse(other.stdout).sources[0].id).toBe('neuron');
+    const status = cli(['admin', 'status', '--server', 'S1', '--json'], dataDir);
+    expect(JSON.parse(status.stdout).recent_changes[0]).toMatchObject({ action: 'disable', command: 'explain' });
+    const bad = cli(['admin', 'explode', '--json'], dataDir);
+    expect([bad.status, JSON.parse(bad.stdout).error.code]).toEqual([2, 'unknown_command']);
   });
 });

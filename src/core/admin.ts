@@ -24,6 +24,8 @@ export interface AdminDeps {
   gate: Gate;
   spec: AdminSpec;
   commands: readonly string[];
+  /** Whether a command has a task yet (status says when it does not). */
+  available: (command: string) => boolean;
   queueStats: () => QueueStats;
   /** Requests of a server now waiting or running. */
   serverJobs: (serverId: string) => number;
@@ -117,15 +119,16 @@ export class Admin {
     const today = dayKey(gate.now(), gate.timeZone);
     const usage = gate.rules.usageByCommand(server, today);
     const changes = gate.rules.recentAudit(server, 5).map((a) => ({ at: new Date(a.at).toISOString(), actor: a.actor, action: a.action, command: a.command, before: a.before, after: a.after }));
+    const when = new Intl.DateTimeFormat('sv-SE', { timeZone: gate.timeZone, dateStyle: 'short', timeStyle: 'short' });
     const language = gate.rules.language(server) ?? null;
     const lines = [
       t(lang, 'admin_status_title'),
-      switches.map((s) => `/${s.command} ${s.enabled ? '✅' : '⛔'}${s.source === 'default' ? '' : ` (${t(lang, 'admin_source', { source: s.source })})`}${limitsSuffix(lang, s.limits)}`).join('\n'),
+      switches.map((s) => `/${s.command} ${s.enabled ? '✅' : '⛔'}${s.source === 'default' ? '' : ` (${t(lang, 'admin_source', { source: s.source })})`}${this.deps.available(s.command) ? '' : ` ${t(lang, 'admin_not_available')}`}${limitsSuffix(lang, s.limits)}`).join('\n'),
       roles.length ? t(lang, 'admin_status_roles', { roles: roles.map((r) => `${r.command === ALL_COMMANDS ? '*' : `/${r.command}`} ${r.rule} ${r.role}`).join(', ') }) : '',
       t(lang, 'admin_status_queue', queue),
       t(lang, 'admin_status_usage', { usage: usage.map((u) => `/${u.command} ${u.count}`).join(' · ') || '—' }),
       t(lang, 'admin_status_language', { language: language ?? '—' }),
-      changes.length ? `${t(lang, 'admin_status_changes')}\n${changes.map((c) => `• ${c.at.slice(0, 16).replace('T', ' ')} ${c.actor}: ${c.action} ${c.command ?? ''} ${c.before ?? '—'} → ${c.after ?? '—'}`).join('\n')}` : '',
+      changes.length ? `${t(lang, 'admin_status_changes')}\n${changes.map((c) => `• ${when.format(Date.parse(c.at))} ${c.actor}: ${c.action}${c.command ? ` ${c.command}` : ''} ${auditValue(lang, c.before)} → ${auditValue(lang, c.after)}`).join('\n')}` : '',
     ];
     return { text: lines.filter(Boolean).join('\n'), data: { switches, roles, queue, usage_today: usage, language, recent_changes: changes } };
   }
@@ -138,6 +141,24 @@ function describeLimits(lang: Lang, l: Limits): string {
     l.queue_share ? t(lang, 'admin_limit_share', { share: Math.round(l.queue_share * 100) }) : '',
   ].filter(Boolean);
   return parts.join(', ') || t(lang, 'admin_no_limits');
+}
+
+/** An audit before/after value as a moderator reads it. */
+function auditValue(lang: Lang, raw: string | null): string {
+  if (raw === null) return '—';
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('enabled' in o) return onOff(lang, o as { enabled: boolean; source: string });
+    if ('cooldown_s' in o) return describeLimits(lang, o as Limits);
+    if ('role' in o) return `${o.role}: ${o.rule}`;
+  }
+  return String(v);
 }
 
 function limitsSuffix(lang: Lang, l: Limits): string {

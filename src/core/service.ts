@@ -67,6 +67,7 @@ export class Service {
       gate: deps.gate,
       spec: deps.adminSpec,
       commands: COMMANDS.map((c) => c.name),
+      available: (name) => Boolean(TASKS[findCommand(name)?.task ?? '']),
       queueStats: () => this.queue.stats(),
       serverJobs: (server) => this.inFlight.get(server) ?? 0,
     });

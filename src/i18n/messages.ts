@@ -116,6 +116,7 @@ const MESSAGES = {
   admin_limit_cooldown: { en: (p) => `wait ${p.seconds} s between uses`, es: (p) => `esperar ${p.seconds} s entre usos` },
   admin_limit_quota: { en: (p) => `${p.quota} per user per day`, es: (p) => `${p.quota} por usuario por día` },
   admin_limit_share: { en: (p) => `at most ${p.share}% of the queue`, es: (p) => `hasta el ${p.share}% de la cola` },
+  admin_not_available: { en: '(not available yet)', es: '(todavía no disponible)' },
   admin_no_limits: { en: 'no limits', es: 'sin límites' },
   admin_language: { en: 'Replies here default to English now.', es: 'Las respuestas acá ahora son en español por defecto.' },
   admin_status_title: { en: '**Sinapsis — status here**', es: '**Sinapsis — estado acá**' },

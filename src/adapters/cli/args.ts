@@ -10,19 +10,23 @@ export interface CliArgs {
   lang?: string;
   /** --model: a manifest id or a local model folder. */
   model?: string;
+  /** Where the request comes from, for the moderators' rules: --server, --channel, --user, --roles a,b. */
+  context: { serverId?: string; channelId?: string; userId?: string; roles?: string[] };
+  /** Words after the command (the admin subcommand and its first option). */
+  positionals: string[];
 }
 
 // Flags of the CLI itself, not of any command.
-const OWN_FLAGS = new Set(['json', 'help', 'out', 'lang', 'model']);
+const OWN_FLAGS = new Set(['json', 'help', 'out', 'lang', 'model', 'server', 'channel', 'user', 'roles']);
 
 /** `<command> --name value --flag ...`; a flag followed by another flag (or nothing) is `true`. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { options: {}, json: false, help: false, out: 'out' };
+  const args: CliArgs = { options: {}, json: false, help: false, out: 'out', context: {}, positionals: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith('--')) {
       if (args.command === undefined) args.command = a;
-      else args.options[`_${i}`] = a; // stray positional: reported as an unknown option
+      else args.positionals.push(a);
       continue;
     }
     const eq = a.indexOf('=');
@@ -34,6 +38,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (name === 'out' && typeof value === 'string') args.out = value;
     else if (name === 'lang' && typeof value === 'string') args.lang = value;
     else if (name === 'model' && typeof value === 'string') args.model = value;
+    else if (name === 'server' && typeof value === 'string') args.context.serverId = value;
+    else if (name === 'channel' && typeof value === 'string') args.context.channelId = value;
+    else if (name === 'user' && typeof value === 'string') args.context.userId = value;
+    else if (name === 'roles' && typeof value === 'string') args.context.roles = value.split(',').map((r) => r.trim()).filter(Boolean);
     else args.options[name] = value;
   }
   if (args.command === 'help') {

@@ -1,11 +1,11 @@
 import { COMMANDS } from '../../../commands/index.js';
-import type { CommandSpec } from '../../../commands/spec.js';
+import type { AdminSpec, CommandSpec } from '../../../commands/spec.js';
 import { specLocale, type Lang } from '../../i18n/locale.js';
 import { TASKS } from '../../tasks/index.js';
 
 const HEAD = {
-  en: { usage: 'Usage', commands: 'Commands', options: 'Options', soon: '(not available yet)', common: 'Common flags: --json (one JSON document on stdout), --out DIR (where images are written, default out/), --lang es|en' },
-  es: { usage: 'Uso', commands: 'Comandos', options: 'Opciones', soon: '(todavía no disponible)', common: 'Opciones comunes: --json (un documento JSON por stdout), --out DIR (dónde se guardan las imágenes, por defecto out/), --lang es|en' },
+  en: { usage: 'Usage', commands: 'Commands', options: 'Options', soon: '(not available yet)', common: 'Common flags: --json (one JSON document on stdout), --out DIR (where images are written, default out/), --lang es|en; context for the moderators\' rules: --server ID --channel ID --user ID --roles a,b', admin: 'Moderators: npm run --silent cli -- admin --help' },
+  es: { usage: 'Uso', commands: 'Comandos', options: 'Opciones', soon: '(todavía no disponible)', common: 'Opciones comunes: --json (un documento JSON por stdout), --out DIR (dónde se guardan las imágenes, por defecto out/), --lang es|en; contexto para las reglas de moderación: --server ID --channel ID --user ID --roles a,b', admin: 'Moderación: npm run --silent cli -- admin --help' },
 };
 
 function optionLine(spec: CommandSpec['options'][number], lang: Lang): string {
@@ -39,5 +39,17 @@ export function helpText(lang: Lang, command?: CommandSpec): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.texts[specLocale(lang)].description}${TASKS[c.task] ? '' : ` ${h.soon}`}`),
     '',
     h.common,
+    h.admin,
+  ].join('\n');
+}
+
+/** Help for `admin`: every subcommand with its options, from the admin spec. */
+export function adminHelpText(lang: Lang, spec: AdminSpec): string {
+  const loc = specLocale(lang);
+  return [
+    `${HEAD[lang].usage}: npm run --silent cli -- admin <${spec.subcommands.map((s) => s.name).join('|')}> [--option value ...] [--server ID] [--channel ID] [--json]`,
+    '',
+    spec.help[loc],
+    ...spec.subcommands.flatMap((s) => ['', `${s.name}: ${s.texts[loc].description}`, ...s.options.map((o) => optionLine(o, lang))]),
   ].join('\n');
 }

@@ -3,13 +3,13 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { COMMANDS, findCommand } from '../../../commands/index.js';
-import { loadConfig } from '../../config/index.js';
+import { adminSpec, COMMANDS, findCommand } from '../../../commands/index.js';
+import { loadConfig, type Config } from '../../config/index.js';
 import { createApp } from '../../core/app.js';
 import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
 import { langOf, type Lang } from '../../i18n/locale.js';
-import { parseArgs, splitImageFlags } from './args.js';
-import { helpText } from './help.js';
+import { parseArgs, splitImageFlags, type CliArgs } from './args.js';
+import { adminHelpText, helpText } from './help.js';
 
 const USAGE_ERRORS = new Set(['unknown_command', 'unknown_option', 'missing_option', 'invalid_option']);
 
@@ -35,10 +35,14 @@ async function main(): Promise<number> {
     return USAGE_ERRORS.has(e.code) ? 2 : 1;
   };
 
+  if (args.command === 'admin') return admin(args, config, lang, fail);
   const spec = args.command ? findCommand(args.command) : undefined;
   if (args.help || !args.command) {
     process.stdout.write(`${helpText(lang, spec)}\n`);
     return args.command && !spec ? 2 : 0;
+  }
+  if (args.positionals.length) {
+    return fail(new SinapsisError('unknown_option', { option: args.positionals[0]!, command: args.command, valid: spec?.options.map((o) => o.name).join(', ') ?? '' }));
   }
   if (!spec) {
     return fail(new SinapsisError('unknown_command', { name: args.command, available: COMMANDS.map((c) => c.name).join(', ') }));
@@ -57,7 +61,7 @@ async function main(): Promise<number> {
       command: spec.name,
       options: raw,
       images,
-      ctx: { platform: 'cli', userId: process.env.USER ?? 'cli', lang, langSource: args.lang ? 'platform' : 'default', model: args.model },
+      ctx: { platform: 'cli', ...context(args), lang, langSource: args.lang ? 'platform' : 'default', model: args.model },
     });
     const written: string[] = [];
     if (result.images.length) mkdirSync(args.out, { recursive: true });
@@ -78,6 +82,37 @@ async function main(): Promise<number> {
     const e = asSinapsisError(err);
     if (e.code === 'internal') app.logger.error({ err: e.cause ?? e }, 'command failed');
     return fail(e);
+  } finally {
+    await app.close();
+  }
+}
+
+/** The CLI speaks for whoever runs it on the server: its --user (else $USER), and an operator for admin commands. */
+function context(args: CliArgs) {
+  const { userId, ...where } = args.context;
+  return { userId: userId ?? process.env.USER ?? 'cli', ...where, isAdmin: true };
+}
+
+/** `admin <subcommand> [first option] [--option value ...]`: the moderators' command, same rules as in chat. */
+async function admin(args: CliArgs, config: Config, lang: Lang, fail: (e: SinapsisError) => number): Promise<number> {
+  const spec = adminSpec(config.SINAPSIS_ADMIN_COMMAND);
+  const [sub, first, ...extra] = args.positionals;
+  if (args.help || !sub) {
+    process.stdout.write(`${adminHelpText(lang, spec)}\n`);
+    return sub || args.help ? 0 : 2;
+  }
+  const app = createApp(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
+  try {
+    const subSpec = spec.subcommands.find((s) => s.name === sub);
+    const options: Record<string, unknown> = { ...args.options };
+    // The first word after the subcommand fills its first option: `admin disable detect-faces`.
+    if (first !== undefined && subSpec?.options[0]) options[subSpec.options[0].name] = first;
+    if (extra.length) throw new SinapsisError('unknown_option', { option: extra[0]!, command: `admin ${sub}`, valid: subSpec?.options.map((o) => o.name).join(', ') ?? '' });
+    const result = app.service.admin({ sub, options, ctx: { platform: 'cli', ...context(args), lang } });
+    process.stdout.write(args.json ? `${JSON.stringify({ ok: true, text: result.text, ...result.data })}\n` : `${result.text}\n`);
+    return 0;
+  } catch (err) {
+    return fail(asSinapsisError(err));
   } finally {
     await app.close();
   }
