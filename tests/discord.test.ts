@@ -25,7 +25,12 @@ describe('Discord registration', () => {
       const put = await s.fake.waitFor((c) => c.method === 'PUT');
       expect(put.path).toMatch(/\/guilds\/\d+\/commands$/);
       expect(put.json).toEqual(registrationPayload());
-      expect(put.json.map((c: any) => c.name)).toEqual(COMMANDS.map((c) => c.name));
+      expect(put.json.map((c: any) => c.name)).toEqual([...COMMANDS.map((c) => c.name), 'sinapsis']);
+      const admin = put.json.find((c: any) => c.name === 'sinapsis');
+      expect(admin).toMatchObject({ default_member_permissions: '32', contexts: [0] });
+      expect(admin.options.map((o: any) => [o.type, o.name, o.name_localizations['es-419']])).toEqual([
+        [1, 'enable', 'activar'], [1, 'disable', 'desactivar'], [1, 'roles', 'roles'], [1, 'limits', 'limites'], [1, 'status', 'estado'], [1, 'language', 'idioma'],
+      ]);
       const faces = put.json.find((c: any) => c.name === 'detect-faces');
       expect(faces.name_localizations).toEqual({ 'en-US': 'detect-faces', 'es-ES': 'detectar-caras', 'es-419': 'detectar-caras' });
       expect(faces.description_localizations['es-419']).toMatch(/caras/);
@@ -79,6 +84,50 @@ describe('Discord without models', () => {
     expect((await s.fake.waitFor(isEdit(id))).json.content).toMatch(/model "yunet-n" is not installed/);
     const again = s.fake.command('colorize', []);
     expect((await s.fake.waitFor(isCallback(again))).json.type).toBe(4);
+  });
+});
+
+describe('Discord moderation', () => {
+  let s: Awaited<ReturnType<typeof startBotAgainstFake>>;
+  const MANAGE_GUILD = '32';
+  beforeAll(async () => {
+    s = await startBotAgainstFake({ SINAPSIS_MODELS_DIR: tempDir() });
+  });
+  afterAll(() => s.stop());
+  const sub = (name: string, options: Record<string, unknown>) => [{ name, type: 1, options: Object.entries(options).map(([k, v]) => ({ name: k, type: 3, value: v })) }];
+  const reply = async (id: string) => (await s.fake.waitFor(isCallback(id))).json;
+
+  it('refuses /sinapsis to a member without Manage Server, privately, and changes nothing', async () => {
+    const r = await reply(s.fake.command('sinapsis', sub('disable', { command: 'explain' }), { locale: 'es-419' }));
+    expect(r.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(r.data.content).toBe('⚠️ Solo quienes tienen el permiso gestionar servidor pueden cambiar la configuración del bot.');
+    expect(s.app.service.admin({ sub: 'status', options: {}, ctx: { platform: 'test', userId: 'x', serverId: '100000000000000001', lang: 'en', isAdmin: true } }).data.switches).toContainEqual(
+      expect.objectContaining({ command: 'explain', enabled: true }),
+    );
+  });
+
+  it('a moderator turns /explain off in this channel; a student then gets a private refusal in their language', async () => {
+    const r = await reply(s.fake.command('sinapsis', sub('disable', { command: 'explain', scope: 'channel' }), { permissions: MANAGE_GUILD, userId: '600000000000000009' }));
+    expect(r.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(r.data.content).toBe('/explain: now off (this channel); before: on (default).');
+    const refused = await reply(s.fake.command('explain', [{ name: 'topic', type: 3, value: 'neurona' }], { locale: 'es-ES' }));
+    expect(refused.type).toBe(4);
+    expect(refused.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(refused.data.content).toBe('⚠️ /explain está desactivado en este canal. Quienes tienen el permiso Gestionar servidor lo pueden activar con /sinapsis enable.');
+    const on = await reply(s.fake.command('sinapsis', sub('enable', { command: 'explain', scope: 'channel' }), { permissions: MANAGE_GUILD }));
+    expect(on.data.content).toMatch(/now on \(this channel\)/);
+  });
+
+  it('role rules use the member’s roles; status lists them with the last changes', async () => {
+    await reply(s.fake.command('sinapsis', sub('roles', { command: 'explain', role: '<@&700000000000000001>' }), { permissions: MANAGE_GUILD }));
+    const refused = await reply(s.fake.command('explain', [{ name: 'topic', type: 3, value: 'neuron' }], { roles: ['700000000000000002'] }));
+    expect(refused.data.content).toMatch(/^⚠️ Your roles do not allow \/explain here/);
+    const allowed = await reply(s.fake.command('explain', [{ name: 'topic', type: 3, value: 'neuron' }], { roles: ['700000000000000001'] }));
+    expect(allowed.data?.content).toBeUndefined();
+    expect(allowed.type).toBe(5);
+    const status = await reply(s.fake.command('sinapsis', sub('status', {}), { permissions: MANAGE_GUILD }));
+    expect(status.data.content).toMatch(/Roles: \/explain allow 700000000000000001/);
+    expect(status.data.content).toMatch(/Last changes:\n• .* discord:600000000000000001: roles explain/);
   });
 });
 

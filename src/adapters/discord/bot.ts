@@ -3,6 +3,7 @@ import {
   Events,
   GatewayIntentBits,
   MessageFlags,
+  PermissionFlagsBits,
   REST,
   Routes,
   type ButtonInteraction,
@@ -11,7 +12,7 @@ import {
   type InteractionEditReplyOptions,
   type RepliableInteraction,
 } from 'discord.js';
-import { findCommand } from '../../../commands/index.js';
+import { adminSpec, findCommand } from '../../../commands/index.js';
 import type { App } from '../../core/app.js';
 import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
@@ -37,10 +38,10 @@ export interface DiscordBot {
 }
 
 /** Bulk-overwrites the slash commands from the specs: in one guild (instant) or globally. */
-export async function registerCommands(opts: { token: string; applicationId: string; guildId?: string; apiUrl: string }) {
+export async function registerCommands(opts: { token: string; applicationId: string; guildId?: string; apiUrl: string; adminCommand: string }) {
   const rest = new REST({ api: opts.apiUrl }).setToken(opts.token);
   const route = opts.guildId ? Routes.applicationGuildCommands(opts.applicationId, opts.guildId) : Routes.applicationCommands(opts.applicationId);
-  return rest.put(route, { body: registrationPayload() });
+  return rest.put(route, { body: registrationPayload(adminSpec(opts.adminCommand)) });
 }
 
 /** The thin Discord adapter: interactions in, the same service as every adapter, replies out. */
@@ -55,14 +56,18 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   // Slash commands need no privileged intent; Guilds gives guild locales and channels.
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.DISCORD_API_URL } });
 
+  // Private answers follow the user's Discord language; public ones the server's default when a moderator set one.
   const langFor = (i: Interaction): Lang => langOf(i.locale ?? i.guildLocale, 'en');
+  const publicLang = (i: Interaction): Lang => service.serverLanguage(i.guildId ?? undefined) ?? langFor(i);
   const ctxFor = (i: Interaction): RequestContext => ({
     platform: 'discord',
     userId: i.user.id,
     serverId: i.guildId ?? undefined,
     channelId: i.channelId ?? undefined,
     roles: i.inGuild() && Array.isArray(i.member?.roles) ? (i.member.roles as string[]) : i.inCachedGuild() ? [...i.member.roles.cache.keys()] : [],
-    lang: langFor(i),
+    // Registration hides the admin command from others, but a server can change who sees it: check again.
+    isAdmin: Boolean(i.inGuild() && i.memberPermissions?.has(PermissionFlagsBits.ManageGuild)),
+    lang: publicLang(i),
   });
   const errorText = (err: SinapsisError, lang: Lang) => `⚠️ ${err.localized(lang)}`;
 
@@ -111,7 +116,20 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     }
   }
 
+  /** The moderators' command: answered at once and privately; the service refuses non-moderators. */
+  async function onAdmin(i: ChatInputCommandInteraction) {
+    const sub = i.options.data[0];
+    const options = Object.fromEntries((sub?.options ?? []).map((o) => [o.name, o.value]));
+    try {
+      const result = service.admin({ sub: sub?.name ?? '', options, ctx: { ...ctxFor(i), lang: langFor(i) } });
+      await i.reply({ content: splitContent(result.text)[0]!, flags: MessageFlags.Ephemeral });
+    } catch (err) {
+      await refuse(i, err);
+    }
+  }
+
   async function onCommand(i: ChatInputCommandInteraction) {
+    if (i.commandName === config.SINAPSIS_ADMIN_COMMAND) return onAdmin(i);
     const options: Record<string, unknown> = {};
     const images: Record<string, ImageRef> = {};
     for (const o of i.options.data) {
@@ -173,9 +191,9 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   const applicationId = config.DISCORD_APPLICATION_ID ?? client.application?.id;
   if (applicationId) {
     const scope = config.DISCORD_GUILD_ID ? `guild:${config.DISCORD_GUILD_ID}` : 'global';
-    const hash = registrationHash(`${applicationId}:${scope}`);
+    const hash = registrationHash(`${applicationId}:${scope}`, adminSpec(config.SINAPSIS_ADMIN_COMMAND));
     if (kv.get('discord:commands') !== hash) {
-      await registerCommands({ token, applicationId, guildId: config.DISCORD_GUILD_ID, apiUrl: config.DISCORD_API_URL })
+      await registerCommands({ token, applicationId, guildId: config.DISCORD_GUILD_ID, apiUrl: config.DISCORD_API_URL, adminCommand: config.SINAPSIS_ADMIN_COMMAND })
         .then(() => {
           kv.set('discord:commands', hash);
           log.info({ scope }, 'slash commands registered');

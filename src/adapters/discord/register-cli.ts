@@ -13,6 +13,7 @@ try {
     applicationId: config.DISCORD_APPLICATION_ID,
     guildId: config.DISCORD_GUILD_ID,
     apiUrl: config.DISCORD_API_URL,
+    adminCommand: config.SINAPSIS_ADMIN_COMMAND,
   })) as { name: string }[];
   const scope = config.DISCORD_GUILD_ID ? `guild ${config.DISCORD_GUILD_ID}` : 'globally (may take up to an hour to show)';
   console.log(`Registered ${registered.length} commands ${scope}: ${registered.map((c) => `/${c.name}`).join(' ')}`);

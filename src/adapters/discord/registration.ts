@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ApplicationCommandOptionType, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
-import { COMMANDS } from '../../../commands/index.js';
-import type { CommandSpec, OptionSpec } from '../../../commands/spec.js';
+import { ApplicationCommandOptionType, PermissionFlagsBits, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
+import { adminSpec, COMMANDS } from '../../../commands/index.js';
+import type { AdminSpec, CommandSpec, OptionSpec } from '../../../commands/spec.js';
 
 const OPTION_TYPE: Record<OptionSpec['type'], ApplicationCommandOptionType> = {
   string: ApplicationCommandOptionType.String,
@@ -60,11 +60,35 @@ export function discordCommand(spec: CommandSpec) {
   };
 }
 
-export function registrationPayload(specs: readonly CommandSpec[] = COMMANDS): RESTPutAPIApplicationCommandsJSONBody {
-  return specs.map(discordCommand) as RESTPutAPIApplicationCommandsJSONBody;
+/**
+ * The moderators' command: one subcommand per admin operation, hidden from
+ * members without Manage Server (the bot re-checks at run time: a server can
+ * override who sees a command), servers only.
+ */
+export function discordAdminCommand(spec: AdminSpec) {
+  return {
+    name: spec.name,
+    description: spec.texts['en-US'].description,
+    ...localizations(spec.texts),
+    type: 1,
+    contexts: [0],
+    integration_types: [0],
+    default_member_permissions: String(PermissionFlagsBits.ManageGuild),
+    options: spec.subcommands.map((sub) => ({
+      type: ApplicationCommandOptionType.Subcommand,
+      name: sub.name,
+      description: sub.texts['en-US'].description,
+      ...localizations(sub.texts),
+      options: sub.options.map(option),
+    })),
+  };
+}
+
+export function registrationPayload(admin: AdminSpec = adminSpec(), specs: readonly CommandSpec[] = COMMANDS): RESTPutAPIApplicationCommandsJSONBody {
+  return [...specs.map(discordCommand), discordAdminCommand(admin)] as RESTPutAPIApplicationCommandsJSONBody;
 }
 
 /** Changes whenever what would be registered changes, so a start only re-registers when needed. */
-export function registrationHash(scope: string, specs: readonly CommandSpec[] = COMMANDS): string {
-  return createHash('sha256').update(scope).update(JSON.stringify(registrationPayload(specs))).digest('hex');
+export function registrationHash(scope: string, admin: AdminSpec = adminSpec()): string {
+  return createHash('sha256').update(scope).update(JSON.stringify(registrationPayload(admin))).digest('hex');
 }

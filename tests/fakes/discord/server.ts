@@ -18,6 +18,8 @@ export interface RecordedCall {
 export const APP_ID = '100000000000000001';
 export const GUILD_ID = '200000000000000001';
 export const CHANNEL_ID = '300000000000000001';
+/** Roles the fake guild has (discord.js only keeps a member's roles that the guild has). */
+export const ROLE_IDS = ['700000000000000001', '700000000000000002'];
 let snowflake = 400000000000000000n;
 const nextId = () => String(++snowflake);
 
@@ -62,7 +64,7 @@ export class FakeDiscord {
   }
 
   /** Sends a slash command; returns the interaction id. */
-  command(name: string, options: { name: string; type: number; value: unknown }[], opts: { locale?: string; userId?: string; attachments?: Record<string, unknown> } = {}) {
+  command(name: string, options: Record<string, unknown>[], opts: { locale?: string; userId?: string; attachments?: Record<string, unknown>; permissions?: string; roles?: string[] } = {}) {
     const id = nextId();
     this.dispatch('INTERACTION_CREATE', {
       ...this.base(id, opts),
@@ -96,7 +98,7 @@ export class FakeDiscord {
 
   readonly botUser = { id: '500000000000000001', username: 'sinapsis', discriminator: '0', global_name: 'Sinapsis', avatar: null, bot: true };
 
-  private base(id: string, opts: { locale?: string; userId?: string }) {
+  private base(id: string, opts: { locale?: string; userId?: string; permissions?: string; roles?: string[] }) {
     const user = { id: opts.userId ?? '600000000000000001', username: 'student', discriminator: '0', global_name: 'Student', avatar: null };
     return {
       id,
@@ -106,7 +108,7 @@ export class FakeDiscord {
       guild_id: GUILD_ID,
       channel_id: CHANNEL_ID,
       channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: 'general' },
-      member: { user, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      member: { user, roles: opts.roles ?? [], permissions: opts.permissions ?? '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
       locale: opts.locale ?? 'en-US',
       guild_locale: 'es-419',
       app_permissions: '2248473465835073',
@@ -141,7 +143,7 @@ export class FakeDiscord {
         ws.send(JSON.stringify({ op: 0, t: 'READY', s: ++this.seq, d: ready }));
         const guild = {
           id: GUILD_ID, name: 'Curso', icon: null, owner_id: '600000000000000009', unavailable: false, preferred_locale: 'es-419',
-          roles: [{ id: GUILD_ID, name: '@everyone', permissions: '0', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+          roles: [GUILD_ID, ...ROLE_IDS].map((id, position) => ({ id, name: position ? `role-${position}` : '@everyone', permissions: '0', position, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 })),
           channels: [{ id: CHANNEL_ID, type: 0, name: 'general', position: 0, permission_overwrites: [] }],
           members: [], emojis: [], stickers: [], features: [], member_count: 2, large: false, threads: [], voice_states: [], presences: [], stage_instances: [], guild_scheduled_events: [],
         };
