@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../commands/index.js';
-import { parseCommandText } from '../src/adapters/slack/args.js';
+import { adminSpec, COMMANDS } from '../commands/index.js';
+import { parseAdminText, parseCommandText } from '../src/adapters/slack/args.js';
 import { BOT_SCOPES, slackManifest } from '../src/adapters/slack/manifest.js';
 import generateText from '../commands/generate-text.js';
 import translate from '../commands/translate.js';
@@ -19,11 +19,14 @@ describe('Slack command text and manifest', () => {
     expect(parseCommandText(generateText, 'Había una vez --max-new-tokens 40 --temperature 0')).toEqual({ prompt: 'Había una vez', 'max-new-tokens': '40', temperature: '0' });
     expect(parseCommandText(translate, '"hola mundo" --to en')).toEqual({ text: 'hola mundo', to: 'en' });
     expect(parseCommandText(COMMANDS.find((c) => c.name === 'detect-faces')!, '--blur')).toEqual({ blur: true });
+    expect(parseAdminText(adminSpec(), 'disable detect-faces --scope channel')).toEqual({ sub: 'disable', options: { command: 'detect-faces', scope: 'channel' } });
+    expect(parseAdminText(adminSpec(), 'limits explain --quota 5')).toEqual({ sub: 'limits', options: { command: 'explain', quota: '5' } });
+    expect(parseAdminText(adminSpec(), '')).toEqual({ sub: 'status', options: {} });
   });
 
   it('generates the app manifest from the specs, with only the scopes it uses', () => {
     const m = slackManifest();
-    expect(m.features.slash_commands.map((c) => c.command)).toEqual(COMMANDS.map((c) => `/${c.name}`));
+    expect(m.features.slash_commands.map((c) => c.command)).toEqual([...COMMANDS.map((c) => `/${c.name}`), '/sinapsis']);
     expect(m.settings.socket_mode_enabled).toBe(true);
     expect(m.oauth_config.scopes.bot).toEqual(BOT_SCOPES);
     const committed = JSON.parse(readFileSync(path.join(import.meta.dirname, '../slack-manifest.json'), 'utf8'));
@@ -35,6 +38,8 @@ describe('Slack in HTTP mode', () => {
   let s: Awaited<ReturnType<typeof startSlackAgainstFake>>;
   beforeAll(async () => {
     s = await startSlackAgainstFake({ http: true });
+    // The app caches user groups for ten minutes: set them before the first request.
+    s.fake.groups.set('S0TUTORS', ['U0000022']);
   });
   afterAll(() => s?.stop());
   const form = (p: Record<string, string>) => new URLSearchParams(p).toString();
@@ -46,6 +51,32 @@ describe('Slack in HTTP mode', () => {
     const update = await s.fake.waitFor((c) => c.method === 'chat.update' && Array.isArray(c.args.blocks));
     expect(update.args.blocks[0].text.text).toMatch(/^\*Redes convolucionales \(CNN\)\*/);
     expect(update.args.blocks[2].elements.map((e: any) => e.text.text)).toEqual(['Otra vez', 'Explicar', 'Borrar']);
+  });
+
+  const ephemeralFor = (user: string, n = 1) => s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === user && --n === 0);
+
+  it('/sinapsis: refused to a non-admin; a workspace admin turns /explain off in the channel and a student is told so', async () => {
+    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/sinapsis', 'disable explain', 'U0000010')));
+    expect((await ephemeralFor('U0000010')).args.text).toBe("⚠️ Only workspace admins can change the bot's settings.");
+    s.fake.admins.add('U0000011');
+    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/sinapsis', 'disable explain --scope channel', 'U0000011')));
+    expect((await ephemeralFor('U0000011')).args.text).toBe('/explain: now off (this channel); before: on (default).');
+    s.fake.locales.set('U0000012', 'es-LA');
+    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/explain', 'qué es una GAN', 'U0000012')));
+    expect((await ephemeralFor('U0000012')).args.text).toBe('⚠️ /explain está desactivado en este canal. Los administradores del espacio de trabajo lo pueden activar con /sinapsis enable.');
+    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/sinapsis', 'enable explain --scope channel', 'U0000011')));
+    expect((await ephemeralFor('U0000011', 2)).args.text).toMatch(/now on \(this channel\)/);
+  });
+
+  it('/sinapsis roles with a user group: members of the group may use the command, others are refused', async () => {
+    s.fake.admins.add('U0000021');
+    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/sinapsis', 'roles generate-text <!subteam^S0TUTORS|@tutores>', 'U0000021')));
+    expect((await ephemeralFor('U0000021')).args.text).toBe('/generate-text, role S0TUTORS: none → allow.');
+    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/generate-text', 'hola', 'U0000023')));
+    expect((await ephemeralFor('U0000023')).args.text).toMatch(/^⚠️ Your roles do not allow \/generate-text here/);
+    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/generate-text', 'hola', 'U0000022')));
+    // Allowed by the gate; with no text model here it then fails for that reason instead.
+    expect((await ephemeralFor('U0000022')).args.text).toMatch(/model/);
   });
 
   it('refuses a bad or stale signature', async () => {

@@ -1,11 +1,11 @@
 import { App as BoltApp, LogLevel, type BlockAction, type ButtonAction as SlackButton, type Logger, type SlashCommand } from '@slack/bolt';
 import type pino from 'pino';
 import type { WebClient } from '@slack/web-api';
-import { COMMANDS, findCommand } from '../../../commands/index.js';
+import { adminSpec, COMMANDS, findCommand } from '../../../commands/index.js';
 import type { App } from '../../core/app.js';
 import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
-import { langOf, type Lang } from '../../i18n/locale.js';
+import type { Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
 import { InteractionStates } from '../../store/interaction-state.js';
 import type { TaskResult } from '../../tasks/types.js';
@@ -13,7 +13,8 @@ import { BUTTON_LABELS, buttonActions, customId, parseCustomId, rerunOptions } f
 import { downloadUserFile } from '../download.js';
 import { explainResult } from '../result-explainer.js';
 import { ReplyEditor } from '../reply-editor.js';
-import { parseCommandText } from './args.js';
+import { parseAdminText, parseCommandText } from './args.js';
+import { SlackDirectory } from './directory.js';
 
 export interface SlackBot {
   bolt: BoltApp;
@@ -43,20 +44,14 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     logger: boltLogger(log),
   });
 
-  const locales = new Map<string, Lang>();
-  async function langOfUser(client: WebClient, user: string): Promise<Lang> {
-    const known = locales.get(user);
-    if (known) return known;
-    try {
-      const info = await client.users.info({ user, include_locale: true });
-      const lang = langOf(info.user?.locale, config.SINAPSIS_DEFAULT_LANGUAGE);
-      locales.set(user, lang);
-      return lang;
-    } catch {
-      return config.SINAPSIS_DEFAULT_LANGUAGE;
-    }
+  const directory = new SlackDirectory(config.SLACK_ADMIN_USERS, config.SINAPSIS_DEFAULT_LANGUAGE, (err) => log.warn({ err }, 'Slack user lookup failed'));
+  const langOfUser = async (client: WebClient, user: string) => (await directory.user(client, user)).lang;
+  /** The gate's view of a Slack user: "admin"/"owner" and user-group IDs as roles. Public replies use the workspace's default language when set. */
+  async function ctxFor(client: WebClient, w: Where): Promise<RequestContext> {
+    const who = await directory.user(client, w.user);
+    const roles = [...who.roles, ...(await directory.groupsOf(client, w.user))];
+    return { platform: 'slack', userId: w.user, serverId: w.team, channelId: w.channel, roles, isAdmin: who.admin, lang: service.serverLanguage(w.team) ?? who.lang };
   }
-  const ctxFor = (w: Where, lang: Lang): RequestContext => ({ platform: 'slack', userId: w.user, serverId: w.team, channelId: w.channel, lang });
 
   async function ephemeral(client: WebClient, w: Where, err: unknown, lang: Lang) {
     const e = asSinapsisError(err);
@@ -106,7 +101,9 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
   }
 
   /** Queue the request, keep one message up to date while it waits and runs, then show the result. */
-  async function run(client: WebClient, w: Where, command: string, options: Record<string, unknown>, imageUrl: string | undefined, lang: Lang) {
+  async function run(client: WebClient, w: Where, command: string, options: Record<string, unknown>, imageUrl: string | undefined) {
+    const ctx = await ctxFor(client, w);
+    const lang = ctx.lang;
     const spec = findCommand(command)!;
     const images: Record<string, Buffer> = {};
     if (imageUrl) {
@@ -124,7 +121,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     );
     try {
       const handle = service.submit(
-        { command, options, images, ctx: ctxFor(w, lang) },
+        { command, options, images, ctx },
         { onPosition: (position) => editor.progress(`⏳ ${t(lang, 'queued', { position })}`), onProgress: ({ text }) => editor.progress(`${text} ▌`) },
       );
       if (handle.position() > 0) editor.progress(`⏳ ${t(lang, 'queued', { position: handle.position() })}`);
@@ -145,6 +142,25 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     }
   }
 
+  bolt.command(`/${config.SINAPSIS_ADMIN_COMMAND}`, async ({ command, ack, client }) => {
+    await ack();
+    void handleAdmin(client, command).catch((err) => log.error({ err }, 'admin command failed'));
+  });
+
+  /** The moderators' command: answered privately, in the user's own language; the service refuses non-admins. */
+  async function handleAdmin(client: WebClient, command: SlashCommand) {
+    const w: Where = { channel: command.channel_id, user: command.user_id, team: command.team_id };
+    const ctx = await ctxFor(client, w);
+    const lang = await langOfUser(client, w.user);
+    try {
+      const { sub, options } = parseAdminText(adminSpec(config.SINAPSIS_ADMIN_COMMAND), command.text ?? '');
+      const result = service.admin({ sub, options, ctx: { ...ctx, lang } });
+      await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: result.text.replace(/\*\*(.+?)\*\*/g, '*$1*').slice(0, 3000) });
+    } catch (err) {
+      await ephemeral(client, w, err, lang);
+    }
+  }
+
   for (const spec of COMMANDS) {
     bolt.command(`/${spec.name}`, async ({ command, ack, client }) => {
       // Slack wants an answer within 3 s: acknowledge first, work after.
@@ -160,9 +176,9 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     try {
       const options = parseCommandText(spec, command.text ?? '');
       const needsImage = spec.options.some((o) => o.type === 'image' && o.required);
-      service.check({ command: name, options, images: needsImage ? { image: Buffer.alloc(0) } : {}, ctx: ctxFor(w, lang) });
+      service.check({ command: name, options, images: needsImage ? { image: Buffer.alloc(0) } : {}, ctx: await ctxFor(client, w) });
       const imageUrl = needsImage ? await recentImage(client, w, name) : undefined;
-      await run(client, w, name, options, imageUrl, lang);
+      await run(client, w, name, options, imageUrl);
     } catch (err) {
       await ephemeral(client, w, err, lang);
     }
@@ -183,8 +199,8 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
         await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: explainResult(app.models, state.command, state.model, lang).replace(/\*\*(.+?)\*\*/g, '*$1*') });
       } else {
         const options = rerunOptions(parsed.action, state.options);
-        service.check({ command: state.command, options, images: state.imageUrl ? { image: Buffer.alloc(0) } : {}, ctx: ctxFor(w, lang) });
-        await run(client, w, state.command, options, state.imageUrl, lang);
+        service.check({ command: state.command, options, images: state.imageUrl ? { image: Buffer.alloc(0) } : {}, ctx: await ctxFor(client, w) });
+        await run(client, w, state.command, options, state.imageUrl);
       }
     } catch (err) {
       await ephemeral(client, w, err, lang);

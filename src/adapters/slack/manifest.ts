@@ -1,11 +1,12 @@
-import { COMMANDS } from '../../../commands/index.js';
+import { adminSpec, COMMANDS } from '../../../commands/index.js';
 import { usageHint } from './args.js';
 
-/** Only what the app uses: slash commands, posting, files, user locale, and reading recent channel images. */
-export const BOT_SCOPES = ['commands', 'chat:write', 'files:read', 'files:write', 'users:read', 'channels:history', 'groups:history'];
+/** Only what the app uses: slash commands, posting, files, user locale and admin flag, user groups (role rules), and reading recent channel images. */
+export const BOT_SCOPES = ['commands', 'chat:write', 'files:read', 'files:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history'];
 
 /** The app manifest a workspace admin pastes at api.slack.com/apps → "From an app manifest". */
-export function slackManifest(opts: { name?: string; socketMode?: boolean; requestUrl?: string } = {}) {
+export function slackManifest(opts: { name?: string; socketMode?: boolean; requestUrl?: string; adminCommand?: string } = {}) {
+  const admin = adminSpec(opts.adminCommand);
   const socketMode = opts.socketMode ?? true;
   const url = opts.requestUrl ?? 'https://example.org/slack/events';
   return {
@@ -21,7 +22,13 @@ export function slackManifest(opts: { name?: string; socketMode?: boolean; reque
         usage_hint: usageHint(c),
         should_escape: false,
         ...(socketMode ? {} : { url }),
-      })),
+      })).concat({
+        command: `/${admin.name}`,
+        description: admin.texts['en-US'].description.slice(0, 100),
+        usage_hint: admin.subcommands.map((sub) => sub.name).join('|'),
+        should_escape: false,
+        ...(socketMode ? {} : { url }),
+      }),
     },
     oauth_config: { scopes: { bot: BOT_SCOPES } },
     settings: {

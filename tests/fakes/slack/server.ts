@@ -23,6 +23,10 @@ export class FakeSlack {
   readonly calls = this.recorder.calls;
   readonly uploads = new Map<string, { name: string; data: Buffer }>();
   readonly locales = new Map<string, string>();
+  /** Workspace admins (users.info is_admin). */
+  readonly admins = new Set<string>();
+  /** User groups: id → member user ids (usergroups.list). */
+  readonly groups = new Map<string, string[]>();
   readonly history: any[] = [];
   readonly files = new Map<string, { data: Buffer; mimetype: string }>();
   /** Envelope id → when it was sent and when the app acknowledged it. */
@@ -157,7 +161,9 @@ export class FakeSlack {
       case 'chat.delete':
         return this.json(res, 200, { ok: true, channel: args.channel, ts: args.ts });
       case 'users.info':
-        return this.json(res, 200, { ok: true, user: { id: args.user, name: 'student', locale: this.locales.get(args.user) ?? 'en-US' } });
+        return this.json(res, 200, { ok: true, user: { id: args.user, name: 'student', locale: this.locales.get(args.user) ?? 'en-US', is_admin: this.admins.has(args.user), is_owner: false } });
+      case 'usergroups.list':
+        return this.json(res, 200, { ok: true, usergroups: [...this.groups].map(([id, users]) => ({ id, handle: id.toLowerCase(), ...(args.include_users ? { users } : {}) })) });
       case 'conversations.history':
         return this.json(res, 200, { ok: true, messages: this.history.filter((m) => Number(m.ts) >= Number(args.oldest ?? 0)), has_more: false });
       case 'files.info': {
