@@ -3,7 +3,7 @@ import type { CommandSpec, OptionSpec } from '../../../commands/spec.js';
 import { specLocale, type Lang } from '../../i18n/locale.js';
 import { TASKS } from '../../tasks/index.js';
 
-const esc = (s: unknown) =>
+export const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const UI = {
@@ -18,7 +18,7 @@ button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}#result{margin-top:1.
 #result img{max-width:100%;border:1px solid #ccc;margin-top:.5rem}.text{white-space:pre-wrap;background:#f5f5f5;padding:.8rem;line-height:1.45}
 .error{background:#fde8e8;color:#8a1c1c;padding:.8rem}nav a{margin-right:1rem}.soon{color:#999}`;
 
-function layout(lang: Lang, title: string, body: string, path: string): string {
+export function layout(lang: Lang, title: string, body: string, path: string): string {
   const ui = UI[lang];
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><style>${STYLE}</style></head><body>
@@ -26,9 +26,9 @@ function layout(lang: Lang, title: string, body: string, path: string): string {
 ${body}</body></html>`;
 }
 
-function field(o: OptionSpec, lang: Lang): string {
+export function field(o: OptionSpec, lang: Lang, idPrefix = 'opt'): string {
   const text = o.texts[specLocale(lang)];
-  const id = `opt-${o.name}`;
+  const id = `${idPrefix}-${o.name}`;
   const label = `<label for="${id}">${esc(text.name)}${o.required ? ' *' : ''}</label><small>${esc(text.description)}</small>`;
   const req = o.required ? ' required' : '';
   switch (o.type) {

@@ -5,6 +5,7 @@ import type { CommandSpec } from '../../../commands/spec.js';
 import type { App } from '../../core/app.js';
 import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
 import { langFromAcceptLanguage, langOf, type Lang } from '../../i18n/locale.js';
+import { registerAdmin } from './admin.js';
 import { commandPage, indexPage } from './pages.js';
 
 // Text fields of a form are small; anything bigger is not a real form.
@@ -67,6 +68,12 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     const e = new SinapsisError('unknown_command', { name: req.url.split('?')[0]!, available: '/, /c/<command>, /api/commands/<command>, /healthz' });
     reply.status(404).send(errorBody(e, requestLang(req, fallback)));
   });
+
+  // Plain HTML forms (the admin page) post urlencoded fields.
+  web.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FIELD_LIMIT }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  registerAdmin(web, app, (req) => requestLang(req, fallback));
 
   web.get('/healthz', async () => ({ status: 'ok', queue: app.service.queue.stats() }));
   web.get('/', async (req, reply) => reply.type('text/html; charset=utf-8').send(indexPage(requestLang(req, fallback))));
