@@ -27,7 +27,7 @@ describe('web admin with SINAPSIS_ADMIN_TOKEN', () => {
   afterAll(() => s.stop());
 
   it('refuses no credentials and wrong ones with 401 and a localized message, page and API alike', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, basic('wrong'), { 'accept-language': 'es' }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope' }, basic('wrong'), { 'accept-language': 'es' }] as Record<string, string>[]) {
       for (const [path, method] of [['/admin', 'GET'], ['/api/admin/status', 'GET'], ['/api/admin/disable', 'POST']] as const) {
         const r = await fetch(`${s.url}${path}`, { method, headers: { ...headers, 'content-type': 'application/json' }, ...(method === 'POST' ? { body: JSON.stringify({ command: 'explain' }) } : {}) });
         expect(r.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401);
