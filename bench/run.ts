@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   slack: () => import('./slack.js'),
   explain: () => import('./explain.js'),
   'generate-text': () => import('./generate-text.js'),
+  gate: () => import('./gate.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {
