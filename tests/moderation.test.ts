@@ -22,7 +22,7 @@ function setup(start = Date.parse('2026-11-28T12:00:00-03:00')) {
   const db = openDatabase(dir);
   const clock = { now: start };
   const gate = new Gate(db, { timeZone: TZ, now: () => clock.now, disabledByConfig: ['colorize'] });
-  const admin = new Admin({ gate, spec: adminSpec(), commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'], available: (c) => c !== 'colorize', queueStats: () => ({ waiting: 3, running: 1 }), serverJobs: () => 2 });
+  const admin = new Admin({ gate, spec: adminSpec(), commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'], available: (c) => c !== 'colorize', queueStats: () => ({ waiting: 3, running: 1 }), serverJobs: () => 2, waiting: () => ['detect-faces', 'translate', 'detect-faces'] });
   const mod = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'mod', serverId: 'S1', channelId: 'C1', isAdmin: true, lang: 'en', ...over });
   const user = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'u1', serverId: 'S1', channelId: 'C1', lang: 'en', ...over });
   const refusal = (fn: () => unknown): SinapsisError => {
@@ -158,7 +158,7 @@ describe('admin command', () => {
     const status = admin.run({ sub: 'status', options: {}, ctx: mod({ lang: 'es' }) });
     expect(status.text).toMatch(/\/detect-faces ⛔ \(este servidor\)/);
     expect(status.text).toMatch(/\/translate ✅ — esperar 15 s entre usos/);
-    expect(status.text).toMatch(/Cola: 3 esperando, 1 en curso \(este servidor: 2\)/);
+    expect(status.text).toMatch(/Cola: 3 esperando, 1 en curso \(este servidor: 2\) — esperando: \/detect-faces ×2, \/translate ×1/);
     expect(status.text).toMatch(/Uso de hoy: \/translate 1/);
     expect(status.text).toMatch(/Últimos cambios:\n• 2026-11-28 12:00 discord:mod: language — → es\n• 2026-11-28 12:00 discord:mod: limits translate sin límites → esperar 15 s entre usos\n• 2026-11-28 12:00 discord:mod: disable detect-faces activo \(por defecto\) → desactivado \(este servidor\)/);
     expect(status.text).toMatch(/\/colorize ⛔ \(config del bot\) \(todavía no disponible\)/);

@@ -29,6 +29,8 @@ export interface AdminDeps {
   queueStats: () => QueueStats;
   /** Requests of a server now waiting or running. */
   serverJobs: (serverId: string) => number;
+  /** The command of each waiting request, in no particular order. */
+  waiting: () => string[];
 }
 
 /** Discord role mentions (<@&id>) and Slack user groups (<!subteam^ID|name>) become bare IDs. */
@@ -115,7 +117,9 @@ export class Admin {
     const server = ctx.serverId ?? EVERYWHERE;
     const switches = commands.map((c) => ({ command: c, ...gate.switchState(c, server, ctx.channelId ?? EVERYWHERE), limits: gate.limits(c, server) }));
     const roles = gate.rules.serverRoles(server).map((r) => ({ command: r.command, role: r.role_id, rule: r.allow ? 'allow' : 'deny', server: r.server_id }));
-    const queue = { ...this.deps.queueStats(), this_server: this.deps.serverJobs(server) };
+    const waitingByCommand: Record<string, number> = {};
+    for (const c of this.deps.waiting()) waitingByCommand[c] = (waitingByCommand[c] ?? 0) + 1;
+    const queue = { ...this.deps.queueStats(), this_server: this.deps.serverJobs(server), waiting_by_command: waitingByCommand };
     const today = dayKey(gate.now(), gate.timeZone);
     const usage = gate.rules.usageByCommand(server, today);
     const changes = gate.rules.recentAudit(server, 5).map((a) => ({ at: new Date(a.at).toISOString(), actor: a.actor, action: a.action, command: a.command, before: a.before, after: a.after }));
@@ -125,7 +129,7 @@ export class Admin {
       t(lang, 'admin_status_title'),
       switches.map((s) => `/${s.command} ${s.enabled ? '✅' : '⛔'}${s.source === 'default' ? '' : ` (${t(lang, 'admin_source', { source: s.source })})`}${this.deps.available(s.command) ? '' : ` ${t(lang, 'admin_not_available')}`}${limitsSuffix(lang, s.limits)}`).join('\n'),
       roles.length ? t(lang, 'admin_status_roles', { roles: roles.map((r) => `${r.command === ALL_COMMANDS ? '*' : `/${r.command}`} ${r.rule} ${r.role}`).join(', ') }) : '',
-      t(lang, 'admin_status_queue', queue),
+      t(lang, 'admin_status_queue', { waiting: queue.waiting, running: queue.running, this_server: queue.this_server, by: Object.entries(waitingByCommand).map(([c, n]) => `/${c} ×${n}`).join(', ') }),
       t(lang, 'admin_status_usage', { usage: usage.map((u) => `/${u.command} ${u.count}`).join(' · ') || '—' }),
       t(lang, 'admin_status_language', { language: language ?? '—' }),
       changes.length ? `${t(lang, 'admin_status_changes')}\n${changes.map((c) => `• ${when.format(Date.parse(c.at))} ${c.actor}: ${c.action}${c.command ? ` ${c.command}` : ''} ${auditValue(lang, c.before)} → ${auditValue(lang, c.after)}`).join('\n')}` : '',

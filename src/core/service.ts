@@ -59,8 +59,8 @@ export interface ServiceDeps {
 export class Service {
   readonly queue: JobQueue<JobPayload, TaskResult>;
   private readonly admins: Admin;
-  /** Requests per server now waiting or running, for the per-server queue share. */
-  private readonly inFlight = new Map<string, number>();
+  /** Requests now waiting or running: the per-server queue share and the moderators' status read it. */
+  private readonly inFlight = new Set<{ server: string; command: string; position: () => number }>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.admins = new Admin({
@@ -69,7 +69,8 @@ export class Service {
       commands: COMMANDS.map((c) => c.name),
       available: (name) => Boolean(TASKS[findCommand(name)?.task ?? '']),
       queueStats: () => this.queue.stats(),
-      serverJobs: (server) => this.inFlight.get(server) ?? 0,
+      serverJobs: (server) => this.serverJobs(server),
+      waiting: () => [...this.inFlight].filter((j) => j.position() > 0).map((j) => j.command),
     });
     this.queue = deps.makeQueue((payload, signal, report) => {
       const task = TASKS[payload.task];
@@ -125,12 +126,9 @@ export class Service {
       this.record(id, started, req, e.code);
       throw e;
     }
-    this.inFlight.set(server, (this.inFlight.get(server) ?? 0) + 1);
-    const settle = () => {
-      const n = (this.inFlight.get(server) ?? 1) - 1;
-      if (n > 0) this.inFlight.set(server, n);
-      else this.inFlight.delete(server);
-    };
+    const entry = { server, command: spec.name, position: () => handle.position() };
+    this.inFlight.add(entry);
+    const settle = () => this.inFlight.delete(entry);
     const result = handle.result.then(
       (r) => {
         settle();
@@ -149,11 +147,17 @@ export class Service {
     return { id: handle.id, result, position: () => handle.position(), cancel: () => handle.cancel() };
   }
 
+  private serverJobs(server: string): number {
+    let n = 0;
+    for (const j of this.inFlight) if (j.server === server) n++;
+    return n;
+  }
+
   /** A server may hold at most its share of the queue's capacity (at least one request). */
   private checkShare(command: string, req: CommandRequest): void {
     const share = this.deps.gate.limits(command, req.ctx.serverId).queue_share;
     if (share === null) return;
-    const jobs = this.inFlight.get(req.ctx.serverId ?? '') ?? 0;
+    const jobs = this.serverJobs(req.ctx.serverId ?? '');
     if (jobs >= Math.max(1, Math.floor(share * this.deps.queueMax))) {
       this.deps.gate.audit(req.ctx, 'refused', command, null, 'server_queue_share');
       throw new SinapsisError('server_queue_share', { jobs, share: Math.round(share * 100) });

@@ -122,8 +122,8 @@ const MESSAGES = {
   admin_status_title: { en: '**Sinapsis — status here**', es: '**Sinapsis — estado acá**' },
   admin_status_roles: { en: (p) => `Roles: ${p.roles}`, es: (p) => `Roles: ${p.roles}` },
   admin_status_queue: {
-    en: (p) => `Queue: ${p.waiting} waiting, ${p.running} running (this server: ${p.this_server})`,
-    es: (p) => `Cola: ${p.waiting} esperando, ${p.running} en curso (este servidor: ${p.this_server})`,
+    en: (p) => `Queue: ${p.waiting} waiting, ${p.running} running (this server: ${p.this_server})${p.by ? ` — waiting: ${p.by}` : ''}`,
+    es: (p) => `Cola: ${p.waiting} esperando, ${p.running} en curso (este servidor: ${p.this_server})${p.by ? ` — esperando: ${p.by}` : ''}`,
   },
   admin_status_usage: { en: (p) => `Used today: ${p.usage}`, es: (p) => `Uso de hoy: ${p.usage}` },
   admin_status_language: { en: (p) => `Default language: ${p.language}`, es: (p) => `Idioma por defecto: ${p.language}` },
