@@ -44,13 +44,13 @@ describe('CLI without models', () => {
     const r = cli(['--help', '--lang', 'es']);
     expect(r.code).toBe(0);
     for (const c of ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain']) expect(r.stdout).toContain(c);
-    expect(r.stdout).toContain('todavía no disponible');
+    expect(r.stdout).not.toContain('todavía no disponible');
   });
 
-  it('a command whose task is not built yet says so, localized, never a fake result', () => {
-    const r = cli(['colorize', '--image', 'package.json', '--json', '--lang', 'es']);
+  it('/colorize with no colorization model set up says how to set one, localized, never a fake result', async () => {
+    const r = cli(['colorize', '--image', await anyJpeg(), '--json', '--lang', 'es'], { SINAPSIS_COLORIZE_MODEL: '' });
     expect(r.code).toBe(1);
-    expect(json(r.stdout).error).toEqual({ code: 'not_available_yet', message: expect.stringMatching(/todavía no está disponible/) });
+    expect(json(r.stdout).error).toEqual({ code: 'model_missing', message: expect.stringMatching(/SINAPSIS_COLORIZE_MODEL/) });
   });
 
   it('a missing model file: model_missing', async () => {

@@ -61,12 +61,12 @@ describe('Discord without models', () => {
     expect(cb.json.data.content).toMatch(/only read images attached/);
   });
 
-  it('a command that is not built yet answers privately in the user’s language', async () => {
+  it('a request refused before any work answers privately in the user’s language', async () => {
     const id = s.fake.command('colorize', [], { locale: 'es-419' });
     const cb = await s.fake.waitFor(isCallback(id));
     expect(cb.json.type).toBe(4);
     expect(cb.json.data.flags & EPHEMERAL).toBe(EPHEMERAL);
-    expect(cb.json.data.content).toMatch(/todavía no está disponible/);
+    expect(cb.json.data.content).toBe('⚠️ Falta la opción obligatoria "image".');
   });
 
   it('a task that fails after the defer edits the reply with the localized error (never "thinking…" forever)', async () => {

@@ -45,14 +45,14 @@ describe('web playground without models', () => {
     expect(await r2.json()).toEqual({ error: { code: 'unknown_option', message: expect.stringMatching(/no existe/) } });
   });
 
-  it('a command not built yet answers 501 not_available_yet (JSON body too)', async () => {
+  it('a required image missing from a JSON body: 400 missing_option', async () => {
     const r = await fetch(`${s.url}/api/commands/colorize`, {
       method: 'POST',
       body: JSON.stringify({ strength: 0.5 }),
       headers: { 'content-type': 'application/json' },
     });
-    expect(r.status).toBe(501);
-    expect((await r.json()).error.code).toBe('not_available_yet');
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toMatchObject({ code: 'missing_option', message: expect.stringMatching(/"image"/) });
   });
 
   it('a 50 MB upload is refused with 413 from its declared length, and the server keeps serving', async () => {

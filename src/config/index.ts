@@ -37,6 +37,7 @@ const schema = z.object({
   SINAPSIS_BLOCKLIST: list,
   SINAPSIS_TEXT_MODEL: optional,
   SINAPSIS_EMBEDDING_MODEL: optional,
+  SINAPSIS_COLORIZE_MODEL: optional,
   SINAPSIS_EXPLAIN_REPHRASE: bool.default(false),
   SINAPSIS_TRANSLATION_MODELS: z
     .string()

@@ -29,6 +29,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     ortThreads: config.SINAPSIS_ORT_THREADS,
     textModel: config.SINAPSIS_TEXT_MODEL,
     embeddingModel: config.SINAPSIS_EMBEDDING_MODEL,
+    colorizeModel: config.SINAPSIS_COLORIZE_MODEL,
     translationModels: config.SINAPSIS_TRANSLATION_MODELS,
     log: (msg, extra) => logger.info(extra ?? {}, msg),
   });

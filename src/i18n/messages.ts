@@ -230,6 +230,23 @@ const MESSAGES = {
     en: (p) => `Source: course notes, "${p.title}" (${p.file})`,
     es: (p) => `Fuente: apuntes del curso, «${p.title}» (${p.file})`,
   },
+  colorized: {
+    en: (p) => `Colorized by ${p.model} in ${p.ms} ms (strength ${p.strength}).`,
+    es: (p) => `Coloreada por ${p.model} en ${p.ms} ms (intensidad ${p.strength}).`,
+  },
+  colorize_delta: {
+    en: (p) => `Compared with the real colours: mean colour distance ΔE ${p.delta} (under 2.3 is hard to see; over 10 is clearly different).`,
+    es: (p) => `Comparada con los colores reales: distancia de color media ΔE ${p.delta} (menos de 2,3 casi no se nota; más de 10 se ve claramente distinta).`,
+  },
+  colorize_note: {
+    en: 'The network guesses plausible colours from shapes and textures; it cannot know the real ones.',
+    es: 'La red adivina colores plausibles a partir de formas y texturas; no puede saber los reales.',
+  },
+  colorize_footer: { en: (p) => `Colorized by ${p.model}`, es: (p) => `Coloreada por ${p.model}` },
+  colorize_footer_compare: {
+    en: (p) => `Colorized by ${p.model} · mean colour distance to the original ΔE ${p.delta}`,
+    es: (p) => `Coloreada por ${p.model} · distancia de color media al original ΔE ${p.delta}`,
+  },
   explain_rephrased: {
     en: (p) => `🤖 Rephrased by ${p.model} from the course notes below; the notes are the reference.`,
     es: (p) => `🤖 Reformulado por ${p.model} a partir de los apuntes citados abajo; los apuntes son la referencia.`,

@@ -19,6 +19,8 @@ export interface RegistryOptions {
   translationModels?: Record<string, string>;
   /** Sentence-embedding model for /explain: a manifest id or a local folder. */
   embeddingModel?: string;
+  /** Colorization network for /colorize: a manifest id or a local .onnx file. */
+  colorizeModel?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -116,6 +118,28 @@ export class ModelRegistry {
   }
 
   /**
+   * The colorization network: the configured file or id, else the manifest's
+   * first `colorize` model. A local file is the administrator's own (like a
+   * model folder), so it is loaded without a checksum.
+   */
+  async colorizer(): Promise<{ session: ort.InferenceSession; id: string }> {
+    const ref = this.opts.colorizeModel ?? this.manifest.models.find((m) => m.task === 'colorize')?.id;
+    if (!ref) throw new SinapsisError('model_missing', { model: 'colorize (set SINAPSIS_COLORIZE_MODEL)' });
+    if (this.manifest.models.some((m) => m.id === ref)) return { session: await this.onnxSession(ref), id: ref };
+    const file = path.resolve(ref);
+    const id = path.basename(file, '.onnx');
+    const session = await cached(this.sessions, `file:${file}`, async () => {
+      if (!existsSync(file)) throw new SinapsisError('model_missing', { model: id });
+      try {
+        return await ort.InferenceSession.create(file, this.sessionOptions());
+      } catch (err) {
+        throw new SinapsisError('model_corrupt', { model: id }, { cause: err });
+      }
+    });
+    return { session, id };
+  }
+
+  /**
    * The sentence-embedding pipeline (configured folder or id, else the
    * manifest's first `embed` model), or undefined when none is set up:
    * callers then fall back to lexical search.
@@ -172,6 +196,14 @@ export class ModelRegistry {
     for (const s of all) await s.then((x) => x.release()).catch(() => undefined);
   }
 
+  private sessionOptions(): ort.InferenceSession.SessionOptions {
+    return {
+      ...(this.opts.ortThreads ? { intraOpNumThreads: this.opts.ortThreads } : {}),
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    };
+  }
+
   private async loadOnnx(id: string, variant?: OnnxVariant): Promise<ort.InferenceSession> {
     const started = performance.now();
     const [file] = await this.files(id);
@@ -180,11 +212,7 @@ export class ModelRegistry {
       throw new SinapsisError('model_corrupt', { model: id });
     }
     try {
-      const options: ort.InferenceSession.SessionOptions = {
-        ...(this.opts.ortThreads ? { intraOpNumThreads: this.opts.ortThreads } : {}),
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      };
+      const options = this.sessionOptions();
       const session = variant
         ? await ort.InferenceSession.create(variant.edit(readFileSync(file!)), options)
         : await ort.InferenceSession.create(file!, options);

@@ -2,6 +2,7 @@
 // over a photo, and the 16 feature maps YuNet's first learned layer produces.
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
+import { caption, CAPTION_H } from '../images/caption.js';
 import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { letterbox, toInputTensor } from '../models/yunet.js';
@@ -15,22 +16,12 @@ const FILTERS: { key: string; label: Record<Lang, string>; kernel: number[]; sca
   { key: 'b', label: { en: 'Blur', es: 'Desenfocar' }, kernel: [1, 1, 1, 1, 1, 1, 1, 1, 1], scale: 9 },
 ];
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-
 /** A built-in sample when the user attached no photo: simple shapes with clear edges. */
 export function sampleImage(): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${SIDE}" height="${SIDE}"><rect width="100%" height="100%" fill="#dfe7ef"/>
 <rect x="30" y="40" width="90" height="70" fill="#2b4c7e"/><circle cx="180" cy="90" r="45" fill="#e07a1f"/>
 <polygon points="60,220 128,140 196,220" fill="#3a7d44"/><rect x="150" y="170" width="80" height="12" fill="#222"/></svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
-}
-
-const CAPTION_H = 44;
-
-/** One or two lines of text on white (librsvg renders it with the system's sans-serif font). */
-function caption(lines: string[], width: number, height = CAPTION_H): Buffer {
-  const text = lines.map((l, i) => `<text x="6" y="${18 + i * 18}" font-family="sans-serif" font-size="14" fill="#111">${esc(l)}</text>`).join('');
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${text}</svg>`);
 }
 
 /** Original (grey) plus each classic filter's output, each captioned with its name and its 3×3 numbers. */

@@ -1,0 +1,59 @@
+// sRGB ↔ CIE Lab (D65), the conversion OpenCV's COLOR_RGB2Lab does on float
+// images (sRGB gamma, then XYZ, then Lab): what colorization networks are
+// trained with. L is 0..100; a and b roughly -128..127.
+
+const XN = 0.950456;
+const ZN = 1.088754;
+const EPS = 216 / 24389;
+const KAPPA = 24389 / 27;
+
+/** sRGB byte → linear light, precomputed: inputs are 8-bit. */
+const LINEAR = Float32Array.from({ length: 256 }, (_, v) => {
+  const c = v / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+});
+
+const f = (t: number) => (t > EPS ? Math.cbrt(t) : (KAPPA * t + 16) / 116);
+const fInv = (t: number) => (t ** 3 > EPS ? t ** 3 : (116 * t - 16) / KAPPA);
+const gamma = (c: number) => (c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055);
+
+/** Interleaved 8-bit RGB (3 or 4 channels) → planar L, a, b. */
+export function rgbToLab(rgb: Uint8Array, pixels: number, channels: number): { L: Float32Array; a: Float32Array; b: Float32Array } {
+  const L = new Float32Array(pixels);
+  const a = new Float32Array(pixels);
+  const b = new Float32Array(pixels);
+  for (let i = 0, p = 0; i < pixels; i++, p += channels) {
+    const r = LINEAR[rgb[p]!]!;
+    const g = LINEAR[rgb[p + 1]!]!;
+    const bl = LINEAR[rgb[p + 2]!]!;
+    const fx = f((0.412453 * r + 0.35758 * g + 0.180423 * bl) / XN);
+    const fy = f(0.212671 * r + 0.71516 * g + 0.072169 * bl);
+    const fz = f((0.019334 * r + 0.119193 * g + 0.950227 * bl) / ZN);
+    L[i] = 116 * fy - 16;
+    a[i] = 500 * (fx - fy);
+    b[i] = 200 * (fy - fz);
+  }
+  return { L, a, b };
+}
+
+/** One Lab colour → sRGB in 0..1 (unclamped). */
+export function labToRgb1(L: number, a: number, b: number, out: Float32Array | number[], at = 0): void {
+  const fy = (L + 16) / 116;
+  const x = XN * fInv(fy + a / 500);
+  const y = L > KAPPA * EPS ? fy ** 3 : L / KAPPA;
+  const z = ZN * fInv(fy - b / 200);
+  out[at] = gamma(3.240479 * x - 1.53715 * y - 0.498535 * z);
+  out[at + 1] = gamma(-0.969256 * x + 1.875991 * y + 0.041556 * z);
+  out[at + 2] = gamma(0.055648 * x - 0.204043 * y + 1.057311 * z);
+}
+
+/** Planar L, a, b → interleaved 8-bit RGB. */
+export function labToRgb(L: Float32Array, a: Float32Array, b: Float32Array): Uint8Array {
+  const out = new Uint8Array(L.length * 3);
+  const px = [0, 0, 0];
+  for (let i = 0; i < L.length; i++) {
+    labToRgb1(L[i]!, a[i]!, b[i]!, px);
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round(Math.min(1, Math.max(0, px[c]!)) * 255);
+  }
+  return out;
+}

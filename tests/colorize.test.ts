@@ -1,0 +1,135 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labToRgb, rgbToLab } from '../src/images/lab.js';
+import { resizePlane } from '../src/tasks/colorize.js';
+import { tempDir, testApp } from './helpers/app.js';
+import { ROOT } from './helpers/assets.js';
+import { pngClaiming } from './helpers/images.js';
+
+const FIXTURE = path.join(ROOT, 'tests/fixtures/models/colorizer-tiny/colorizer-tiny-512.onnx');
+
+describe('Lab colour space', () => {
+  it('matches OpenCV’s float conversion on known colours', () => {
+    const { L, a, b } = rgbToLab(new Uint8Array([255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255]), 4, 3);
+    // cv2.cvtColor(np.float32 RGB/255, COLOR_RGB2Lab), Debian OpenCV 4.6.
+    const expected = [[100, 0, 0], [0, 0, 0], [53.241, 80.094, 67.203], [32.297, 79.188, -107.86]];
+    expected.forEach(([l, aa, bb], i) => {
+      expect(L[i]).toBeCloseTo(l!, 1);
+      expect(a[i]).toBeCloseTo(aa!, 1);
+      expect(b[i]).toBeCloseTo(bb!, 1);
+    });
+  });
+
+  it('RGB → Lab → RGB comes back within 1 level, over every grey and 100 000 random colours', () => {
+    const n = 100_000 + 256;
+    const rgb = new Uint8Array(n * 3);
+    for (let i = 0; i < 256; i++) rgb.fill(i, i * 3, i * 3 + 3);
+    for (let i = 256 * 3; i < rgb.length; i++) rgb[i] = Math.floor(Math.random() * 256);
+    const { L, a, b } = rgbToLab(rgb, n, 3);
+    const back = labToRgb(L, a, b);
+    let worst = 0;
+    for (let i = 0; i < rgb.length; i++) worst = Math.max(worst, Math.abs(back[i]! - rgb[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('bilinear upsampling keeps a constant plane constant and a ramp monotonic', () => {
+    expect([...resizePlane(new Float32Array(4).fill(3), 2, 2, 5, 7)].every((v) => v === 3)).toBe(true);
+    const up = resizePlane(Float32Array.from([0, 10]), 2, 1, 8, 1);
+    expect([...up].every((v, i) => i === 0 || v >= up[i - 1]!)).toBe(true);
+    expect([up[0], up[7]]).toEqual([0, 10]);
+  });
+});
+
+describe('/colorize through the real code path (hand-set fixture with DDColor’s input/output)', () => {
+  let app: ReturnType<typeof testApp>;
+  let colourPhoto: Buffer;
+  let greyPhoto: Buffer;
+  beforeAll(async () => {
+    app = testApp({ SINAPSIS_COLORIZE_MODEL: FIXTURE });
+    // A colour photo-like picture: gradients and shapes, 640×400.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400"><defs><linearGradient id="g"><stop offset="0" stop-color="#1d4f91"/><stop offset="1" stop-color="#f2c14e"/></linearGradient></defs>
+      <rect width="640" height="400" fill="url(#g)"/><circle cx="200" cy="200" r="90" fill="#c0392b"/><rect x="380" y="120" width="160" height="160" fill="#27ae60"/></svg>`;
+    colourPhoto = await sharp(Buffer.from(svg)).jpeg({ quality: 92 }).toBuffer();
+    greyPhoto = await sharp(colourPhoto).greyscale().jpeg({ quality: 92 }).toBuffer();
+  });
+  afterAll(() => app.dispose());
+  const run = (image: Buffer, options: Record<string, unknown> = {}, lang: 'es' | 'en' = 'en') =>
+    app.service.run({ command: 'colorize', options, images: { image }, ctx: { platform: 'test', userId: 'u', lang } });
+
+  it('a colour photo: made grey first, colorized at full size, shown as original | grey | colorized with a colour distance', async () => {
+    const r = await run(colourPhoto, {}, 'es');
+    expect(r.model).toBe('colorizer-tiny-512');
+    expect(r.data).toMatchObject({ width: 640, height: 400, had_colour: true, network_input: [512, 512], strength: 1 });
+    expect(r.data.mean_delta_e).toBeGreaterThan(5);
+    expect(r.text).toMatch(/^Coloreada por colorizer-tiny-512 en \d+ ms \(intensidad 1\)\.\nComparada con los colores reales: distancia de color media ΔE [\d.]+/);
+    expect(r.images.map((i) => i.name)).toEqual(['colorized.png', 'before-after.png']);
+    const colorized = await sharp(r.images[0]!.data).metadata();
+    expect([colorized.format, colorized.width, colorized.height]).toEqual(['png', 640, 400]);
+    const panelW = Math.round((640 * 320) / 400);
+    const composite = sharp(r.images[1]!.data);
+    expect(await composite.metadata()).toMatchObject({ width: 3 * panelW + 2 * 6, height: 320 + 2 * 44 });
+    // Left panel keeps the real colours, the middle one is grey, the right one has the network's colours.
+    const chroma = async (left: number) => {
+      const { data, info } = await sharp(r.images[1]!.data).extract({ left, top: 0, width: panelW, height: 320 }).raw().toBuffer({ resolveWithObject: true });
+      const lab = rgbToLab(data, info.width * info.height, info.channels);
+      return lab.a.reduce((s, v, i) => s + Math.hypot(v, lab.b[i]!), 0) / lab.a.length;
+    };
+    expect(await chroma(0)).toBeGreaterThan(20);
+    expect(await chroma(panelW + 6)).toBeLessThan(1);
+    expect(await chroma(2 * (panelW + 6))).toBeGreaterThan(5);
+    if (process.env.SINAPSIS_PICTURES) writeFileSync(path.join(process.env.SINAPSIS_PICTURES, 'before-after.png'), r.images[1]!.data);
+  });
+
+  it('the network only sees lightness: a colour photo and its grey copy get the same colours', async () => {
+    const fromColour = await sharp((await run(colourPhoto)).images[0]!.data).raw().toBuffer();
+    const fromGrey = await run(greyPhoto);
+    expect(fromGrey.data.had_colour).toBe(false);
+    expect(fromGrey.data.mean_delta_e).toBeUndefined();
+    expect(fromGrey.text).not.toMatch(/ΔE/);
+    const g = await sharp(fromGrey.images[0]!.data).raw().toBuffer();
+    let diff = 0;
+    for (let i = 0; i < g.length; i++) diff += Math.abs(g[i]! - fromColour[i]!);
+    // JPEG's own chroma/luma rounding differs a little between the two files.
+    expect(diff / g.length).toBeLessThan(3);
+    const panelW = Math.round((640 * 320) / 400);
+    expect((await sharp(fromGrey.images[1]!.data).metadata()).width).toBe(2 * panelW + 6);
+  });
+
+  it('strength 0 gives back the grey photo; edges stay at full resolution', async () => {
+    const r = await run(colourPhoto, { strength: 0 });
+    const { data, info } = await sharp(r.images[0]!.data).raw().toBuffer({ resolveWithObject: true });
+    const lab = rgbToLab(data, info.width * info.height, info.channels);
+    expect(lab.a.reduce((m, v, i) => Math.max(m, Math.abs(v), Math.abs(lab.b[i]!)), 0)).toBeLessThan(1.5);
+    // A hard black/white edge stays a one-pixel step: L is never resampled through the 512-px network grid.
+    const edge = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="777" height="300"><rect width="777" height="300" fill="#000"/><rect x="333" width="444" height="300" fill="#fff"/></svg>')).png().toBuffer();
+    const e = await sharp((await run(edge)).images[0]!.data).raw().toBuffer({ resolveWithObject: true });
+    const px = (x: number) => e.data[(150 * e.info.width + x) * e.info.channels]!;
+    expect([px(331), px(332), px(333), px(334)].map((v) => (v < 40 ? 'dark' : v > 200 ? 'light' : 'mid'))).toEqual(['dark', 'dark', 'light', 'light']);
+  });
+
+  it('large photos are worked on at the reply size (1600 px long side)', async () => {
+    const big = await sharp({ create: { width: 3200, height: 2000, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    const r = await run(big);
+    expect(r.data).toMatchObject({ width: 1600, height: 1000 });
+  });
+
+  it('bad input: not an image, a decompression bomb, a corrupt or missing model — each a clear error, the next request fine', async () => {
+    await expect(run(Buffer.from('hello'))).rejects.toMatchObject({ code: 'not_an_image' });
+    await expect(run(pngClaiming(30000, 30000))).rejects.toMatchObject({ code: 'image_too_many_pixels' });
+    await expect(run(colourPhoto.subarray(0, 2000))).rejects.toMatchObject({ code: 'corrupt_image' });
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'broken.onnx'), 'not a model');
+    for (const [model, code] of [[path.join(dir, 'broken.onnx'), 'model_corrupt'], [path.join(dir, 'absent.onnx'), 'model_missing']] as const) {
+      const other = testApp({ SINAPSIS_COLORIZE_MODEL: model });
+      try {
+        const e = await other.service.run({ command: 'colorize', options: {}, images: { image: colourPhoto }, ctx: { platform: 'test', userId: 'u', lang: 'es' } }).catch((err) => err);
+        expect(e.code).toBe(code);
+      } finally {
+        await other.dispose();
+      }
+    }
+    expect((await run(colourPhoto)).images).toHaveLength(2);
+  });
+});
