@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   explain: () => import('./explain.js'),
   'generate-text': () => import('./generate-text.js'),
   gate: () => import('./gate.js'),
+  colorize: () => import('./colorize.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labToRgb, rgbToLab } from '../src/images/lab.js';
+import { greyOf, greyRgb, labToRgb, rgbToLab } from '../src/images/lab.js';
 import { resizePlane } from '../src/tasks/colorize.js';
 import { tempDir, testApp } from './helpers/app.js';
 import { ROOT } from './helpers/assets.js';
@@ -31,6 +31,18 @@ describe('Lab colour space', () => {
     const back = labToRgb(L, a, b);
     let worst = 0;
     for (let i = 0; i < rgb.length; i++) worst = Math.max(worst, Math.abs(back[i]! - rgb[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('the network’s grey input equals Lab(L, 0, 0) back in RGB', () => {
+    const n = 50_000;
+    const rgb = Uint8Array.from({ length: n * 3 }, () => Math.floor(Math.random() * 256));
+    const { L } = rgbToLab(rgb, n, 3);
+    const viaLab = labToRgb(L, new Float32Array(n), new Float32Array(n));
+    const direct = greyOf(rgb, n, 3);
+    const bytes = greyRgb(rgb, n, 3);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(direct[i]! * 255 - viaLab[i * 3]!), Math.abs(viaLab[i * 3]! - viaLab[i * 3 + 2]!), Math.abs(bytes[i * 3]! - viaLab[i * 3]!));
     expect(worst).toBeLessThanOrEqual(1);
   });
 

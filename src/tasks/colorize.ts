@@ -6,7 +6,7 @@ import type { Lang } from '../i18n/locale.js';
 import { caption, CAPTION_H } from '../images/caption.js';
 import { MAX_OUTPUT_SIDE } from '../images/draw.js';
 import { decoding, inspectImage, openImage } from '../images/load.js';
-import { labToRgb, labToRgb1, rgbToLab } from '../images/lab.js';
+import { greyOf, greyRgb, labToRgb, rgbToLab } from '../images/lab.js';
 import type { ResultImage, Task } from './types.js';
 
 const imageLimits = colorizeSpec.options.find((o) => o.name === 'image')!;
@@ -40,14 +40,13 @@ export function resizePlane(src: Float32Array, sw: number, sh: number, dw: numbe
 }
 
 /** The network's input: only the lightness of the photo, as grey RGB in 0..1 (how DDColor was trained). */
-function greyInput(L: Float32Array, width: number, height: number): ort.Tensor {
+function greyInput(rgb: Uint8Array, channels: number, width: number, height: number): ort.Tensor {
   const plane = width * height;
+  const grey = greyOf(rgb, plane, channels);
   const data = new Float32Array(3 * plane);
-  const px = [0, 0, 0];
-  for (let i = 0; i < plane; i++) {
-    labToRgb1(L[i]!, 0, 0, px);
-    data[i] = data[plane + i] = data[2 * plane + i] = px[0]!;
-  }
+  data.set(grey, 0);
+  data.set(grey, plane);
+  data.set(grey, 2 * plane);
   return new ort.Tensor('float32', data, [1, 3, height, width]);
 }
 
@@ -103,7 +102,7 @@ export const colorizeTask: Task = async ({ options, images, lang }, { models, si
   const netH = typeof shape[2] === 'number' ? shape[2] : DEFAULT_INPUT;
   const netW = typeof shape[3] === 'number' ? shape[3] : DEFAULT_INPUT;
   const small = await sharp(data, { raw: { width, height, channels: info.channels } }).resize(netW, netH, { fit: 'fill' }).raw().toBuffer();
-  const input = greyInput(rgbToLab(small, netW * netH, info.channels).L, netW, netH);
+  const input = greyInput(small, info.channels, netW, netH);
   const t1 = performance.now();
   signal.throwIfAborted();
   const out = await session.run({ [session.inputNames[0]!]: input });
@@ -121,8 +120,7 @@ export const colorizeTask: Task = async ({ options, images, lang }, { models, si
     if (hadColour) deltaE += Math.hypot(a[i]! - lab.a[i]!, b[i]! - lab.b[i]!);
   }
   const colour = labToRgb(lab.L, a, b);
-  const zeros = new Float32Array(a.length);
-  const grey = labToRgb(lab.L, zeros, zeros);
+  const grey = greyRgb(data, width * height, info.channels);
   const meanDeltaE = hadColour ? Math.round((deltaE / a.length) * 10) / 10 : undefined;
   const labels = LABELS[lang];
   const panels = [...(hadColour ? [{ rgb: new Uint8Array(data), label: labels.original }] : []), { rgb: grey, label: labels.grey }, { rgb: colour, label: labels.colour }];
