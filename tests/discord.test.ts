@@ -48,9 +48,17 @@ describe('Discord registration', () => {
 describe('Discord without models', () => {
   let s: Awaited<ReturnType<typeof startBotAgainstFake>>;
   beforeAll(async () => {
-    s = await startBotAgainstFake({ SINAPSIS_MODELS_DIR: tempDir() });
+    s = await startBotAgainstFake({ SINAPSIS_MODELS_DIR: tempDir(), SINAPSIS_COLORIZE_MODEL: path.join(import.meta.dirname, 'fixtures/models/colorizer-tiny/colorizer-tiny-512.onnx') });
   });
   afterAll(() => s.stop());
+
+  it('/colorize (fixture network): the reply carries the colorized photo and the before/after picture', async () => {
+    const att = s.fake.attachment('grey.jpg', await sharp({ create: { width: 96, height: 64, channels: 3, background: '#666' } }).jpeg().toBuffer());
+    const id = s.fake.command('colorize', [{ name: 'image', type: 11, value: att.id }], { attachments: { [att.id]: att }, locale: 'es-419' });
+    const edit = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
+    expect(edit.files.map((f) => f.name)).toEqual(['colorized.png', 'before-after.png']);
+    expect(edit.json.content).toMatch(/^Coloreada por colorizer-tiny-512/);
+  });
 
   it('refuses an attachment URL that is not Discord’s CDN, privately, without downloading it', async () => {
     const att = s.fake.attachment('photo.jpg', Buffer.from('x'), 'http://127.0.0.2:9/evil.jpg');
