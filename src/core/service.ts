@@ -94,7 +94,7 @@ export class Service {
       // A command that does not exist yet says so whatever its options were.
       if (!TASKS[spec.task]) throw new SinapsisError('not_available_yet', { command: spec.name });
       const options = parseOptions(spec, req.options, req.images);
-      this.deps.gate.check(spec.name, req.ctx);
+      this.deps.gate.check(spec.name, req.ctx, { serverJobs: this.serverJobs(req.ctx.serverId ?? ''), capacity: this.deps.queueMax });
       return { spec, options };
     } catch (err) {
       const e = asSinapsisError(err);
@@ -112,7 +112,6 @@ export class Service {
     let handle: JobHandle<TaskResult>;
     let refund: () => void;
     try {
-      this.checkShare(spec.name, req);
       refund = this.deps.gate.count(spec.name, req.ctx);
       const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
       try {
@@ -151,17 +150,6 @@ export class Service {
     let n = 0;
     for (const j of this.inFlight) if (j.server === server) n++;
     return n;
-  }
-
-  /** A server may hold at most its share of the queue's capacity (at least one request). */
-  private checkShare(command: string, req: CommandRequest): void {
-    const share = this.deps.gate.limits(command, req.ctx.serverId).queue_share;
-    if (share === null) return;
-    const jobs = this.serverJobs(req.ctx.serverId ?? '');
-    if (jobs >= Math.max(1, Math.floor(share * this.deps.queueMax))) {
-      this.deps.gate.audit(req.ctx, 'refused', command, null, 'server_queue_share');
-      throw new SinapsisError('server_queue_share', { jobs, share: Math.round(share * 100) });
-    }
   }
 
   /** Moderators' settings: enable, disable, roles, limits, status, language. Answers at once (no queue). */

@@ -13,6 +13,13 @@ export interface GateContext {
   isAdmin?: boolean;
 }
 
+export interface QueueLoad {
+  /** The server's requests now waiting or running. */
+  serverJobs: number;
+  /** How many requests the queue holds at most. */
+  capacity: number;
+}
+
 export type SwitchSource = 'channel' | 'server' | 'global' | 'config' | 'default';
 
 export interface GateOptions {
@@ -94,17 +101,21 @@ export class Gate {
     return { cooldown_s: pick('cooldown_s'), daily_quota: pick('daily_quota'), queue_share: pick('queue_share') };
   }
 
-  /** Refuses (throws a localized SinapsisError) when the request may not run here now; counts nothing. */
-  check(command: string, ctx: GateContext): void {
+  /**
+   * Refuses (throws a localized SinapsisError) when the request may not run here now; counts
+   * nothing. With `load` (the server's requests in the queue and its capacity) it also keeps
+   * the server within its share of the queue.
+   */
+  check(command: string, ctx: GateContext, load?: QueueLoad): void {
     try {
-      this.decide(command, ctx);
+      this.decide(command, ctx, load);
     } catch (err) {
       if (err instanceof SinapsisError) this.audit(ctx, 'refused', command, null, err.code);
       throw err;
     }
   }
 
-  private decide(command: string, ctx: GateContext): void {
+  private decide(command: string, ctx: GateContext, load?: QueueLoad): void {
     const server = ctx.serverId ?? EVERYWHERE;
     const state = this.switchState(command, server, ctx.channelId ?? EVERYWHERE);
     if (!state.enabled) throw new SinapsisError('command_disabled', { command, where: state.source, platform: ctx.platform, admin: this.opts.adminCommand ?? 'sinapsis' });
@@ -130,6 +141,10 @@ export class Gate {
     }
     if (limits.daily_quota !== null && this.rules.usage(server, ctx.userId, command, today) >= limits.daily_quota) {
       throw new SinapsisError('daily_quota', { command, quota: limits.daily_quota, seconds: Math.ceil((nextMidnight(now, this.timeZone) - now) / 1000) });
+    }
+    // At least one request, however small the share.
+    if (load && limits.queue_share !== null && load.serverJobs >= Math.max(1, Math.floor(limits.queue_share * load.capacity))) {
+      throw new SinapsisError('server_queue_share', { jobs: load.serverJobs, share: Math.round(limits.queue_share * 100) });
     }
   }
 
