@@ -70,10 +70,10 @@ export class Admin {
       case 'disable': {
         if (o.scope === 'channel' && !ctx.channelId) throw new SinapsisError('invalid_option', { option: 'scope', expected: 'server (no channel here)' });
         const channel = o.scope === 'channel' ? ctx.channelId! : EVERYWHERE;
-        const probe = command === ALL_COMMANDS ? this.deps.commands[0]! : command;
-        const before = gate.switchState(probe, server, channel);
+        // For '*' this reads the '*' rules alone: what "every command" is set to here.
+        const before = gate.switchState(command, server, channel);
         gate.rules.setSwitch(server, channel, command, sub.name === 'enable', actor, now);
-        const after = gate.switchState(probe, server, channel);
+        const after = gate.switchState(command, server, channel);
         gate.audit({ ...ctx, channelId: channel }, sub.name, command, before, after);
         return { text: t(lang, 'admin_switched', { command: label, state: onOff(lang, after), before: onOff(lang, before) }), data: { command, scope: o.scope, before, after } };
       }
