@@ -10,7 +10,7 @@ export type ErrorCode = Extract<
   | 'queue_full' | 'user_queue_full' | 'timeout' | 'cancelled' | 'internal'
   | 'attachment_refused' | 'download_failed' | 'button_expired' | 'not_your_button'
   | 'unsupported_pair' | 'language_unknown' | 'slack_no_image'
-  | 'role_not_allowed' | 'cooldown' | 'daily_quota' | 'server_queue_share' | 'admin_only' | 'admin_unauthorized'
+  | 'role_not_allowed' | 'cooldown' | 'daily_quota' | 'server_queue_share' | 'admin_only' | 'admin_unauthorized' | 'admin_form_token'
 >;
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -45,6 +45,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   server_queue_share: 429,
   admin_only: 403,
   admin_unauthorized: 401,
+  admin_form_token: 403,
 };
 
 /** An error the user should read: carries a code and the values its message needs. */

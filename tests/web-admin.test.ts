@@ -56,6 +56,7 @@ describe('web admin with SINAPSIS_ADMIN_TOKEN', () => {
   it('a form post without the page’s form token is refused', async () => {
     const r = await fetch(`${s.url}/admin/disable`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' }, body: 'command=explain', redirect: 'manual' });
     expect(r.status).toBe(403);
+    expect((await r.json()).error.code).toBe('admin_form_token');
   });
 });
 

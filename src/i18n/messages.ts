@@ -128,6 +128,10 @@ const MESSAGES = {
   admin_status_usage: { en: (p) => `Used today: ${p.usage}`, es: (p) => `Uso de hoy: ${p.usage}` },
   admin_status_language: { en: (p) => `Default language: ${p.language}`, es: (p) => `Idioma por defecto: ${p.language}` },
   admin_status_changes: { en: 'Last changes:', es: 'Últimos cambios:' },
+  admin_form_token: {
+    en: 'This form is missing its security token (or it is from another site). Reload the admin page and try again.',
+    es: 'A este formulario le falta su código de seguridad (o viene de otro sitio). Recargá la página de administración y probá de nuevo.',
+  },
   admin_unauthorized: {
     en: 'The admin page needs the admin token (SINAPSIS_ADMIN_TOKEN).',
     es: 'La página de administración necesita el token de administración (SINAPSIS_ADMIN_TOKEN).',

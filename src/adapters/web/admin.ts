@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { adminSpec } from '../../../commands/index.js';
 import type { App } from '../../core/app.js';
 import type { RequestContext } from '../../core/service.js';
-import { SinapsisError } from '../../errors.js';
+import { errorBody, SinapsisError } from '../../errors.js';
 import type { Lang } from '../../i18n/locale.js';
 import { adminPage } from './admin-page.js';
 
@@ -37,7 +37,7 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
     const given = presented(req);
     if (given && same(given, token!)) return true;
     const e = new SinapsisError('admin_unauthorized');
-    reply.status(401).header('www-authenticate', 'Basic realm="Sinapsis admin", charset="UTF-8"').send({ error: { code: e.code, message: e.localized(requestLang(req)) } });
+    reply.status(e.httpStatus).header('www-authenticate', 'Basic realm="Sinapsis admin", charset="UTF-8"').send(errorBody(e, requestLang(req)));
     return false;
   }
 
@@ -73,7 +73,7 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
   web.post<{ Params: { sub: string } }>('/admin/:sub', async (req, reply) => {
     if (!authorize(req, reply)) return reply;
     const body = (req.body ?? {}) as Record<string, string>;
-    if (typeof body.csrf !== 'string' || !same(body.csrf, csrf)) return reply.status(403).send({ error: { code: 'forbidden', message: 'Missing or wrong form token; reload the page.' } });
+    if (typeof body.csrf !== 'string' || !same(body.csrf, csrf)) throw new SinapsisError('admin_form_token');
     const lang = requestLang(req);
     let notice: string;
     try {
