@@ -3,6 +3,7 @@ import path from 'node:path';
 import { env as hfEnv, pipeline, type FeatureExtractionPipeline, type TextGenerationPipeline, type TranslationPipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { SinapsisError } from '../errors.js';
+import { cached } from './cached.js';
 import { locateFile, sha256File, type ModelDirs } from './files.js';
 import { findModel, type Manifest, type ModelEntry } from './manifest.js';
 import { pullModel } from './pull.js';
@@ -31,17 +32,6 @@ type HfPipeline = TextGenerationPipeline | TranslationPipeline | FeatureExtracti
 export interface OnnxVariant {
   name: string;
   edit: (model: Uint8Array) => Uint8Array;
-}
-
-/** One load per key: later callers share the promise; a failed load is forgotten so the next request retries. */
-function cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  let loading = map.get(key);
-  if (!loading) {
-    loading = load();
-    map.set(key, loading);
-    loading.catch(() => map.delete(key));
-  }
-  return loading;
 }
 
 // Files up to this size are hashed on first load: a damaged file then fails

@@ -2,6 +2,7 @@ import { detectLang } from '../i18n/detect.js';
 import { t } from '../i18n/messages.js';
 import { KnowledgeIndex, type Hit } from '../knowledge/index.js';
 import { fuseRankings, SemanticIndex, type Embed } from '../knowledge/semantic.js';
+import { cached } from '../models/cached.js';
 import { PHOTO_LIMITS } from '../../commands/spec.js';
 import { SinapsisError } from '../errors.js';
 import { decoding, inspectImage } from '../images/load.js';
@@ -40,12 +41,7 @@ async function retrieve(models: ModelRegistry, kb: KnowledgeIndex, question: str
   if (!emb) return { hits: lexical.slice(0, 3), method: 'bm25' };
   const { embedder, prefixes, id } = emb;
   const embed: Embed = async (texts) => (await embedder(texts, { pooling: 'mean', normalize: true })).tolist() as number[][];
-  let semantic = semanticIndexes.get(embedder);
-  if (!semantic) {
-    semantic = SemanticIndex.build(kb.sections, embed, prefixes.passage);
-    semanticIndexes.set(embedder, semantic);
-    semantic.catch(() => semanticIndexes.delete(embedder));
-  }
+  const semantic = cached(semanticIndexes, embedder as object, () => SemanticIndex.build(kb.sections, embed, prefixes.passage));
   const [query] = await embed([`${prefixes.query}${question}`]);
   const dense = (await semantic).rank(query!);
   if (!lexical.length && (dense[0]?.score ?? 0) < MIN_DENSE_ONLY_SIMILARITY) return { hits: [], method: 'hybrid', embeddingModel: id };
