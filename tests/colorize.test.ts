@@ -64,7 +64,7 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400"><defs><linearGradient id="g"><stop offset="0" stop-color="#1d4f91"/><stop offset="1" stop-color="#f2c14e"/></linearGradient></defs>
       <rect width="640" height="400" fill="url(#g)"/><circle cx="200" cy="200" r="90" fill="#c0392b"/><rect x="380" y="120" width="160" height="160" fill="#27ae60"/></svg>`;
     colourPhoto = await sharp(Buffer.from(svg)).jpeg({ quality: 92 }).toBuffer();
-    greyPhoto = await sharp(colourPhoto).greyscale().jpeg({ quality: 92 }).toBuffer();
+    greyPhoto = await sharp(colourPhoto).toColourspace('b-w').jpeg({ quality: 92 }).toBuffer();
   });
   afterAll(() => app.dispose());
   const run = (image: Buffer, options: Record<string, unknown> = {}, lang: 'es' | 'en' = 'en') =>
@@ -96,6 +96,7 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
 
   it('the network only sees lightness: a colour photo and its grey copy get the same colours', async () => {
     const fromColour = await sharp((await run(colourPhoto)).images[0]!.data).raw().toBuffer();
+    expect((await sharp(greyPhoto).metadata()).channels).toBe(1);
     const fromGrey = await run(greyPhoto);
     expect(fromGrey.data.had_colour).toBe(false);
     expect(fromGrey.data.mean_delta_e).toBeUndefined();
@@ -105,6 +106,9 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     for (let i = 0; i < g.length; i++) diff += Math.abs(g[i]! - fromColour[i]!);
     // JPEG's own chroma/luma rounding differs a little between the two files.
     expect(diff / g.length).toBeLessThan(3);
+    // A PNG with an alpha channel works the same way.
+    const rgba = await sharp(colourPhoto).ensureAlpha().png().toBuffer();
+    expect((await run(rgba)).data).toMatchObject({ width: 640, height: 400, had_colour: true });
     const panelW = Math.round((640 * 320) / 400);
     expect((await sharp(fromGrey.images[1]!.data).metadata()).width).toBe(2 * panelW + 6);
   });
@@ -115,7 +119,9 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     const lab = rgbToLab(data, info.width * info.height, info.channels);
     expect(lab.a.reduce((m, v, i) => Math.max(m, Math.abs(v), Math.abs(lab.b[i]!)), 0)).toBeLessThan(1.5);
     // A hard black/white edge stays a one-pixel step: L is never resampled through the 512-px network grid.
-    const edge = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="777" height="300"><rect width="777" height="300" fill="#000"/><rect x="333" width="444" height="300" fill="#fff"/></svg>')).png().toBuffer();
+    // Saved as a one-channel PNG: grey files must be read as grey, not as packed RGB.
+    const edge = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="777" height="300"><rect width="777" height="300" fill="#000"/><rect x="333" width="444" height="300" fill="#fff"/></svg>')).removeAlpha().toColourspace('b-w').png().toBuffer();
+    expect((await sharp(edge).metadata()).channels).toBe(1);
     const e = await sharp((await run(edge)).images[0]!.data).raw().toBuffer({ resolveWithObject: true });
     const px = (x: number) => e.data[(150 * e.info.width + x) * e.info.channels]!;
     expect([px(331), px(332), px(333), px(334)].map((v) => (v < 40 ? 'dark' : v > 200 ? 'light' : 'mid'))).toEqual(['dark', 'dark', 'light', 'light']);

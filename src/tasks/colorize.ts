@@ -87,7 +87,8 @@ export const colorizeTask: Task = async ({ options, images, lang }, { models, si
   const t0 = performance.now();
   await inspectImage(bytes, imageLimits);
   const { session, id } = await models.colorizer();
-  // Work at the size the reply can show: the network sees 512 px anyway.
+  // Work at the size the reply can show: the network sees 512 px anyway. sharp's raw output is
+  // 3-channel sRGB whatever the file holds (one-channel grey, alpha: both covered by tests).
   const { data, info } = await decoding(
     openImage(bytes, imageLimits).resize({ width: MAX_OUTPUT_SIDE, height: MAX_OUTPUT_SIDE, fit: 'inside', withoutEnlargement: true }).removeAlpha().raw().toBuffer({ resolveWithObject: true }),
   );
