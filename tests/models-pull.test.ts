@@ -92,6 +92,7 @@ describe('model download (pull)', () => {
 describe('model registry', () => {
   const manifest = (url: string): Manifest => ({
     models: [{ id: 'm', task: 't', runtime: 'onnxruntime', description: 'd', licence: 'MIT', source: url, files: [{ path: 'm/model.bin', url, sha256: sha, size: payload.length }] }],
+    pending: [],
   });
 
   it('downloads on first use when allowed, and says model_missing when not', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -25,16 +25,32 @@ const modelSchema = z.object({
   prefixes: z.object({ query: z.string(), passage: z.string() }).optional(),
   files: z.array(fileSchema).min(1),
 });
-const manifestSchema = z.object({ models: z.array(modelSchema) });
+/**
+ * A chosen default whose files could not be fetched to pin them: the same
+ * fields, files without sha256/size. `npm run models:pin` (with internet)
+ * downloads them, records their checksums and moves the entry to `models`.
+ * The product never downloads a pending entry.
+ */
+const pendingSchema = modelSchema.extend({
+  files: z.array(fileSchema.pick({ path: true, url: true })),
+  why: z.string().optional(),
+  blocked: z.string(),
+});
+const manifestSchema = z.object({ $comment: z.string().optional(), models: z.array(modelSchema), pending: z.array(pendingSchema).default([]) });
 
 export type ModelFile = z.infer<typeof fileSchema>;
 export type ModelEntry = z.infer<typeof modelSchema>;
+export type PendingEntry = z.infer<typeof pendingSchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 
 export const DEFAULT_MANIFEST_PATH = fileURLToPath(new URL('../../models/manifest.json', import.meta.url));
 
 export function readManifest(file = DEFAULT_MANIFEST_PATH): Manifest {
   return manifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+export function writeManifest(manifest: Manifest, file = DEFAULT_MANIFEST_PATH): void {
+  writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 export function findModel(manifest: Manifest, id: string): ModelEntry {

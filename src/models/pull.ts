@@ -52,30 +52,7 @@ export async function pullFile(dirs: ModelDirs, file: ModelFile, opts: PullOptio
     offset = 0;
   }
 
-  const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-  const res = await fetch(urlOf(file, opts.mirror), { headers, signal: opts.signal, redirect: 'follow' });
-  if (res.status === 416 && offset === file.size) {
-    // Already complete from an earlier run; only the checksum is left to do.
-  } else if (!res.ok || !res.body) {
-    throw new Error(`Download of ${file.path} failed: HTTP ${res.status}`);
-  } else {
-    const resumed = res.status === 206 && offset > 0;
-    if (!resumed) offset = 0;
-    let received = offset;
-    // Every chunk is on disk before the next is read, so an interrupted download
-    // leaves exactly what arrived in the .part file for the next run to continue.
-    const fh = await open(part, resumed ? 'a' : 'w');
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        await fh.write(chunk);
-        received += chunk.length;
-        opts.onProgress?.({ file: file.path, received, total: file.size });
-      }
-    } finally {
-      await fh.close();
-    }
-  }
-
+  offset = await download(urlOf(file, opts.mirror), part, offset, file.size, file.path, opts);
   const actual = await sha256File(part);
   if (actual !== file.sha256) {
     rmSync(part, { force: true });
@@ -83,6 +60,33 @@ export async function pullFile(dirs: ModelDirs, file: ModelFile, opts: PullOptio
   }
   renameSync(part, dest);
   return { path: dest, outcome: offset > 0 ? 'resumed' : 'downloaded' };
+}
+
+/**
+ * Streams `url` into `part`, continuing from `offset` with a Range request when
+ * the server allows it; returns the offset it really continued from (0 when it
+ * started over). Every chunk is on disk before the next is read, so an
+ * interrupted download leaves exactly what arrived for the next run.
+ */
+export async function download(url: string, part: string, offset: number, total: number, label: string, opts: Pick<PullOptions, 'onProgress' | 'signal'> = {}): Promise<number> {
+  const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+  const res = await fetch(url, { headers, signal: opts.signal, redirect: 'follow' });
+  // Already complete from an earlier run; only the checksum is left to do.
+  if (res.status === 416 && offset === total) return offset;
+  if (!res.ok || !res.body) throw new Error(`Download of ${label} failed: HTTP ${res.status}`);
+  const resumed = res.status === 206 && offset > 0;
+  let received = resumed ? offset : 0;
+  const fh = await open(part, resumed ? 'a' : 'w');
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      await fh.write(chunk);
+      received += chunk.length;
+      opts.onProgress?.({ file: label, received, total });
+    }
+  } finally {
+    await fh.close();
+  }
+  return resumed ? offset : 0;
 }
 
 export async function pullModel(dirs: ModelDirs, model: ModelEntry, opts: PullOptions = {}) {
