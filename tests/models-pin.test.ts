@@ -6,18 +6,23 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../src/models/manifest.js';
+import { pinEntry } from '../src/models/pin.js';
+import { ModelRegistry } from '../src/models/registry.js';
 import { pullModel } from '../src/models/pull.js';
 import { tempDir } from './helpers/app.js';
 import { ROOT } from './helpers/assets.js';
 
 // Two files of a pending model, served from 127.0.0.1 as the model hub would.
 const files: Record<string, Buffer> = { '/config.json': Buffer.from('{"model_type":"bert"}'), '/onnx/model.onnx': Buffer.alloc(70_000, 3) };
+const MARIAN = path.join(ROOT, 'tests/fixtures/models/marian-tiny-es-en');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let server: Server;
 let base = '';
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const body = files[req.url ?? ''];
+    const url = req.url ?? '';
+    // The tiny Marian fixture, as a hub repository would serve it.
+    const body = url.startsWith('/marian/') ? readFileSync(path.join(MARIAN, url.slice('/marian/'.length))) : files[url];
     if (!body) return res.writeHead(404).end();
     res.writeHead(200, { 'content-length': body.length }).end(body);
   });
@@ -67,5 +72,24 @@ describe('models:pin (maintainers, with internet)', () => {
     for (const p of m.pending) expect(p.blocked.length).toBeGreaterThan(20);
     // Pending entries are never offered to the registry as downloadable models.
     expect(m.models.map((x) => x.id)).not.toContain('opus-mt-es-en');
+  });
+
+  it('a pinned transformers.js default is downloaded on first use, verified, and serves its command', async () => {
+    const entry = {
+      id: 'tiny-es-en', task: 'translate', runtime: 'transformers' as const, description: 'd', licence: 'MIT', source: base, folder: 'tiny-es-en', dtype: 'fp32' as const, pair: ['es', 'en'] as [string, string],
+      files: ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/encoder_model.onnx', 'onnx/decoder_model_merged.onnx'].map((f) => ({ path: `tiny-es-en/${f}`, url: `${base}/marian/${f}` })),
+      blocked: 'x',
+    };
+    const model = await pinEntry(tempDir(), entry);
+    const registry = new ModelRegistry({ models: [model], pending: [] }, { dirs: { cache: tempDir() }, autoDownload: true, ortThreads: 1 });
+    try {
+      expect(registry.translationPairs()).toEqual({ 'es-en': 'tiny-es-en' });
+      const { translator, id } = await registry.translator('es', 'en');
+      expect(id).toBe('tiny-es-en');
+      const out = (await translator('hola', { max_new_tokens: 8 } as never)) as { translation_text: string }[];
+      expect(typeof out[0]!.translation_text).toBe('string');
+    } finally {
+      await registry.close();
+    }
   });
 });
