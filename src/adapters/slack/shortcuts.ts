@@ -52,8 +52,12 @@ export function registerShortcuts(bolt: BoltApp, deps: ShortcutDeps) {
   async function fileUrl(client: WebClient, file: MessageFile): Promise<string | undefined> {
     if (file.url) return file.url;
     if (!file.id) return undefined;
-    const info = await client.files.info({ file: file.id });
-    return info.file?.url_private_download ?? info.file?.url_private;
+    try {
+      const info = await client.files.info({ file: file.id });
+      return info.file?.url_private_download ?? info.file?.url_private;
+    } catch (err) {
+      throw new SinapsisError('download_failed', {}, { cause: err });
+    }
   }
 
   function privateBlocks(result: TaskResult, stateId: string, threadTs: string, lang: Lang) {
