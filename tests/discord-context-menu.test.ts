@@ -10,6 +10,7 @@ import { startBotAgainstFake } from './helpers/discord.js';
 import { GUILD_ID, CHANNEL_ID, type RecordedCall } from './fakes/discord/server.js';
 import { messageCommandsPayload, MAX_MESSAGE_COMMANDS } from '../src/adapters/discord/context-menu.js';
 import { COMMANDS } from '../commands/index.js';
+import { discordPlainText } from '../src/adapters/message-action.js';
 
 const EPHEMERAL = 64;
 const FIXTURES = path.join(ROOT, 'tests/fixtures/models');
@@ -50,6 +51,10 @@ describe('Discord message commands: registration', () => {
     } finally {
       await s.stop();
     }
+  });
+
+  it('reads a message without mention and custom-emoji markup', () => {
+    expect(discordPlainText('Hola <@600000000000000001>, mirá <#300000000000000001> <:gato:123456789012345678> <a:baile:1> ya')).toBe('Hola, mirá ya');
   });
 
   it(`refuses to build more than ${MAX_MESSAGE_COMMANDS} message commands (Discord's limit)`, () => {
@@ -157,6 +162,17 @@ describe('Discord message commands (translation and colorizer fixtures)', () => 
     );
     await s.fake.waitFor(isCallback(s.fake.command('sinapsis', sub('enable'), { permissions: '32' })));
     expect((await s.fake.waitFor(isCallback(s.fake.messageCommand('Translate', msg)))).json.type).toBe(5);
+  });
+
+  it('the command’s quota counts its context-menu uses too', async () => {
+    const limits = [{ name: 'limits', type: 1, options: [{ name: 'command', type: 3, value: 'colorize' }, { name: 'quota', type: 3, value: '1' }] }];
+    expect((await s.fake.waitFor(isCallback(s.fake.command('sinapsis', limits, { permissions: '32' })))).json.data.content).toMatch(/1 per user per day/);
+    const user = '600000000000000042';
+    const att = s.fake.attachment('grey.jpg', await grey());
+    const first = s.fake.command('colorize', [{ name: 'image', type: 11, value: att.id }], { attachments: { [att.id]: att }, userId: user });
+    await s.fake.waitFor(isEdit(first, (c) => c.files.length > 0));
+    const att2 = s.fake.attachment('grey.jpg', await grey());
+    expect(await refusal(s.fake.messageCommand('Colorize', s.fake.postedMessage('', [att2]), { userId: user }))).toMatch(/^⚠️ You have used \/colorize 1 times today, the daily limit here/);
   });
 });
 

@@ -76,6 +76,7 @@ export function discordPlainText(text: string): string {
     .replace(/<a?:(\w+):\d+>/g, '')
     .replace(/<(@[!&]?|#)\d+>/g, '')
     .replace(/[ \t]{2,}/g, ' ')
+    .replace(/ ([,.;:!?])/g, '$1')
     .trim();
 }
 
@@ -90,5 +91,6 @@ export function slackPlainText(text: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
     .replace(/[ \t]{2,}/g, ' ')
+    .replace(/ ([,.;:!?])/g, '$1')
     .trim();
 }

@@ -45,6 +45,12 @@ interface SlackFile {
   url_private_download?: string;
 }
 
+function chunks(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out.length ? out : [''];
+}
+
 export function registerShortcuts(bolt: BoltApp, deps: ShortcutDeps) {
   const { service, log } = deps;
 
@@ -69,7 +75,8 @@ export function registerShortcuts(bolt: BoltApp, deps: ShortcutDeps) {
       { type: 'button', action_id: customId('explain', stateId), text: { type: 'plain_text', text: t(lang, BUTTON_LABELS.explain) } },
     ];
     return [
-      { type: 'section', text: { type: 'plain_text', text: (footer.length ? body! : result.text).slice(0, 3000) } },
+      // A section holds 3000 characters; a long translation takes several.
+      ...chunks(footer.length ? body! : result.text, 3000).map((text) => ({ type: 'section', text: { type: 'plain_text', text } })),
       ...(footer.length ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: footer.join('\n').slice(0, 2000) }] }] : []),
       { type: 'actions', elements: buttons },
     ];
