@@ -104,6 +104,16 @@ describe('Discord message commands (translation and colorizer fixtures)', () => 
     expect(shared.json.allowed_mentions).toEqual({ parse: [] });
   });
 
+  it('a translation longer than one Discord message continues in private follow-ups', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `La red neuronal número ${i} aprende filtros y rasgos de las imágenes del curso.`).join(' ');
+    const id = s.fake.messageCommand('Translate', s.fake.postedMessage(long), { locale: 'en-US' });
+    const edit = await s.fake.waitFor(isEdit(id, hasButtons));
+    const rest = await s.fake.waitFor((c) => c.method === 'POST' && c.path.endsWith(`/tok-${id}`));
+    expect(edit.json.content.length).toBeLessThanOrEqual(2000);
+    expect(rest.json.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(rest.json.content).toMatch(/es → en · marian-tiny-es-en/);
+  });
+
   it('"Traducir" on a message already in the user’s language says so', async () => {
     const id = s.fake.messageCommand('Translate', s.fake.postedMessage('El gato es rojo y la red es grande.'), { locale: 'es-419' });
     expect((await s.fake.waitFor(isEdit(id))).json.content).toBe('⚠️ El texto ya está en español: no hay nada que traducir.');

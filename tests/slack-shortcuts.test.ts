@@ -84,6 +84,15 @@ describe('Slack message shortcuts (translation and colorizer fixtures)', () => {
     expect((await s.fake.waitFor((c) => after(m)(c) && c.method === 'response')).args).toMatchObject({ delete_original: true });
   });
 
+  it('a long translation fills several sections of the ephemeral answer', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `La red neuronal número ${i} aprende filtros y rasgos de las imágenes del curso.`).join(' ');
+    const { n } = use('translate', s.fake.postedMessage('U0000900', long), 'U0000109');
+    const e = await ephemeralFor('U0000109', n);
+    const sections = e.args.blocks.filter((b: any) => b.type === 'section');
+    expect(sections.length).toBeGreaterThan(1);
+    expect(sections.every((b: any) => b.text.text.length <= 3000)).toBe(true);
+  });
+
   it('a reply inside a thread is answered in that thread, refusals too', async () => {
     const msg = s.fake.postedMessage('U0000900', 'La red es grande.', [], '1700000000.000001');
     let r = use('translate', msg, 'U0000103');
