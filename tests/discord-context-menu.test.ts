@@ -110,6 +110,8 @@ describe('Discord message commands (translation and colorizer fixtures)', () => 
     const edit = await s.fake.waitFor(isEdit(id, hasButtons));
     const rest = await s.fake.waitFor((c) => c.method === 'POST' && c.path.endsWith(`/tok-${id}`));
     expect(edit.json.content.length).toBeLessThanOrEqual(2000);
+    // Only "explain": sharing would repost half of it.
+    expect(edit.json.components[0].components.map((b: any) => b.label)).toEqual(['Explain']);
     expect(rest.json.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(rest.json.content).toMatch(/es → en · marian-tiny-es-en/);
   });

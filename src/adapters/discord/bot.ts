@@ -94,7 +94,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     options: Record<string, unknown>,
     images: Record<string, ImageRef>,
     // Message actions: a private answer in the user's own language, with its own buttons.
-    opts: { lang?: Lang; components?: (stateId: string, lang: Lang) => ActionRow<ButtonBuilder>[] } = {},
+    opts: { lang?: Lang; components?: (stateId: string, lang: Lang, whole: boolean) => ActionRow<ButtonBuilder>[] } = {},
   ) {
     const ctx = { ...ctxFor(i), ...(opts.lang ? { lang: opts.lang } : {}) };
     const spec = findCommand(command)!;
@@ -117,7 +117,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
       const result = await handle.result;
       const stateId = states.save({ platform: 'discord', userId: ctx.userId, command, options, imageUrl: Object.values(images)[0]?.url, model: result.model });
       const msg = await resultMessage(result, uploadLimit);
-      await editor.final({ content: msg.content, files: msg.files, components: opts.components?.(stateId, ctx.lang) ?? resultButtons(command, options, stateId, ctx.lang) });
+      await editor.final({ content: msg.content, files: msg.files, components: opts.components?.(stateId, ctx.lang, msg.overflow.length === 0) ?? resultButtons(command, options, stateId, ctx.lang) });
       // The rest of a private answer stays private.
       for (const part of msg.overflow) await i.followUp({ content: part, ...(i.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
     } catch (err) {

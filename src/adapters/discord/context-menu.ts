@@ -54,14 +54,15 @@ export function findMessageAction(commandName: string): ActionSpec | undefined {
 const SHARE = 'sxshare:';
 export const isShareButton = (id: string) => id.startsWith(SHARE);
 
-/** Under a private translation: share it in the channel, or ask which network made it. */
-function privateButtons(targetMessageId: string, stateId: string, lang: Lang) {
-  return [
-    new ActionRowBuilder<ButtonBuilder>().addComponents(
-      new ButtonBuilder().setCustomId(`${SHARE}${targetMessageId}`).setLabel(t(lang, 'button_share')).setStyle(ButtonStyle.Primary),
-      new ButtonBuilder().setCustomId(customId('explain', stateId)).setLabel(t(lang, 'button_explain')).setStyle(ButtonStyle.Secondary),
-    ),
-  ];
+/**
+ * Under a private translation: share it in the channel (when it fits in the
+ * one message the button can repost), or ask which network made it.
+ */
+function privateButtons(targetMessageId: string, stateId: string, lang: Lang, whole: boolean) {
+  const row = new ActionRowBuilder<ButtonBuilder>();
+  if (whole) row.addComponents(new ButtonBuilder().setCustomId(`${SHARE}${targetMessageId}`).setLabel(t(lang, 'button_share')).setStyle(ButtonStyle.Primary));
+  row.addComponents(new ButtonBuilder().setCustomId(customId('explain', stateId)).setLabel(t(lang, 'button_explain')).setStyle(ButtonStyle.Secondary));
+  return [row];
 }
 
 interface ImageRef {
@@ -84,7 +85,7 @@ export interface ContextMenuDeps {
     command: string,
     options: Record<string, unknown>,
     images: Record<string, ImageRef>,
-    opts: { lang?: Lang; components?: (stateId: string, lang: Lang) => ActionRowBuilder<ButtonBuilder>[] },
+    opts: { lang?: Lang; components?: (stateId: string, lang: Lang, whole: boolean) => ActionRowBuilder<ButtonBuilder>[] },
   ): Promise<void>;
 }
 
@@ -121,7 +122,7 @@ export function contextMenu(deps: ContextMenuDeps) {
     await i.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
     await deps.runDeferred(i, spec.name, options, images, {
       lang,
-      ...(isPrivate ? { components: (stateId: string, l: Lang) => privateButtons(target.id, stateId, l) } : {}),
+      ...(isPrivate ? { components: (stateId: string, l: Lang, whole: boolean) => privateButtons(target.id, stateId, l, whole) } : {}),
     });
   }
 
