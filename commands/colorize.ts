@@ -38,4 +38,14 @@ export default defineCommand({
       },
     },
   ],
+  contextMenu: {
+    names: { 'en-US': 'Colorize', 'es-ES': 'Colorear', 'es-419': 'Colorear' },
+    descriptions: {
+      'en-US': 'Colour this message’s photo with a neural network',
+      'es-ES': 'Colorea la foto de este mensaje con una red neuronal',
+      'es-419': 'Colorea la foto de este mensaje con una red neuronal',
+    },
+    input: { image: 'image' },
+    reply: 'public',
+  },
 });

@@ -51,4 +51,14 @@ export default defineCommand({
       },
     },
   ],
+  contextMenu: {
+    names: { 'en-US': 'Detect faces', 'es-ES': 'Detectar caras', 'es-419': 'Detectar caras' },
+    descriptions: {
+      'en-US': 'Find the faces in this message’s photo',
+      'es-ES': 'Encuentra las caras en la foto de este mensaje',
+      'es-419': 'Encuentra las caras en la foto de este mensaje',
+    },
+    input: { image: 'image' },
+    reply: 'public',
+  },
 });

@@ -37,4 +37,18 @@ export default defineCommand({
       },
     },
   ],
+  // The convolutions section of the notes, with the pictures made from this message's photo.
+  contextMenu: {
+    names: { 'en-US': 'Explain this image', 'es-ES': 'Explicar esta imagen', 'es-419': 'Explicar esta imagen' },
+    descriptions: {
+      'en-US': 'See what a convolutional network sees in this message’s photo',
+      'es-ES': 'Mira qué ve una red convolucional en la foto de este mensaje',
+      'es-419': 'Mirá qué ve una red convolucional en la foto de este mensaje',
+    },
+    input: { image: 'image' },
+    preset: {
+      topic: { es: '¿Qué ve una red convolucional en una imagen?', en: 'What does a convolutional network see in an image?' },
+    },
+    reply: 'public',
+  },
 });

@@ -53,6 +53,30 @@ export interface ImageOption extends OptionBase {
 
 export type OptionSpec = StringOption | IntegerOption | NumberOption | BooleanOption | ImageOption;
 
+/** Reply languages a preset can depend on (the course is bilingual). */
+export type ReplyLang = 'es' | 'en';
+
+/**
+ * A message action: the command run on a message someone already posted
+ * (Discord message context menu, Slack message shortcut), without copying
+ * its text or re-uploading its photo.
+ */
+export interface MessageActionSpec {
+  /** The entry's name in the message menu, per locale (Discord: 1-32 characters; Slack shortcuts: up to 24). */
+  names: Localized<string>;
+  /** One line about it (Slack's shortcut description, up to 150 characters), per locale. */
+  descriptions: Localized<string>;
+  /** What it takes from the message: its text, into this string option, or its first image, into this image option. */
+  input: { text: string } | { image: string };
+  /** Options the action sets itself, by the reply language (e.g. the target language: the user's own). */
+  preset?: Record<string, Record<ReplyLang, string | number | boolean>>;
+  /**
+   * 'private': only the user who asked sees the answer, in their own language, with a
+   * button to share it in the channel. 'public': answered like the slash command.
+   */
+  reply: 'private' | 'public';
+}
+
 export interface CommandSpec {
   /** Canonical name: the Discord/Slack command, the CLI subcommand, the URL path. */
   name: string;
@@ -62,6 +86,8 @@ export interface CommandSpec {
   /** Longer help shown on the web page, in CLI --help and in chat help. */
   help: Localized<string>;
   options: readonly OptionSpec[];
+  /** Offered on messages too (see MessageActionSpec). Discord allows 5 message commands per application. */
+  contextMenu?: MessageActionSpec;
 }
 
 /** One subcommand of the admin command: options only, no task (it changes settings at once). */

@@ -49,4 +49,16 @@ export default defineCommand({
       },
     },
   ],
+  // Right-click a message → its text, into the reader's own language, privately.
+  contextMenu: {
+    names: { 'en-US': 'Translate', 'es-ES': 'Traducir', 'es-419': 'Traducir' },
+    descriptions: {
+      'en-US': 'Translate this message into your language (only you see it)',
+      'es-ES': 'Traduce este mensaje a tu idioma (solo lo ves tú)',
+      'es-419': 'Traduce este mensaje a tu idioma (solo lo ves vos)',
+    },
+    input: { text: 'text' },
+    preset: { to: { es: 'es', en: 'en' } },
+    reply: 'private',
+  },
 });

@@ -37,6 +37,29 @@ describe('command specs', () => {
     });
   }
 
+  it('message actions: names and descriptions in every locale within Discord/Slack limits, inputs and presets that fit the options', () => {
+    const actions = COMMANDS.filter((c) => c.contextMenu);
+    expect(actions.map((c) => c.name)).toEqual(['translate', 'colorize', 'detect-faces', 'explain']);
+    for (const spec of actions) {
+      const menu = spec.contextMenu!;
+      for (const loc of LOCALES) {
+        // Slack shortcut names: 24 characters; Discord: 32.
+        expect(menu.names[loc].length).toBeGreaterThan(0);
+        expect(menu.names[loc].length).toBeLessThanOrEqual(24);
+        expect(menu.descriptions[loc].length).toBeLessThanOrEqual(150);
+      }
+      const input = 'text' in menu.input ? spec.options.find((o) => o.name === (menu.input as { text: string }).text && o.type === 'string') : spec.options.find((o) => o.name === (menu.input as { image: string }).image && o.type === 'image');
+      expect(input).toBeDefined();
+      for (const [name, byLang] of Object.entries(menu.preset ?? {})) {
+        const o = spec.options.find((x) => x.name === name)!;
+        expect(o).toBeDefined();
+        for (const v of Object.values(byLang)) if (o.type === 'string') expect(String(v).length).toBeLessThanOrEqual(o.maxLength);
+      }
+      // Everything the command requires comes from the message or the preset.
+      for (const o of spec.options.filter((x) => x.required)) expect(o === input || o.name in (menu.preset ?? {})).toBe(true);
+    }
+  });
+
   it('says in the face detector help that faces are never identified, in every language', () => {
     const spec = COMMANDS.find((c) => c.name === 'detect-faces')!;
     expect(spec.help['en-US']).toMatch(/never identifies/);

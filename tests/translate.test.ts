@@ -55,7 +55,9 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
     expect(fr.localized('es')).toBe('Todavía no puedo traducir fr → es. Disponibles: es-en, en-es.');
     const xx = await translate({ text: 'The cat', to: 'xx' }).catch((e) => e);
     expect(xx.localized('en')).toBe('I cannot translate en → xx yet. Supported: es-en, en-es.');
-    await expect(translate({ text: 'hola', from: 'es', to: 'es' })).rejects.toMatchObject({ code: 'unsupported_pair' });
+    const same = await translate({ text: 'hola', from: 'es', to: 'es' }, 'en').catch((e) => e);
+    expect(same.code).toBe('same_language');
+    expect(same.localized('en')).toBe('The text is already in Spanish: nothing to translate.');
   });
 
   it('empty and 100 000-character texts are refused with a clear error', async () => {

@@ -218,6 +218,10 @@ const MESSAGES = {
     en: (p) => `I could not tell which language the text is in. Say it with "from" (${p.supported}).`,
     es: (p) => `No pude saber en qué idioma está el texto. Indicalo con "desde" (${p.supported}).`,
   },
+  same_language: {
+    en: (p) => `The text is already in ${p.language}: nothing to translate.`,
+    es: (p) => `El texto ya está en ${p.language}: no hay nada que traducir.`,
+  },
   translated: {
     en: (p) => `${p.from} → ${p.to} · ${p.model} · ${p.ms} ms`,
     es: (p) => `${p.from} → ${p.to} · ${p.model} · ${p.ms} ms`,
@@ -225,6 +229,27 @@ const MESSAGES = {
   slack_no_image: {
     en: (p) => `Share the photo in this channel first (within the last ${p.minutes} minutes), then run /${p.command} again.`,
     es: (p) => `Primero compartí la foto en este canal (en los últimos ${p.minutes} minutos) y después volvé a ejecutar /${p.command}.`,
+  },
+  message_no_text: {
+    en: (p) => `"${p.action}" works on a message with text, and this one has none.`,
+    es: (p) => `«${p.action}» funciona con un mensaje con texto, y este no tiene.`,
+  },
+  message_no_image: {
+    en: (p) => `"${p.action}" works on a message with a photo attached (JPEG, PNG or WebP), and this one has none.`,
+    es: (p) => `«${p.action}» funciona con un mensaje con una foto adjunta (JPEG, PNG o WebP), y este no tiene.`,
+  },
+  message_too_long: {
+    en: (p) => `This message is too long for "${p.action}" (${p.length} characters; the limit is ${p.limit}). Use /${p.command} with a part of it.`,
+    es: (p) => `Este mensaje es demasiado largo para «${p.action}» (${p.length} caracteres; el límite es ${p.limit}). Usá /${p.command} con una parte.`,
+  },
+  message_image_elsewhere: {
+    en: 'I only read photos uploaded to Discord or Slack, and this message’s image comes from another site. Upload the photo itself and try again.',
+    es: 'Solo leo fotos subidas a Discord o Slack, y la imagen de este mensaje viene de otro sitio. Subí la foto y probá de nuevo.',
+  },
+  button_share: { en: 'Share in the channel', es: 'Compartir en el canal' },
+  shared_translation: {
+    en: (p) => `🌐 ${p.user} shared a translation${p.link ? ` of ${p.link}` : ''}:`,
+    es: (p) => `🌐 ${p.user} compartió una traducción${p.link ? ` de ${p.link}` : ''}:`,
   },
   explain_demo: {
     en: (p) => `Try it yourself with /${p.command}.`,

@@ -19,6 +19,15 @@ export function splitSentences(text: string, lang: string): { sentence: string; 
     });
 }
 
+/** "Spanish"/"español" for "es", in the reply language; the code itself when Intl does not know it. */
+function languageName(code: string, lang: string): string {
+  try {
+    return new Intl.DisplayNames([lang], { type: 'language' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
 export const translateTask: Task = async ({ options, lang }, { models, signal }) => {
   const started = performance.now();
   const text = String(options.text ?? '');
@@ -27,7 +36,9 @@ export const translateTask: Task = async ({ options, lang }, { models, signal })
   const from = options.from ? String(options.from).toLowerCase() : await detectLanguage(text);
   if (!from) throw new SinapsisError('language_unknown', { supported });
   const to = options.to ? String(options.to).toLowerCase() : from === 'es' ? 'en' : 'es';
-  if (from === to || !pairs.includes(`${from}-${to}`)) throw new SinapsisError('unsupported_pair', { from, to, supported });
+  // Right-clicking a message already in your language lands here: say so rather than "cannot translate es → es".
+  if (from === to) throw new SinapsisError('same_language', { language: languageName(from, lang) });
+  if (!pairs.includes(`${from}-${to}`)) throw new SinapsisError('unsupported_pair', { from, to, supported });
   const { translator, id } = await models.translator(from, to);
 
   const pieces = splitSentences(text, from);

@@ -6,6 +6,8 @@ import {
   PermissionFlagsBits,
   REST,
   Routes,
+  type ActionRowBuilder as ActionRow,
+  type ButtonBuilder,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
@@ -24,6 +26,7 @@ import { downloadUserFile, isAllowedUrl } from '../download.js';
 import { explainResult } from '../result-explainer.js';
 import { ReplyEditor } from '../reply-editor.js';
 import { rerunOptions } from '../buttons.js';
+import { contextMenu, isShareButton } from './context-menu.js';
 import { registrationHash, registrationPayload } from './registration.js';
 import { MAX_CONTENT, parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
 
@@ -85,8 +88,15 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   }
 
   /** After the defer: fetch images, queue, show the position, then the result with its buttons. */
-  async function runDeferred(i: RepliableInteraction, command: string, options: Record<string, unknown>, images: Record<string, ImageRef>) {
-    const ctx = ctxFor(i);
+  async function runDeferred(
+    i: RepliableInteraction,
+    command: string,
+    options: Record<string, unknown>,
+    images: Record<string, ImageRef>,
+    // Message actions: a private answer in the user's own language, with its own buttons.
+    opts: { lang?: Lang; components?: (stateId: string, lang: Lang, whole: boolean) => ActionRow<ButtonBuilder>[] } = {},
+  ) {
+    const ctx = { ...ctxFor(i), ...(opts.lang ? { lang: opts.lang } : {}) };
     const spec = findCommand(command)!;
     const editor = new ReplyEditor<InteractionEditReplyOptions>((p) => i.editReply(p), (content) => ({ content }), 1000, (err) => log.warn({ err }, 'progress edit failed'));
     try {
@@ -107,8 +117,9 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
       const result = await handle.result;
       const stateId = states.save({ platform: 'discord', userId: ctx.userId, command, options, imageUrl: Object.values(images)[0]?.url, model: result.model });
       const msg = await resultMessage(result, uploadLimit);
-      await editor.final({ content: msg.content, files: msg.files, components: resultButtons(command, options, stateId, ctx.lang) });
-      for (const part of msg.overflow) await i.followUp({ content: part });
+      await editor.final({ content: msg.content, files: msg.files, components: opts.components?.(stateId, ctx.lang, msg.overflow.length === 0) ?? resultButtons(command, options, stateId, ctx.lang) });
+      // The rest of a private answer stays private.
+      for (const part of msg.overflow) await i.followUp({ content: part, ...(i.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
     } catch (err) {
       const e = asSinapsisError(err);
       if (e.code === 'internal') log.error({ err: e.cause ?? e }, 'command failed');
@@ -175,8 +186,16 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     }
   }
 
+  const menu = contextMenu({ service, cdnUrls: config.DISCORD_CDN_URLS, langFor, publicLang, ctxFor, refuse, runDeferred });
+
   client.on(Events.InteractionCreate, (i) => {
-    const work = i.isChatInputCommand() ? onCommand(i) : i.isButton() ? onButton(i) : Promise.resolve();
+    const work = i.isChatInputCommand()
+      ? onCommand(i)
+      : i.isMessageContextMenuCommand()
+        ? menu.onMessageCommand(i)
+        : i.isButton()
+          ? isShareButton(i.customId) ? menu.onShare(i) : onButton(i)
+          : Promise.resolve();
     // One failing interaction (even a failed reply to Discord) must never take the bot down.
     work.catch((err) => log.error({ err }, 'interaction handler failed'));
   });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationCommandOptionType, PermissionFlagsBits, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
 import { adminSpec, COMMANDS } from '../../../commands/index.js';
 import type { AdminSpec, CommandSpec, OptionSpec } from '../../../commands/spec.js';
+import { messageCommandsPayload } from './context-menu.js';
 
 const OPTION_TYPE: Record<OptionSpec['type'], ApplicationCommandOptionType> = {
   string: ApplicationCommandOptionType.String,
@@ -85,7 +86,8 @@ export function discordAdminCommand(spec: AdminSpec) {
 }
 
 export function registrationPayload(admin: AdminSpec = adminSpec(), specs: readonly CommandSpec[] = COMMANDS): RESTPutAPIApplicationCommandsJSONBody {
-  return [...specs.map(discordCommand), discordAdminCommand(admin)] as RESTPutAPIApplicationCommandsJSONBody;
+  // Slash commands, the admin command, then the message context-menu entries the specs declare.
+  return [...specs.map(discordCommand), discordAdminCommand(admin), ...messageCommandsPayload(specs)] as RESTPutAPIApplicationCommandsJSONBody;
 }
 
 /** Changes whenever what would be registered changes, so a start only re-registers when needed. */

@@ -15,16 +15,19 @@ import { explainResult } from '../result-explainer.js';
 import { ReplyEditor } from '../reply-editor.js';
 import { parseAdminText, parseCommandText } from './args.js';
 import { SlackDirectory } from './directory.js';
+import { registerShortcuts } from './shortcuts.js';
 
 export interface SlackBot {
   bolt: BoltApp;
   stop(): Promise<void>;
 }
 
-interface Where {
+export interface Where {
   channel: string;
   user: string;
   team?: string;
+  /** Answer in this thread (a message action answers under the message it was used on). */
+  thread?: string;
 }
 
 /**
@@ -56,7 +59,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
   async function ephemeral(client: WebClient, w: Where, err: unknown, lang: Lang) {
     const e = asSinapsisError(err);
     if (e.code === 'internal') log.error({ err: e.cause ?? e }, 'command failed');
-    await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: `⚠️ ${e.localized(lang)}` }).catch((err2) => log.warn({ err: err2 }, 'ephemeral failed'));
+    await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: `⚠️ ${e.localized(lang)}`, ...(w.thread ? { thread_ts: w.thread } : {}) }).catch((err2) => log.warn({ err: err2 }, 'ephemeral failed'));
   }
 
   /** The newest image this user shared in the channel within the window: its private download URL. */
@@ -110,7 +113,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       const o = spec.options.find((x) => x.type === 'image');
       images[o!.name] = await download(imageUrl, o?.type === 'image' ? o.maxBytes : 0);
     }
-    const placeholder = await client.chat.postMessage({ channel: w.channel, text: `⏳ ${t(lang, 'working')}` });
+    const placeholder = await client.chat.postMessage({ channel: w.channel, text: `⏳ ${t(lang, 'working')}`, ...(w.thread ? { thread_ts: w.thread } : {}) });
     const ts = placeholder.ts!;
     type Update = { text: string; blocks?: unknown[] };
     const editor = new ReplyEditor<Update>(
@@ -131,7 +134,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       if (result.images.length) {
         await client.filesUploadV2({
           channel_id: w.channel,
-          thread_ts: ts,
+          thread_ts: w.thread ?? ts,
           file_uploads: result.images.map((img) => ({ file: img.data, filename: img.name, alt_text: img.alt.slice(0, 1000) })),
         } as never);
       }
@@ -186,7 +189,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
 
   bolt.action<BlockAction<SlackButton>>(/^sx:/, async ({ action, body, ack, client }) => {
     await ack();
-    const w: Where = { channel: body.channel?.id ?? '', user: body.user.id, team: body.team?.id ?? undefined };
+    const w: Where = { channel: body.channel?.id ?? '', user: body.user.id, team: body.team?.id ?? undefined, thread: body.message?.thread_ts };
     const lang = await langOfUser(client, w.user);
     const parsed = parseCustomId(action.action_id);
     const state = parsed && states.get(parsed.stateId);
@@ -206,6 +209,8 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       await ephemeral(client, w, err, lang);
     }
   });
+
+  registerShortcuts(bolt, { service, states, fileUrls: config.SLACK_FILE_URLS, log, langOfUser, ctxFor, run, ephemeral });
 
   bolt.error(async (err) => log.error({ err }, 'Slack app error'));
   await bolt.start();

@@ -56,11 +56,11 @@ export class FakeDiscord {
 
 
   /** Serves bytes as a Discord attachment and returns its interaction data. */
-  attachment(name: string, data: Buffer, url?: string) {
+  attachment(name: string, data: Buffer, url?: string, contentType = 'image/jpeg') {
     const id = nextId();
     const href = url ?? `${this.cdnUrl}attachments/${CHANNEL_ID}/${id}/${name}`;
     this.cdn.set(new URL(href).pathname, data);
-    return { id, filename: name, size: data.length, url: href, proxy_url: href, content_type: 'image/jpeg' };
+    return { id, filename: name, size: data.length, url: href, proxy_url: href, content_type: contentType };
   }
 
   /** Sends a slash command; returns the interaction id. */
@@ -74,14 +74,33 @@ export class FakeDiscord {
     return id;
   }
 
+  /** A message someone posted in the channel (content, attachments as made by `attachment`), as Discord resolves it. */
+  postedMessage(content: string, attachments: ReturnType<FakeDiscord['attachment']>[] = [], author = { id: '600000000000000077', username: 'classmate', discriminator: '0', global_name: 'Classmate', avatar: null }) {
+    return {
+      id: nextId(), channel_id: CHANNEL_ID, guild_id: GUILD_ID, type: 0, content, author, timestamp: new Date().toISOString(), edited_timestamp: null,
+      tts: false, mention_everyone: false, mentions: [], mention_roles: [], pinned: false, flags: 0, embeds: [], components: [], attachments,
+    };
+  }
+
+  /** Right-click → Apps → `name` on a posted message (a message context-menu command, type 3). */
+  messageCommand(name: string, message: { id: string }, opts: { locale?: string; userId?: string; permissions?: string; roles?: string[] } = {}) {
+    const id = nextId();
+    this.dispatch('INTERACTION_CREATE', {
+      ...this.base(id, opts),
+      type: 2,
+      data: { id: nextId(), name, type: 3, target_id: message.id, resolved: { messages: { [message.id]: message } } },
+    });
+    return id;
+  }
+
   /** Presses a button on a message the bot sent. */
-  button(customId: string, message: { id: string }, opts: { locale?: string; userId?: string } = {}) {
+  button(customId: string, message: { id: string; content?: string; flags?: number }, opts: { locale?: string; userId?: string } = {}) {
     const id = nextId();
     this.dispatch('INTERACTION_CREATE', {
       ...this.base(id, opts),
       type: 3,
       data: { custom_id: customId, component_type: 2 },
-      message: { id: message.id, channel_id: CHANNEL_ID, type: 20, content: '', author: this.botUser, attachments: [], embeds: [], components: [], timestamp: new Date().toISOString(), flags: 0, mentions: [], mention_roles: [], pinned: false, mention_everyone: false, tts: false, edited_timestamp: null },
+      message: { id: message.id, channel_id: CHANNEL_ID, type: 20, content: message.content ?? '', author: this.botUser, attachments: [], embeds: [], components: [], timestamp: new Date().toISOString(), flags: message.flags ?? 0, mentions: [], mention_roles: [], pinned: false, mention_everyone: false, tts: false, edited_timestamp: null },
     });
     return id;
   }

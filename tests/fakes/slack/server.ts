@@ -62,6 +62,31 @@ export class FakeSlack {
     return id;
   }
 
+  /**
+   * A message someone posted in the channel, as a shortcut payload carries it: text and
+   * files (served from the fake's file host unless `url` puts one elsewhere).
+   */
+  postedMessage(user: string, text: string, files: { name: string; data: Buffer; mimetype?: string; url?: string }[] = [], threadTs?: string) {
+    const ts = `${++this.ts}.000200`;
+    const described = files.map((f) => {
+      const id = `F${randomBytes(4).toString('hex')}`;
+      const mimetype = f.mimetype ?? 'image/jpeg';
+      this.files.set(id, { data: f.data, mimetype });
+      return { id, name: f.name, mimetype, size: f.data.length, url_private: f.url ?? `${this.filesUrl}${id}/${f.name}`, url_private_download: f.url ?? `${this.filesUrl}${id}/download/${f.name}` };
+    });
+    return { type: 'message', user, ts, text, ...(described.length ? { files: described } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) };
+  }
+
+  /** A message shortcut ("More actions" → …) used by `user` on `message`. */
+  shortcutPayload(callbackId: string, message: { ts: string }, user = 'U0000001') {
+    return {
+      type: 'message_action', callback_id: callbackId, trigger_id: `t.${randomBytes(4).toString('hex')}`, message_ts: message.ts,
+      response_url: `http://127.0.0.1:${this.port}/response/${randomBytes(4).toString('hex')}`, message,
+      user: { id: user, name: 'student', team_id: TEAM }, channel: { id: CHANNEL, name: 'general' }, team: { id: TEAM, domain: 'curso' },
+      token: 'x', action_ts: `${Date.now() / 1000}`,
+    };
+  }
+
   slashPayload(command: string, text: string, user = 'U0000001') {
     return { token: 'x', team_id: TEAM, team_domain: 'curso', channel_id: CHANNEL, channel_name: 'general', user_id: user, user_name: 'student', command, text, api_app_id: 'A0000001', response_url: `http://127.0.0.1:${this.port}/response`, trigger_id: `t.${randomBytes(4).toString('hex')}` };
   }
@@ -133,6 +158,11 @@ export class FakeSlack {
       this.uploads.set(id, { name: this.uploads.get(id)?.name ?? id, data });
       res.writeHead(200, { 'content-type': 'text/plain' });
       return res.end('OK - ' + data.length);
+    }
+    if (url.pathname.startsWith('/response/')) {
+      // response_url: recorded as the method "response".
+      this.record('response', JSON.parse(body.toString() || '{}'));
+      return this.json(res, 200, { ok: true });
     }
     if (url.pathname.startsWith('/files/')) {
       const file = this.files.get(url.pathname.split('/')[2] ?? '');
