@@ -182,10 +182,15 @@
     return el('figure', {}, img, el('figcaption', {}, el('span', {}, im.alt || im.name), el('a', { href: im.download, download: im.name, class: 'download' }, `${ui.download} (${ext})`)));
   }
 
+  /** On a narrow screen the result is below the form: bring it into view (the picture first). */
+  const narrow = () => window.matchMedia('(max-width: 959px)').matches;
+  const reveal = () => narrow() && output.scrollIntoView({ block: 'start' });
+
   function showResult(j, prompt) {
     const figures = (j.images || []).map(figure);
     const text = textBlock(j.text || '', prompt);
     resultEl.replaceChildren(...(form.dataset.imageFirst ? [...figures, text] : [text, ...figures]));
+    reveal();
   }
 
   let ticker = null;
@@ -225,7 +230,6 @@
     resultEl.setAttribute('aria-busy', 'true');
     resultEl.replaceChildren();
     setStatus(ui.sending);
-    if (window.matchMedia('(max-width: 959px)').matches) output.scrollIntoView({ block: 'start', behavior: 'smooth' });
     let streamBox = null;
     let lastExtra = null;
     const elapsed = () => secs(performance.now() - (job.runningSince ?? job.started));
@@ -268,7 +272,10 @@
             ticker = setInterval(tick, 500);
           } else if (event === 'progress') {
             if (typeof d.text === 'string') {
-              streamBox ??= resultEl.appendChild(el('div', { class: 'text streaming', id: 'stream-text' }));
+              if (!streamBox) {
+                streamBox = resultEl.appendChild(el('div', { class: 'text streaming', id: 'stream-text' }));
+                reveal();
+              }
               streamBox.replaceChildren(...(prompt ? [el('span', { class: 'prompt' }, prompt)] : []), d.text);
             } else {
               const shown = progressText(d);
@@ -290,6 +297,7 @@
             } else {
               setStatus('');
               showError(d.message);
+              reveal();
             }
             done = true;
           }
