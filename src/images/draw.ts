@@ -21,24 +21,36 @@ function digitRects(text: string, x: number, y: number, u: number): string {
   return out;
 }
 
+type Rect = [number, number, number, number];
+const overlaps = (a: Rect, b: Rect) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+
 function overlaySvg(faces: Face[], width: number, height: number, k: number): string {
   const side = Math.min(width, height);
   const stroke = Math.max(2, Math.round(side / 250));
-  const u = Math.max(3, Math.round(side / 120));
+  const uMax = Math.max(3, Math.round(side / 120));
+  const placed: Rect[] = [];
   const parts = faces.map((f, i) => {
     const color = PALETTE[i % PALETTE.length]!;
     const [x, y, w, h] = f.box.map((v) => v * k) as [number, number, number, number];
     const label = String(i + 1);
+    // In a crowd the faces are small: the number shrinks with its face (about half the box height, 2 px per bit at least).
+    const u = Math.max(2, Math.min(uMax, Math.floor((h * 0.5) / 7)));
     const lw = label.length * 4 * u + u;
     const lh = 7 * u;
-    const ly = y - lh >= 0 ? y - lh : y;
+    // Above the box, else inside its top, else below it: the first spot no earlier number covers.
+    const spots = ([[x, y - lh, lw, lh], [x, y, lw, lh], [x, y + h, lw, lh], [x + w - lw, y - lh, lw, lh]] as Rect[]).filter(
+      ([sx, sy]) => sy >= 0 && sy + lh <= height && sx >= 0 && sx + lw <= width,
+    );
+    const spot = spots.find((r) => !placed.some((p) => overlaps(r, p))) ?? spots[0] ?? [x, Math.max(0, y), lw, lh];
+    placed.push(spot);
+    const [lx, ly] = spot;
     const dots = f.landmarks
-      .map(([lx, lyy]) => `<circle cx="${lx * k}" cy="${lyy * k}" r="${stroke * 1.2}" fill="${color}"/>`)
+      .map(([px, py]) => `<circle cx="${px * k}" cy="${py * k}" r="${stroke * 1.2}" fill="${color}"/>`)
       .join('');
     return (
       `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${color}" stroke-width="${stroke}"/>` +
-      `<rect x="${x}" y="${ly}" width="${lw}" height="${lh}" fill="${color}"/>` +
-      `<g fill="#ffffff">${digitRects(label, x + u, ly + u, u)}</g>${dots}`
+      `<rect x="${lx}" y="${ly}" width="${lw}" height="${lh}" fill="${color}"/>` +
+      `<g fill="#ffffff">${digitRects(label, lx + u, ly + u, u)}</g>${dots}`
     );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;

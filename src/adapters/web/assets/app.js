@@ -28,7 +28,8 @@
     return e;
   };
   const kb = (n) => (n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
-  const secs = (ms) => `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;
+  const lang = document.documentElement.lang || 'en';
+  const secs = (ms) => `${(ms / 1000).toLocaleString(lang, { maximumFractionDigits: ms < 10000 ? 1 : 0, minimumFractionDigits: ms < 10000 ? 1 : 0 })} s`;
 
   // ---- photo input -------------------------------------------------------
   const isImage = (f) => f && /^image\/(jpeg|png|webp)$/.test(f.type);
