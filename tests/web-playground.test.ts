@@ -140,6 +140,11 @@ describeWith('playground API and live route on /detect-faces', [yunetFile], () =
     const dl = await fetch(`${s.url}${body.images[0].download}`);
     expect(dl.headers.get('content-disposition')).toBe('attachment; filename="faces.png"');
     expect((await fetch(`${s.url}/r/AAAAAAAAAAAAAAAAAAAAAA/faces.png`)).status).toBe(404);
+    // What the page shows: a JPEG much lighter than the PNG download for a photo.
+    const shown = await fetch(`${s.url}${body.images[0].preview}`);
+    expect(shown.headers.get('content-type')).toBe('image/jpeg');
+    const pngBytes = (await (await fetch(`${s.url}${body.images[0].url}`)).arrayBuffer()).byteLength;
+    expect((await shown.arrayBuffer()).byteLength * 2).toBeLessThan(pngBytes);
     const inline = await (await fetch(`${s.url}/api/commands/detect-faces?inline=1`, { method: 'POST', body: form({ image: astronaut }) })).json();
     expect(Buffer.from(inline.images[0].base64, 'base64').subarray(1, 4).toString()).toBe('PNG');
   });

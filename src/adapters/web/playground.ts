@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { readSample } from '../../samples/index.js';
 import { cached } from '../../models/cached.js';
+import type { ResultImage } from '../../tasks/types.js';
 import type { ResultStore } from './results.js';
 
 const ASSETS_DIR = path.join(import.meta.dirname, 'assets');
@@ -39,6 +40,20 @@ function sendCached(req: FastifyRequest, reply: FastifyReply, a: Asset, maxAge: 
 }
 
 const thumbs = new Map<string, Promise<Buffer>>();
+const previews = new WeakMap<object, Promise<{ body: Buffer; type: string }>>();
+
+/**
+ * What the page shows: a JPEG of a photo-like result when it is under half
+ * the PNG's size (an 840 KB PNG of a 720×478 crowd becomes ~110 KB); drawings
+ * and text (the /explain grids) stay PNG. The download is always the original.
+ */
+function preview(image: ResultImage): Promise<{ body: Buffer; type: string }> {
+  return cached(previews, image, async () => {
+    if (image.mime !== 'image/png') return { body: image.data, type: image.mime };
+    const jpeg = await sharp(image.data).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
+    return jpeg.length * 2 < image.data.length ? { body: jpeg, type: 'image/jpeg' } : { body: image.data, type: image.mime };
+  });
+}
 
 /** Static files, sample photos (and their thumbnails) and result images. */
 export function registerPlaygroundFiles(web: FastifyInstance, results: ResultStore): void {
@@ -59,11 +74,15 @@ export function registerPlaygroundFiles(web: FastifyInstance, results: ResultSto
     return sendCached(req, reply, { body, type: 'image/jpeg', etag: `"${m[1]}${m[2] ?? ''}"` }, 86_400);
   });
 
-  web.get<{ Params: { id: string; name: string }; Querystring: { download?: string } }>('/r/:id/:name', async (req, reply) => {
+  web.get<{ Params: { id: string; name: string }; Querystring: { download?: string; preview?: string } }>('/r/:id/:name', async (req, reply) => {
     const image = results.get(req.params.id);
     if (!image) return reply.callNotFound();
     reply.header('cache-control', 'private, max-age=1800').header('x-content-type-options', 'nosniff');
     if (req.query.download) reply.header('content-disposition', `attachment; filename="${image.name.replace(/[^\w.-]/g, '_')}"`);
+    if (req.query.preview && !req.query.download) {
+      const p = await preview(image);
+      return reply.type(p.type).send(p.body);
+    }
     return reply.type(image.mime).send(image.data);
   });
 }

@@ -63,6 +63,8 @@ export interface ImageJson {
   url: string;
   /** Same image, served as a file download. */
   download: string;
+  /** For showing on a page: a JPEG when that is much lighter than the PNG, else the same image. */
+  preview: string;
   width?: number;
   height?: number;
   /** Only with ?inline=1 (the API's old shape). */
@@ -83,7 +85,7 @@ export function resultJson(result: TaskResult, store: ResultStore, inline: boole
     images: result.images.map((i): ImageJson => {
       const id = store.put(i);
       const url = `/r/${id}/${encodeURIComponent(i.name)}`;
-      return { name: i.name, mime: i.mime, alt: i.alt, url, download: `${url}?download=1`, ...pngSize(i.data), ...(inline ? { base64: i.data.toString('base64') } : {}) };
+      return { name: i.name, mime: i.mime, alt: i.alt, url, download: `${url}?download=1`, preview: `${url}?preview=1`, ...pngSize(i.data), ...(inline ? { base64: i.data.toString('base64') } : {}) };
     }),
     model: result.model,
     timings: result.timings,

@@ -174,7 +174,7 @@
   }
 
   function figure(im) {
-    const img = el('img', { class: 'result-image', src: im.url, alt: im.alt || '' });
+    const img = el('img', { class: 'result-image', src: im.preview || im.url, alt: im.alt || '' });
     if (im.width && im.height) {
       img.width = im.width;
       img.height = im.height;
