@@ -195,6 +195,29 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
     }
   });
 
+  it('shows progress kinds other than text generically: a model download as a percentage and a bar', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    tasks['generate-text'] = async (_input, { report }) => {
+      // The shape the default-models work reports while a model downloads.
+      report?.({ kind: 'download', model: 'stories260K', loaded: 512 * 1024, total: 2048 * 1024 } as never);
+      await gate;
+      return { text: 'ok', images: [], data: {}, timings: {} };
+    };
+    try {
+      const page = await open('/c/generate-text?lang=es');
+      await page.fill('#opt-prompt', 'x');
+      await page.click('#run');
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/Descargando el modelo stories260K… 25% \(512 KB \/ 2\.0 MB\)/);
+      expect(await page.locator('#status progress').getAttribute('value')).toBe(String(512 * 1024));
+      release();
+      await page.locator('#result-text').waitFor();
+      await page.context().close();
+    } finally {
+      tasks['generate-text'] = real;
+    }
+  });
+
   it('on a 390 px phone a crowd photo’s result picture is visible without scrolling past the list of faces', async () => {
     const page = await open('/c/detect-faces?lang=es', 390);
     await page.setInputFiles('#opt-image', crowd);
