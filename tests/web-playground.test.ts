@@ -71,6 +71,7 @@ describe('playground pages, files and 404', () => {
     }
     expect((await fetch(`${s.url}/samples/astronaut.thumb.jpg`).then((r) => r.arrayBuffer())).byteLength).toBeLessThan(8000);
     expect((await fetch(`${s.url}/samples/../package.json`)).status).toBe(404);
+    expect(await (await fetch(`${s.url}/samples/SOURCES.md`)).text()).toContain('astronaut.jpg');
     expect((await fetch(`${s.url}/assets/nope.js`)).status).toBe(404);
   });
 

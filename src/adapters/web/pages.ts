@@ -16,7 +16,7 @@ const UI = {
     skip: 'Skip to content', nav: 'Pages', examples: 'Try an example', examplesHint: 'One click fills the form and runs it.',
     choose: 'Choose a photo', camera: 'Take a photo', dropHow: 'Drag a photo here, paste it (Ctrl+V) or', required: 'required',
     howItWorks: 'How it works', resultEmpty: 'The result appears here.', cancel: 'Cancel',
-    credits: 'Sample photos: NASA (public domain) and CC0 photos from scikit-image; details in samples/SOURCES.md.',
+    credits: 'Sample photos: NASA (public domain) and CC0 photos from scikit-image;', creditsLink: 'sources and licences',
     notFound: 'Page not found', notFoundText: 'There is no page at this address. These are the pages there are:',
     commands: 'Commands',
   },
@@ -26,7 +26,7 @@ const UI = {
     skip: 'Saltar al contenido', nav: 'Páginas', examples: 'Probá un ejemplo', examplesHint: 'Un clic completa el formulario y lo ejecuta.',
     choose: 'Elegir una foto', camera: 'Sacar una foto', dropHow: 'Arrastrá una foto acá, pegala (Ctrl+V) o', required: 'obligatorio',
     howItWorks: 'Cómo funciona', resultEmpty: 'El resultado aparece acá.', cancel: 'Cancelar',
-    credits: 'Fotos de ejemplo: NASA (dominio público) y fotos CC0 de scikit-image; detalles en samples/SOURCES.md.',
+    credits: 'Fotos de ejemplo: NASA (dominio público) y fotos CC0 de scikit-image;', creditsLink: 'origen y licencias',
     notFound: 'No existe esta página', notFoundText: 'No hay ninguna página en esta dirección. Estas son las que hay:',
     commands: 'Comandos',
   },
@@ -127,7 +127,7 @@ ${spec.options.map((o) => field(o, lang)).join('\n')}
 <div class="actions"><button type="submit" id="run">${esc(ui.run)}</button><button type="button" id="cancel" class="secondary" hidden>${esc(ui.cancel)}</button></div></form></div>
 <section class="output" aria-labelledby="result-title"><h2 id="result-title">${esc(ui.result)}</h2>
 <div id="status" role="status" aria-live="polite"></div><div id="result" aria-live="polite"><p class="placeholder">${esc(ui.resultEmpty)}</p></div></section></div>
-${spec.examples && Object.values(spec.examples).some((l) => l.some((e) => e.sample)) ? `<p class="credits">${esc(ui.credits)}</p>` : ''}`;
+${spec.examples && Object.values(spec.examples).some((l) => l.some((e) => e.sample)) ? `<p class="credits">${esc(ui.credits)} <a href="/samples/SOURCES.md">${esc(ui.creditsLink)}</a>.</p>` : ''}`;
   return layout(lang, `/${spec.texts[loc].name} · Sinapsis`, body, `/c/${spec.name}`);
 }
 

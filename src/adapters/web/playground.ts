@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
-import { readSample } from '../../samples/index.js';
+import { readSample, SAMPLES_DIR } from '../../samples/index.js';
 import { cached } from '../../models/cached.js';
 import type { ResultImage } from '../../tasks/types.js';
 import type { ResultStore } from './results.js';
@@ -67,6 +67,8 @@ export function registerPlaygroundFiles(web: FastifyInstance, results: ResultSto
   web.get('/favicon.ico', async (req, reply) => sendCached(req, reply, assets.get('favicon.svg')!, 86_400));
 
   web.get<{ Params: { file: string } }>('/samples/:file', async (req, reply) => {
+    // Where each sample photo comes from and its licence, linked from the pages that use them.
+    if (req.params.file === 'SOURCES.md') return reply.type('text/plain; charset=utf-8').send(readFileSync(path.join(SAMPLES_DIR, 'SOURCES.md')));
     const m = /^([a-z0-9-]+)(\.thumb)?\.jpg$/.exec(req.params.file);
     const bytes = m ? readSample(m[1]!) : undefined;
     if (!m || !bytes) return reply.callNotFound();
