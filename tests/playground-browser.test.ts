@@ -220,6 +220,9 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
 
   it('on a 390 px phone a crowd photo’s result picture is visible without scrolling past the list of faces', async () => {
     const page = await open('/c/detect-faces?lang=es', 390);
+    // On a phone the camera is offered next to choosing a file.
+    expect(await page.locator('label.camera').isVisible()).toBe(true);
+    expect(await page.locator('#opt-image-camera').getAttribute('capture')).toBe('environment');
     await page.setInputFiles('#opt-image', crowd);
     await page.click('#run');
     await page.locator('#result figure img').waitFor({ timeout: 30_000 });
