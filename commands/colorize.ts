@@ -20,9 +20,9 @@ export default defineCommand({
       required: true,
       ...PHOTO_LIMITS,
       texts: {
-        'en-US': { name: 'image', description: 'Photo to colour (JPEG, PNG or WebP, up to 10 MB)' },
-        'es-ES': { name: 'imagen', description: 'Foto a colorear (JPEG, PNG o WebP, hasta 10 MB)' },
-        'es-419': { name: 'imagen', description: 'Foto a colorear (JPEG, PNG o WebP, hasta 10 MB)' },
+        'en-US': { name: 'image', description: 'Photo to colour (JPEG, PNG or WebP, up to 10 MB)', label: 'Photo' },
+        'es-ES': { name: 'imagen', description: 'Foto a colorear (JPEG, PNG o WebP, hasta 10 MB)', label: 'Foto' },
+        'es-419': { name: 'imagen', description: 'Foto a colorear (JPEG, PNG o WebP, hasta 10 MB)', label: 'Foto' },
       },
     },
     {
@@ -32,9 +32,9 @@ export default defineCommand({
       max: 1,
       default: 1,
       texts: {
-        'en-US': { name: 'strength', description: 'How much colour to add, 0 to 1' },
-        'es-ES': { name: 'intensidad', description: 'Cuánto color añadir, de 0 a 1' },
-        'es-419': { name: 'intensidad', description: 'Cuánto color agregar, de 0 a 1' },
+        'en-US': { name: 'strength', description: 'How much colour to add, 0 to 1', label: 'Strength' },
+        'es-ES': { name: 'intensidad', description: 'Cuánto color añadir, de 0 a 1', label: 'Intensidad' },
+        'es-419': { name: 'intensidad', description: 'Cuánto color agregar, de 0 a 1', label: 'Intensidad' },
       },
     },
   ],
@@ -47,5 +47,22 @@ export default defineCommand({
     },
     input: { image: 'image' },
     reply: 'public',
+  },
+  examples: {
+    'en-US': [
+      { label: 'Black-and-white photographer', sample: 'camera' },
+      { label: 'Astronaut', sample: 'astronaut' },
+      { label: 'Cat', sample: 'chelsea' },
+    ],
+    'es-ES': [
+      { label: 'Fotógrafo en blanco y negro', sample: 'camera' },
+      { label: 'Astronauta', sample: 'astronaut' },
+      { label: 'Gato', sample: 'chelsea' },
+    ],
+    'es-419': [
+      { label: 'Fotógrafo en blanco y negro', sample: 'camera' },
+      { label: 'Astronauta', sample: 'astronaut' },
+      { label: 'Gato', sample: 'chelsea' },
+    ],
   },
 });

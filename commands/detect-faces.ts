@@ -23,9 +23,9 @@ export default defineCommand({
       required: true,
       ...PHOTO_LIMITS,
       texts: {
-        'en-US': { name: 'image', description: 'Photo with faces (JPEG, PNG or WebP, up to 10 MB)' },
-        'es-ES': { name: 'imagen', description: 'Foto con caras (JPEG, PNG o WebP, hasta 10 MB)' },
-        'es-419': { name: 'imagen', description: 'Foto con caras (JPEG, PNG o WebP, hasta 10 MB)' },
+        'en-US': { name: 'image', description: 'Photo with faces (JPEG, PNG or WebP, up to 10 MB)', label: 'Photo' },
+        'es-ES': { name: 'imagen', description: 'Foto con caras (JPEG, PNG o WebP, hasta 10 MB)', label: 'Foto' },
+        'es-419': { name: 'imagen', description: 'Foto con caras (JPEG, PNG o WebP, hasta 10 MB)', label: 'Foto' },
       },
     },
     {
@@ -33,9 +33,9 @@ export default defineCommand({
       type: 'boolean',
       default: false,
       texts: {
-        'en-US': { name: 'blur', description: 'Blur the faces instead of drawing boxes' },
-        'es-ES': { name: 'difuminar', description: 'Difumina las caras en lugar de dibujar recuadros' },
-        'es-419': { name: 'difuminar', description: 'Difumina las caras en vez de dibujar recuadros' },
+        'en-US': { name: 'blur', description: 'Blur the faces instead of drawing boxes', label: 'Blur the faces' },
+        'es-ES': { name: 'difuminar', description: 'Difumina las caras en lugar de dibujar recuadros', label: 'Difuminar las caras' },
+        'es-419': { name: 'difuminar', description: 'Difumina las caras en vez de dibujar recuadros', label: 'Difuminar las caras' },
       },
     },
     {
@@ -45,9 +45,9 @@ export default defineCommand({
       max: 0.99,
       default: 0.6,
       texts: {
-        'en-US': { name: 'min-score', description: 'Minimum confidence for a face, 0.3 to 0.99 (default 0.6)' },
-        'es-ES': { name: 'confianza-minima', description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)' },
-        'es-419': { name: 'confianza-minima', description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)' },
+        'en-US': { name: 'min-score', description: 'Minimum confidence for a face, 0.3 to 0.99 (default 0.6)', label: 'Minimum confidence' },
+        'es-ES': { name: 'confianza-minima', description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)', label: 'Confianza mínima' },
+        'es-419': { name: 'confianza-minima', description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)', label: 'Confianza mínima' },
       },
     },
   ],
@@ -60,5 +60,25 @@ export default defineCommand({
     },
     input: { image: 'image' },
     reply: 'public',
+  },
+  examples: {
+    'en-US': [
+      { label: 'Astronaut', sample: 'astronaut' },
+      { label: 'Photographer', sample: 'camera' },
+      { label: 'Astronaut, face blurred', sample: 'astronaut', options: { blur: true } },
+      { label: 'A cat (no human faces)', sample: 'chelsea' },
+    ],
+    'es-ES': [
+      { label: 'Astronauta', sample: 'astronaut' },
+      { label: 'Fotógrafo', sample: 'camera' },
+      { label: 'Astronauta, cara difuminada', sample: 'astronaut', options: { blur: true } },
+      { label: 'Un gato (sin caras humanas)', sample: 'chelsea' },
+    ],
+    'es-419': [
+      { label: 'Astronauta', sample: 'astronaut' },
+      { label: 'Fotógrafo', sample: 'camera' },
+      { label: 'Astronauta, cara difuminada', sample: 'astronaut', options: { blur: true } },
+      { label: 'Un gato (sin caras humanas)', sample: 'chelsea' },
+    ],
   },
 });

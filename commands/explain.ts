@@ -21,9 +21,9 @@ export default defineCommand({
       minLength: 2,
       maxLength: 500,
       texts: {
-        'en-US': { name: 'topic', description: 'A concept or a question, e.g. "what is a convolution?"' },
-        'es-ES': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»' },
-        'es-419': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»' },
+        'en-US': { name: 'topic', description: 'A concept or a question, e.g. "what is a convolution?"', label: 'Question or concept' },
+        'es-ES': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»', label: 'Pregunta o concepto' },
+        'es-419': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»', label: 'Pregunta o concepto' },
       },
     },
     {
@@ -31,9 +31,9 @@ export default defineCommand({
       type: 'image',
       ...PHOTO_LIMITS,
       texts: {
-        'en-US': { name: 'image', description: 'Optional photo: see what a convolutional network sees in it' },
-        'es-ES': { name: 'imagen', description: 'Foto opcional: mira qué ve una red convolucional en ella' },
-        'es-419': { name: 'imagen', description: 'Foto opcional: mirá qué ve una red convolucional en ella' },
+        'en-US': { name: 'image', description: 'Optional photo: see what a convolutional network sees in it', label: 'Photo (optional)' },
+        'es-ES': { name: 'imagen', description: 'Foto opcional: mira qué ve una red convolucional en ella', label: 'Foto (opcional)' },
+        'es-419': { name: 'imagen', description: 'Foto opcional: mirá qué ve una red convolucional en ella', label: 'Foto (opcional)' },
       },
     },
   ],
@@ -50,5 +50,22 @@ export default defineCommand({
       topic: { es: '¿Qué ve una red convolucional en una imagen?', en: 'What does a convolutional network see in an image?' },
     },
     reply: 'public',
+  },
+  examples: {
+    'en-US': [
+      { label: 'What is a convolution?', options: { topic: 'What is a convolution?' } },
+      { label: 'What a CNN sees in a coffee photo', options: { topic: 'How does a convolutional network see a photo?' }, sample: 'coffee' },
+      { label: 'What is a transformer?', options: { topic: 'What is a transformer?' } },
+    ],
+    'es-ES': [
+      { label: '¿Qué es una convolución?', options: { topic: '¿Qué es una convolución?' } },
+      { label: 'Qué ve una red convolucional en una foto de café', options: { topic: '¿Cómo ve una foto una red convolucional?' }, sample: 'coffee' },
+      { label: '¿Qué es un transformer?', options: { topic: '¿Qué es un transformer?' } },
+    ],
+    'es-419': [
+      { label: '¿Qué es una convolución?', options: { topic: '¿Qué es una convolución?' } },
+      { label: 'Qué ve una red convolucional en una foto de café', options: { topic: '¿Cómo ve una foto una red convolucional?' }, sample: 'coffee' },
+      { label: '¿Qué es un transformer?', options: { topic: '¿Qué es un transformer?' } },
+    ],
   },
 });

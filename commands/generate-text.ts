@@ -21,9 +21,9 @@ export default defineCommand({
       minLength: 1,
       maxLength: 2000,
       texts: {
-        'en-US': { name: 'prompt', description: 'What the model should continue or answer' },
-        'es-ES': { name: 'texto', description: 'Lo que el modelo debe continuar o responder' },
-        'es-419': { name: 'texto', description: 'Lo que el modelo debe continuar o responder' },
+        'en-US': { name: 'prompt', description: 'What the model should continue or answer', label: 'Prompt' },
+        'es-ES': { name: 'texto', description: 'Lo que el modelo debe continuar o responder', label: 'Texto inicial' },
+        'es-419': { name: 'texto', description: 'Lo que el modelo debe continuar o responder', label: 'Texto inicial' },
       },
     },
     {
@@ -33,9 +33,9 @@ export default defineCommand({
       max: 256,
       default: 80,
       texts: {
-        'en-US': { name: 'max-new-tokens', description: 'How many tokens to write at most (1-256)' },
-        'es-ES': { name: 'max-tokens', description: 'Cuántos tokens escribir como máximo (1-256)' },
-        'es-419': { name: 'max-tokens', description: 'Cuántos tokens escribir como máximo (1-256)' },
+        'en-US': { name: 'max-new-tokens', description: 'How many tokens to write at most (1-256)', label: 'Maximum new tokens' },
+        'es-ES': { name: 'max-tokens', description: 'Cuántos tokens escribir como máximo (1-256)', label: 'Máximo de tokens nuevos' },
+        'es-419': { name: 'max-tokens', description: 'Cuántos tokens escribir como máximo (1-256)', label: 'Máximo de tokens nuevos' },
       },
     },
     {
@@ -45,9 +45,9 @@ export default defineCommand({
       max: 2,
       default: 0.7,
       texts: {
-        'en-US': { name: 'temperature', description: 'Randomness: 0 always picks the likeliest token' },
-        'es-ES': { name: 'temperatura', description: 'Aleatoriedad: 0 elige siempre el token más probable' },
-        'es-419': { name: 'temperatura', description: 'Aleatoriedad: 0 elige siempre el token más probable' },
+        'en-US': { name: 'temperature', description: 'Randomness: 0 always picks the likeliest token', label: 'Temperature' },
+        'es-ES': { name: 'temperatura', description: 'Aleatoriedad: 0 elige siempre el token más probable', label: 'Temperatura' },
+        'es-419': { name: 'temperatura', description: 'Aleatoriedad: 0 elige siempre el token más probable', label: 'Temperatura' },
       },
     },
     {
@@ -57,9 +57,9 @@ export default defineCommand({
       max: 200,
       default: 0,
       texts: {
-        'en-US': { name: 'top-k', description: 'Pick only among the k likeliest tokens (0 = no limit)' },
-        'es-ES': { name: 'top-k', description: 'Elegir solo entre los k tokens más probables (0 = sin límite)' },
-        'es-419': { name: 'top-k', description: 'Elegir solo entre los k tokens más probables (0 = sin límite)' },
+        'en-US': { name: 'top-k', description: 'Pick only among the k likeliest tokens (0 = no limit)', label: 'Top-k (only the k likeliest tokens)' },
+        'es-ES': { name: 'top-k', description: 'Elegir solo entre los k tokens más probables (0 = sin límite)', label: 'Top-k (solo los k tokens más probables)' },
+        'es-419': { name: 'top-k', description: 'Elegir solo entre los k tokens más probables (0 = sin límite)', label: 'Top-k (solo los k tokens más probables)' },
       },
     },
     {
@@ -69,9 +69,9 @@ export default defineCommand({
       max: 1,
       default: 1,
       texts: {
-        'en-US': { name: 'top-p', description: 'Pick among the likeliest tokens adding up to this probability' },
-        'es-ES': { name: 'top-p', description: 'Elegir entre los tokens más probables que suman esta probabilidad' },
-        'es-419': { name: 'top-p', description: 'Elegir entre los tokens más probables que suman esta probabilidad' },
+        'en-US': { name: 'top-p', description: 'Pick among the likeliest tokens adding up to this probability', label: 'Top-p (nucleus sampling)' },
+        'es-ES': { name: 'top-p', description: 'Elegir entre los tokens más probables que suman esta probabilidad', label: 'Top-p (muestreo por núcleo)' },
+        'es-419': { name: 'top-p', description: 'Elegir entre los tokens más probables que suman esta probabilidad', label: 'Top-p (muestreo por núcleo)' },
       },
     },
     {
@@ -80,10 +80,29 @@ export default defineCommand({
       min: 0,
       max: 2147483647,
       texts: {
-        'en-US': { name: 'seed', description: 'Same seed, same text' },
-        'es-ES': { name: 'semilla', description: 'Misma semilla, mismo texto' },
-        'es-419': { name: 'semilla', description: 'Misma semilla, mismo texto' },
+        'en-US': { name: 'seed', description: 'Same seed, same text', label: 'Seed' },
+        'es-ES': { name: 'semilla', description: 'Misma semilla, mismo texto', label: 'Semilla' },
+        'es-419': { name: 'semilla', description: 'Misma semilla, mismo texto', label: 'Semilla' },
       },
     },
   ],
+  continues: 'prompt',
+  // The default model (TinyStories) only writes English stories: the Spanish pages say so in the label.
+  examples: {
+    'en-US': [
+      { label: 'Once upon a time…', options: { prompt: 'Once upon a time, there was a little robot' } },
+      { label: 'A cat and a dog', options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 } },
+      { label: 'Always the likeliest word (temperature 0)', options: { prompt: 'Lily went to the park and', temperature: 0 } },
+    ],
+    'es-ES': [
+      { label: 'Había una vez… (el modelo de ejemplo escribe en inglés)', options: { prompt: 'Once upon a time, there was a little robot' } },
+      { label: 'Un gato y un perro (en inglés)', options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 } },
+      { label: 'Siempre la palabra más probable (temperatura 0)', options: { prompt: 'Lily went to the park and', temperature: 0 } },
+    ],
+    'es-419': [
+      { label: 'Había una vez… (el modelo de ejemplo escribe en inglés)', options: { prompt: 'Once upon a time, there was a little robot' } },
+      { label: 'Un gato y un perro (en inglés)', options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 } },
+      { label: 'Siempre la palabra más probable (temperatura 0)', options: { prompt: 'Lily went to the park and', temperature: 0 } },
+    ],
+  },
 });

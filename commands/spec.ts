@@ -8,6 +8,8 @@ export type Locale = (typeof LOCALES)[number];
 export interface LocalizedLabel {
   name: string;
   description: string;
+  /** Human label for forms ("Confianza mínima"); the name stays the flag/option name. */
+  label?: string;
 }
 export type Localized<T> = Record<Locale, T>;
 
@@ -88,6 +90,22 @@ export interface CommandSpec {
   options: readonly OptionSpec[];
   /** Offered on messages too (see MessageActionSpec). Discord allows 5 message commands per application. */
   contextMenu?: MessageActionSpec;
+  /** Ready-made inputs a newcomer can try with one click (web), `--sample` (CLI), per locale. */
+  examples?: Localized<readonly CommandExample[]>;
+  /** The option whose text the result continues (shown before the result, so a continuation reads whole). */
+  continues?: string;
+}
+
+/**
+ * One example: option values and/or a shipped sample photo (samples/, see
+ * samples/SOURCES.md) for the image option.
+ */
+export interface CommandExample {
+  /** Short button text in the locale's language. */
+  label: string;
+  options?: Readonly<Record<string, string | number | boolean>>;
+  /** Sample photo id (file samples/<id>.jpg) for the command's image option. */
+  sample?: string;
 }
 
 /** One subcommand of the admin command: options only, no task (it changes settings at once). */

@@ -21,9 +21,9 @@ export default defineCommand({
       minLength: 1,
       maxLength: 4000,
       texts: {
-        'en-US': { name: 'text', description: 'Text to translate (up to 4000 characters)' },
-        'es-ES': { name: 'texto', description: 'Texto a traducir (hasta 4000 caracteres)' },
-        'es-419': { name: 'texto', description: 'Texto a traducir (hasta 4000 caracteres)' },
+        'en-US': { name: 'text', description: 'Text to translate (up to 4000 characters)', label: 'Text' },
+        'es-ES': { name: 'texto', description: 'Texto a traducir (hasta 4000 caracteres)', label: 'Texto' },
+        'es-419': { name: 'texto', description: 'Texto a traducir (hasta 4000 caracteres)', label: 'Texto' },
       },
     },
     {
@@ -32,9 +32,9 @@ export default defineCommand({
       minLength: 2,
       maxLength: 8,
       texts: {
-        'en-US': { name: 'from', description: 'Source language code, e.g. es or en (detected when omitted)' },
-        'es-ES': { name: 'desde', description: 'Idioma de origen (se detecta si no lo indicas)' },
-        'es-419': { name: 'desde', description: 'Idioma de origen (se detecta si no lo indicás)' },
+        'en-US': { name: 'from', description: 'Source language code, e.g. es or en (detected when omitted)', label: 'From (language)' },
+        'es-ES': { name: 'desde', description: 'Idioma de origen (se detecta si no lo indicas)', label: 'Desde (idioma)' },
+        'es-419': { name: 'desde', description: 'Idioma de origen (se detecta si no lo indicás)', label: 'Desde (idioma)' },
       },
     },
     {
@@ -43,9 +43,9 @@ export default defineCommand({
       minLength: 2,
       maxLength: 8,
       texts: {
-        'en-US': { name: 'to', description: 'Target language code (English for Spanish input, else Spanish)' },
-        'es-ES': { name: 'hacia', description: 'Idioma de destino (inglés si el texto está en español; si no, español)' },
-        'es-419': { name: 'hacia', description: 'Idioma de destino (inglés si el texto está en español; si no, español)' },
+        'en-US': { name: 'to', description: 'Target language code (English for Spanish input, else Spanish)', label: 'To (language)' },
+        'es-ES': { name: 'hacia', description: 'Idioma de destino (inglés si el texto está en español; si no, español)', label: 'Hacia (idioma)' },
+        'es-419': { name: 'hacia', description: 'Idioma de destino (inglés si el texto está en español; si no, español)', label: 'Hacia (idioma)' },
       },
     },
   ],
@@ -60,5 +60,19 @@ export default defineCommand({
     input: { text: 'text' },
     preset: { to: { es: 'es', en: 'en' } },
     reply: 'private',
+  },
+  examples: {
+    'en-US': [
+      { label: 'A sentence about neural networks', options: { text: 'Neural networks learn from examples instead of following hand-written rules.' } },
+      { label: 'Two sentences', options: { text: 'The weather is nice today. Let us go for a walk in the park.' } },
+    ],
+    'es-ES': [
+      { label: 'Una frase sobre redes neuronales', options: { text: 'Las redes neuronales aprenden de ejemplos en lugar de seguir reglas escritas a mano.' } },
+      { label: 'Dos frases', options: { text: 'Hoy hace buen tiempo. Vamos a caminar por el parque.' } },
+    ],
+    'es-419': [
+      { label: 'Una frase sobre redes neuronales', options: { text: 'Las redes neuronales aprenden de ejemplos en vez de seguir reglas escritas a mano.' } },
+      { label: 'Dos frases', options: { text: 'Hoy hace lindo día. Vamos a caminar por el parque.' } },
+    ],
   },
 });

@@ -4,6 +4,7 @@ import { createApp } from './core/app.js';
 import { startDiscord } from './adapters/discord/bot.js';
 import { startSlack } from './adapters/slack/app.js';
 import { buildWebServer } from './adapters/web/server.js';
+import { modelState } from './models/state.js';
 
 const config = loadConfig();
 const app = createApp(config);
@@ -13,6 +14,8 @@ const log = app.logger;
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
 
+// Model state at start: which models answer at once, which download on first use (or fail without it).
+log.info({ models: modelState(app.models.manifest, config) }, 'models');
 if (config.SINAPSIS_WARM_MODELS.length) {
   app.models.warm(config.SINAPSIS_WARM_MODELS).catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));
 }

@@ -105,3 +105,28 @@ describeWith('CLI detect-faces', [yunetFile, photo], () => {
     expect(json(unknown.stdout).error.code).toBe('unknown_option');
   });
 });
+
+describe('CLI --sample: the shipped photos', () => {
+  it('help shows the spec’s examples and the sample photos, in the chosen language', () => {
+    const r = cli(['detect-faces', '--help', '--lang', 'es']);
+    expect(r.stdout).toContain('npm run --silent cli -- detect-faces --sample astronaut --blur   # Astronauta, cara difuminada');
+    expect(r.stdout).toMatch(/astronaut +La astronauta Eileen Collins \(NASA, public domain\)/);
+  });
+
+  it('an unknown sample, or a sample for a command without a photo: exit 2 with a clear error', () => {
+    const bad = cli(['colorize', '--sample', 'nope', '--json']);
+    expect(bad.code).toBe(2);
+    expect(json(bad.stdout).error.message).toMatch(/sample.*astronaut, camera, coffee, chelsea/);
+    const none = cli(['translate', '--text', 'hola', '--sample', 'astronaut', '--json']);
+    expect(none.code).toBe(2);
+    expect(json(none.stdout).error.message).toMatch(/translate takes no photo/);
+  });
+});
+
+describeWith('CLI --sample with YuNet', [yunetFile], () => {
+  it('detect-faces --sample astronaut finds her face', () => {
+    const r = cli(['detect-faces', '--sample', 'astronaut', '--json', '--out', tempDir()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r.stdout).faces).toHaveLength(1);
+  });
+});

@@ -2,15 +2,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { labelSpots } from '../src/images/draw.js';
 import { detectFaces } from '../src/tasks/detect-faces.js';
 import type { TaskResult } from '../src/tasks/types.js';
 import { testApp } from './helpers/app.js';
-import { describeWith, facesDir, yunetFile } from './helpers/assets.js';
+import { DATA_DIR, describeWith, facesDir, yunetFile } from './helpers/assets.js';
 import { pngClaiming } from './helpers/images.js';
 
 const photo = path.join(facesDir, '2008_001009.jpg'); // 360×480, two faces
 
-describeWith('detect-faces on YuNet', [yunetFile, photo], () => {
+const crowd = path.join(DATA_DIR, 'faces-demo/1.jpg');
+
+describeWith('detect-faces on YuNet', [yunetFile, photo, crowd], () => {
   let app: ReturnType<typeof testApp>;
   beforeAll(() => {
     app = testApp();
@@ -18,6 +21,23 @@ describeWith('detect-faces on YuNet', [yunetFile, photo], () => {
   afterAll(() => app.dispose());
   const run = (images: Record<string, Buffer>, options: Record<string, unknown> = {}, lang: 'es' | 'en' = 'en') =>
     app.service.run({ command: 'detect-faces', options, images, ctx: { platform: 'test', userId: 'u', lang } });
+
+  it('in a crowd (52 faces) the numbers are sized to their faces and do not cover one another', async () => {
+    const r = await run({ image: readFileSync(crowd) });
+    const faces = r.data.faces as Parameters<typeof labelSpots>[0];
+    expect(faces.length).toBeGreaterThan(40);
+    const spots = labelSpots(faces, r.data.width as number, r.data.height as number, 1);
+    let overlapping = 0;
+    spots.forEach((a, i) => {
+      expect(a.rect[3]).toBeLessThanOrEqual(Math.max(14, faces[i]!.box[3] * 0.5 + 1));
+      for (const b of spots.slice(i + 1)) {
+        const [ax, ay, aw, ah] = a.rect;
+        const [bx, by, bw, bh] = b.rect;
+        if (ax < bx + bw && bx < ax + aw && ay < by + bh && by < ay + ah) overlapping++;
+      }
+    });
+    expect(overlapping).toBe(0);
+  });
 
   it('finds both faces with boxes, scores, five landmarks and a numbered PNG', async () => {
     const r: TaskResult = await run({ image: readFileSync(photo) });

@@ -23,7 +23,7 @@ describe('/explain with a sentence-embedding model (tiny BERT-style fixture thro
     const r = await app.service.run({ command: 'explain', options: { topic: 'What is a convolution?' }, ctx: ctx('en') });
     expect(r.data).toMatchObject({ retrieval: 'hybrid', embedding_model: 'bert-tiny-embed', language: 'en' });
     expect((r.data.sources as { id: string }[])[0]!.id).toBe('cnn');
-    expect(r.text).toMatch(/Source: course notes, "Convolutional networks \(CNN\)"/);
+    expect(r.text).toMatch(/Source: course notes, section "Convolutional networks \(CNN\)"/);
   });
 
   it('embeds every section in both languages: a passage used as the query finds its own section, cosine ≈ 1', async () => {

@@ -52,8 +52,10 @@ describe('/explain', () => {
     const r = await ask('What is a convolution?', 'es');
     expect(r.data.language).toBe('es');
     expect(r.text).toMatch(/^\*\*Redes convolucionales/);
-    expect(r.text).toMatch(/Probalo vos con \/detect-faces/);
-    expect(r.text).toMatch(/Fuente: apuntes del curso, «Redes convolucionales \(CNN\)» \(src\/knowledge\/cnn\.md\)/);
+    expect(r.text).toMatch(/Probalo vos con \/detectar-caras\./);
+    expect(r.text.match(/probalo/gi)).toHaveLength(1);
+    expect(r.text).not.toMatch(/src\/knowledge/);
+    expect(r.text).toMatch(/Fuente: apuntes del curso, sección «Redes convolucionales \(CNN\)»\./);
     expect((r.data.sources as { id: string }[])[0]!.id).toBe('cnn');
   });
 
@@ -102,7 +104,7 @@ describeWith('/explain shows what a convolutional network sees', [yunetFile, pat
     const filters = await sharp(r.images[0]!.data).metadata();
     expect([filters.format, filters.width]).toEqual(['png', 3 * 264 + 8]);
     const maps = await sharp(r.images[1]!.data).metadata();
-    expect([maps.width, maps.height]).toEqual([4 * 134 + 6, 44 + 4 * 134 + 6]);
+    expect([maps.width, maps.height]).toEqual([4 * 134 + 6, 62 + 4 * 134 + 6]);
     expect(r.images[1]!.alt).toBe('Mapas de rasgos de la primera capa de YuNet');
   });
 
@@ -113,6 +115,29 @@ describeWith('/explain shows what a convolutional network sees', [yunetFile, pat
     await expect(
       app.service.run({ command: 'explain', options: { topic: 'convolution' }, images: { image: Buffer.from('nope') }, ctx: { platform: 'test', userId: 'u', lang: 'en' } }),
     ).rejects.toMatchObject({ code: 'not_an_image' });
+  });
+
+  it('keeps a wide photo’s aspect ratio and stretches each feature map to its own range', async () => {
+    const coffee = readFileSync(path.join(ROOT, 'samples/coffee.jpg')); // 600×400
+    const r = await app.service.run({ command: 'explain', options: { topic: 'convolution' }, images: { image: coffee }, ctx: { platform: 'test', userId: 'u', lang: 'en' } });
+    const filters = await sharp(r.images[0]!.data).metadata();
+    // Tiles of 256×171 (3:2), not 256×256: three columns, two rows of tile + caption.
+    expect(filters.height).toBe(2 * (171 + 44 + 8) + 8);
+    const { data, info } = await sharp(r.images[1]!.data).greyscale().raw().toBuffer({ resolveWithObject: true });
+    // Tiles of 128×85: every map spans (almost) black to white, none is nearly all black.
+    const titleH = 62;
+    for (let c = 0; c < 16; c++) {
+      const left = 6 + (c % 4) * 134;
+      const top = titleH + 6 + Math.floor(c / 4) * 91;
+      let lo = 255;
+      let hi = 0;
+      for (let y = top + 2; y < top + 83; y++) for (let x = left + 2; x < left + 126; x++) {
+        lo = Math.min(lo, data[y * info.width + x]!);
+        hi = Math.max(hi, data[y * info.width + x]!);
+      }
+      expect(hi - lo, `map ${c}`).toBeGreaterThan(150);
+    }
+    expect(info.height).toBe(titleH + 4 * 91 + 6);
   });
 
   it('without the face model, still shows the classic filters', async () => {

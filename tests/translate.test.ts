@@ -49,6 +49,19 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
     expect(whole.data.text).toBe(each.join(' '));
   });
 
+  it('reports a long text batch by batch, each report extending the one before', async () => {
+    const sentences = Array.from({ length: 20 }, (_, i) => `El gato número ${i} es rojo.`);
+    const seen: string[] = [];
+    const r = await app.service.run(
+      { command: 'translate', options: { text: sentences.join(' '), from: 'es', to: 'en' }, ctx: { platform: 'test', userId: 'u', lang: 'en' } },
+      { onProgress: (p) => seen.push(p.text) },
+    );
+    // 20 sentences in batches of 8: two partial reports (8, then 16 sentences), then the result.
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.startsWith(seen[0]!)).toBe(true);
+    expect((r.data.text as string).startsWith(seen[1]!)).toBe(true);
+  });
+
   it('an unsupported pair or unknown code is refused, listing what is supported, in the user’s language', async () => {
     const fr = await translate({ text: 'Bonjour, je suis un chat et je mange du poisson tous les jours.' }, 'es').catch((e) => e);
     expect(fr.code).toBe('unsupported_pair');

@@ -162,8 +162,8 @@ const MESSAGES = {
     es: (p) => (Number(p.count) === 0 ? 'No encontré caras.' : Number(p.count) === 1 ? 'Encontré 1 cara.' : `Encontré ${p.count} caras.`),
   },
   faces_blurred: {
-    en: (p) => `Blurred ${p.count} face(s).`,
-    es: (p) => `Difuminé ${p.count} cara(s).`,
+    en: (p) => (Number(p.count) === 0 ? 'No faces found, nothing blurred.' : Number(p.count) === 1 ? 'Blurred 1 face.' : `Blurred ${p.count} faces.`),
+    es: (p) => (Number(p.count) === 0 ? 'No encontré caras; no difuminé nada.' : Number(p.count) === 1 ? 'Difuminé 1 cara.' : `Difuminé ${p.count} caras.`),
   },
   face_line: {
     en: (p) => `#${p.n}: ${p.score}% at (${p.x}, ${p.y}), ${p.w}×${p.h} px`,
@@ -256,8 +256,8 @@ const MESSAGES = {
     es: (p) => `Probalo vos con /${p.command}.`,
   },
   explain_source: {
-    en: (p) => `Source: course notes, "${p.title}" (${p.file})`,
-    es: (p) => `Fuente: apuntes del curso, «${p.title}» (${p.file})`,
+    en: (p) => `Source: course notes, section "${p.title}".`,
+    es: (p) => `Fuente: apuntes del curso, sección «${p.title}».`,
   },
   colorized: {
     en: (p) => `Colorized by ${p.model} in ${p.ms} ms (strength ${p.strength}).`,

@@ -21,24 +21,46 @@ function digitRects(text: string, x: number, y: number, u: number): string {
   return out;
 }
 
+type Rect = [number, number, number, number];
+const overlaps = (a: Rect, b: Rect) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+
+/**
+ * Where each face's number goes (x, y, w, h) and its bit size: the number
+ * shrinks with its face (about half the box height, 2 px per bit at least) and
+ * sits above the box, else inside its top, else below it, else above its right
+ * corner: the first spot no earlier number covers.
+ */
+export function labelSpots(faces: Face[], width: number, height: number, k: number): { rect: Rect; u: number }[] {
+  const uMax = Math.max(3, Math.round(Math.min(width, height) / 120));
+  const placed: Rect[] = [];
+  return faces.map((f, i) => {
+    const [x, y, w, h] = f.box.map((v) => v * k) as Rect;
+    const u = Math.max(2, Math.min(uMax, Math.floor((h * 0.5) / 7)));
+    const lw = String(i + 1).length * 4 * u + u;
+    const lh = 7 * u;
+    const spots = ([[x, y - lh, lw, lh], [x, y, lw, lh], [x, y + h, lw, lh], [x + w - lw, y - lh, lw, lh]] as Rect[]).filter(
+      ([sx, sy]) => sy >= 0 && sy + lh <= height && sx >= 0 && sx + lw <= width,
+    );
+    const rect = spots.find((r) => !placed.some((p) => overlaps(r, p))) ?? spots[0] ?? ([x, Math.max(0, y), lw, lh] as Rect);
+    placed.push(rect);
+    return { rect, u };
+  });
+}
+
 function overlaySvg(faces: Face[], width: number, height: number, k: number): string {
-  const side = Math.min(width, height);
-  const stroke = Math.max(2, Math.round(side / 250));
-  const u = Math.max(3, Math.round(side / 120));
+  const stroke = Math.max(2, Math.round(Math.min(width, height) / 250));
+  const spots = labelSpots(faces, width, height, k);
   const parts = faces.map((f, i) => {
     const color = PALETTE[i % PALETTE.length]!;
-    const [x, y, w, h] = f.box.map((v) => v * k) as [number, number, number, number];
-    const label = String(i + 1);
-    const lw = label.length * 4 * u + u;
-    const lh = 7 * u;
-    const ly = y - lh >= 0 ? y - lh : y;
+    const [x, y, w, h] = f.box.map((v) => v * k) as Rect;
+    const { rect: [lx, ly, lw, lh], u } = spots[i]!;
     const dots = f.landmarks
-      .map(([lx, lyy]) => `<circle cx="${lx * k}" cy="${lyy * k}" r="${stroke * 1.2}" fill="${color}"/>`)
+      .map(([px, py]) => `<circle cx="${px * k}" cy="${py * k}" r="${stroke * 1.2}" fill="${color}"/>`)
       .join('');
     return (
       `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${color}" stroke-width="${stroke}"/>` +
-      `<rect x="${x}" y="${ly}" width="${lw}" height="${lh}" fill="${color}"/>` +
-      `<g fill="#ffffff">${digitRects(label, x + u, ly + u, u)}</g>${dots}`
+      `<rect x="${lx}" y="${ly}" width="${lw}" height="${lh}" fill="${color}"/>` +
+      `<g fill="#ffffff">${digitRects(String(i + 1), lx + u, ly + u, u)}</g>${dots}`
     );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;

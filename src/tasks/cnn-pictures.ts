@@ -26,7 +26,9 @@ export function sampleImage(): Promise<Buffer> {
 
 /** Original (grey) plus each classic filter's output, each captioned with its name and its 3×3 numbers. */
 export async function classicFiltersGrid(photo: Buffer, lang: Lang): Promise<Buffer> {
-  const grey = await sharp(photo).rotate().resize(SIDE, SIDE, { fit: 'cover' }).greyscale().png().toBuffer();
+  // The photo keeps its aspect ratio: the longer side is SIDE pixels, never a squashed square.
+  const { data: grey, info } = await sharp(photo).rotate().resize(SIDE, SIDE, { fit: 'inside' }).greyscale().png().toBuffer({ resolveWithObject: true });
+  const tw = Math.max(info.width, 190); // room for the caption under a narrow (portrait) photo
   const tiles = [{ label: [lang === 'es' ? 'Original (gris)' : 'Original (grey)'], img: grey }];
   for (const f of FILTERS) {
     const img = await sharp(grey)
@@ -37,15 +39,15 @@ export async function classicFiltersGrid(photo: Buffer, lang: Lang): Promise<Buf
     tiles.push({ label: [f.label[lang], `[${rows}]${f.scale ? ` / ${f.scale}` : ''}`], img });
   }
   const cols = 3;
-  const cellH = SIDE + CAPTION_H;
-  const width = cols * (SIDE + 8) + 8;
+  const cellH = info.height + CAPTION_H;
+  const width = cols * (tw + 8) + 8;
   const height = Math.ceil(tiles.length / cols) * (cellH + 8) + 8;
   const composites = tiles.flatMap((t, i) => {
-    const left = 8 + (i % cols) * (SIDE + 8);
+    const left = 8 + (i % cols) * (tw + 8);
     const top = 8 + Math.floor(i / cols) * (cellH + 8);
     return [
-      { input: t.img, left, top },
-      { input: caption(t.label, SIDE), left, top: top + SIDE },
+      { input: t.img, left: left + Math.floor((tw - info.width) / 2), top },
+      { input: caption(t.label, tw), left, top: top + info.height },
     ];
   });
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).png().toBuffer();
@@ -68,7 +70,7 @@ const FIRST_LAYER = {
 export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang: Lang): Promise<{ png: Buffer; channels: number }> {
   const session = await models.onnxSession('yunet-n', FIRST_LAYER);
   const output = session.outputNames.at(-1)!;
-  const { data, info } = await sharp(photo).rotate().resize(SIDE * 2, SIDE * 2, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(photo).rotate().resize(SIDE * 2, SIDE * 2, { fit: 'inside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const lb = letterbox(info.width, info.height, [640, 640]);
   const out = await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }, [output]);
   const maps = out[output]!;
@@ -77,23 +79,34 @@ export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang:
   // Only the part of the map that covers the photo, not the letterbox padding.
   const mh = Math.round((lb.height / lb.inputHeight) * h!);
   const mw = Math.round((lb.width / lb.inputWidth) * w!);
-  const tile = 128;
+  // Tiles keep the photo's aspect ratio (longer side 128 px).
+  const tileW = mw >= mh ? 128 : Math.max(1, Math.round((128 * mw) / mh));
+  const tileH = mw >= mh ? Math.max(1, Math.round((128 * mh) / mw)) : 128;
   const cols = 4;
   const tiles = [];
   for (let c = 0; c < channels!; c++) {
     const plane = values.subarray(c * h! * w!, (c + 1) * h! * w!);
-    let max = 1e-6;
-    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) max = Math.max(max, plane[y * w! + x]!);
+    // Each map gets its own contrast stretch (its minimum → black, its 99th percentile → white):
+    // with one shared scale most of YuNet's maps look black next to the strongest one.
+    const seen = new Float32Array(mw * mh);
+    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) seen[y * mw + x] = plane[y * w! + x]!;
+    const sorted = Float32Array.from(seen).sort();
+    const lo = sorted[0]!;
+    const hi = Math.max(sorted[Math.floor(0.99 * (sorted.length - 1))]!, lo + 1e-6);
     const bytes = Buffer.alloc(mw * mh);
-    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) bytes[y * mw + x] = Math.round((plane[y * w! + x]! / max) * 255);
-    tiles.push(await sharp(bytes, { raw: { width: mw, height: mh, channels: 1 } }).resize(tile, tile, { fit: 'fill' }).png().toBuffer());
+    for (let i = 0; i < seen.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(((seen[i]! - lo) / (hi - lo)) * 255)));
+    tiles.push(await sharp(bytes, { raw: { width: mw, height: mh, channels: 1 } }).resize(tileW, tileH, { fit: 'fill' }).png().toBuffer());
   }
-  const title = lang === 'es' ? [`Primera capa aprendida de YuNet: ${channels} mapas de rasgos`, '(bordes y manchas de color; blanco = activación alta)'] : [`YuNet's first learned layer: ${channels} feature maps`, '(edges and colour blobs; white = strong activation)'];
-  const width = cols * (tile + 6) + 6;
-  const height = CAPTION_H + Math.ceil(channels! / cols) * (tile + 6) + 6;
+  const title =
+    lang === 'es'
+      ? [`Primera capa aprendida de YuNet: ${channels} mapas de rasgos`, '(bordes y manchas de color; blanco = activación alta).', 'Contraste propio por mapa: negro = su mínimo, blanco = su máximo.']
+      : [`YuNet's first learned layer: ${channels} feature maps`, '(edges and colour blobs; white = strong activation).', 'Each map has its own contrast: black = its min, white = its max.'];
+  const titleH = CAPTION_H + 18;
+  const width = Math.max(cols * (tileW + 6) + 6, 520);
+  const height = titleH + Math.ceil(channels! / cols) * (tileH + 6) + 6;
   const composites = [
-    { input: caption(title, width), left: 0, top: 0 },
-    ...tiles.map((input, i) => ({ input, left: 6 + (i % cols) * (tile + 6), top: CAPTION_H + 6 + Math.floor(i / cols) * (tile + 6) })),
+    { input: caption(title, width, titleH), left: 0, top: 0 },
+    ...tiles.map((input, i) => ({ input, left: 6 + (i % cols) * (tileW + 6), top: titleH + 6 + Math.floor(i / cols) * (tileH + 6) })),
   ];
   const png = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).png().toBuffer();
   return { png, channels: channels! };

@@ -3,7 +3,9 @@ import { t } from '../i18n/messages.js';
 import { KnowledgeIndex, type Hit } from '../knowledge/index.js';
 import { fuseRankings, SemanticIndex, type Embed } from '../knowledge/semantic.js';
 import { cached } from '../models/cached.js';
+import { findCommand } from '../../commands/index.js';
 import { PHOTO_LIMITS } from '../../commands/spec.js';
+import { specLocale } from '../i18n/locale.js';
 import { SinapsisError } from '../errors.js';
 import { decoding, inspectImage } from '../images/load.js';
 import type { Lang } from '../i18n/locale.js';
@@ -73,8 +75,10 @@ export const explainTask: Task = async ({ options, images, lang, langSource }, {
   const rephrased = explainRephrase ? await rephrase(models, best.body[language], question, language, signal) : undefined;
   const lines = [`**${best.title[language]}**`, rephrased && 'text' in rephrased ? rephrased.text : best.body[language]];
   if (rephrased && 'text' in rephrased) lines.push('', t(language, 'explain_rephrased', { model: rephrased.model }));
-  if (best.demo && best.demo !== 'explain') lines.push('', t(language, 'explain_demo', { command: best.demo }));
-  lines.push('', t(language, 'explain_source', { title: best.title[language], file: best.file }));
+  // One "try it" sentence, naming the command as the asker sees it (/detectar-caras in Spanish).
+  const demo = best.demo && best.demo !== 'explain' ? findCommand(best.demo) : undefined;
+  if (demo) lines.push('', t(language, 'explain_demo', { command: demo.texts[specLocale(language)].name }));
+  lines.push('', t(language, 'explain_source', { title: best.title[language] }));
   const answer = lines.join('\n');
   const pictures = best.id === 'cnn' || images.image ? await cnnPictures(models, images.image, language) : [];
   return {

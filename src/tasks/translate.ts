@@ -28,7 +28,11 @@ function languageName(code: string, lang: string): string {
   }
 }
 
-export const translateTask: Task = async ({ options, lang }, { models, signal }) => {
+function joinPieces(pieces: { endsParagraph: boolean }[], out: string[]): string {
+  return pieces.map((p, i) => out[i] + (p.endsParagraph ? '\n' : ' ')).join('').trim();
+}
+
+export const translateTask: Task = async ({ options, lang }, { models, signal, report }) => {
   const started = performance.now();
   const text = String(options.text ?? '');
   const pairs = Object.keys(models.translationPairs());
@@ -50,8 +54,10 @@ export const translateTask: Task = async ({ options, lang }, { models, signal })
     const maxNewTokens = Math.min(256, 16 + Math.max(...batch.map((b) => b.length)));
     const res = (await translator(batch, { max_new_tokens: maxNewTokens } as never)) as { translation_text: string }[];
     out.push(...res.map((r) => r.translation_text.trim()));
+    // Long texts arrive batch by batch (the playground and chat replies show it growing).
+    if (i + BATCH < pieces.length) report?.({ text: joinPieces(pieces.slice(0, out.length), out) });
   }
-  const translated = pieces.map((p, i) => out[i] + (p.endsParagraph ? '\n' : ' ')).join('').trim();
+  const translated = joinPieces(pieces, out);
   const ms = Math.round(performance.now() - started);
   return {
     text: `${translated}\n\n${t(lang, 'translated', { from, to, model: id, ms })}`,

@@ -8,6 +8,8 @@ export interface CliArgs {
   help: boolean;
   out: string;
   lang?: string;
+  /** --sample NAME: a shipped sample photo (samples/) as the command's photo. */
+  sample?: string;
   /** --model: a manifest id or a local model folder. */
   model?: string;
   /** Where the request comes from, for the moderators' rules: --server, --channel, --user, --roles a,b. */
@@ -17,7 +19,7 @@ export interface CliArgs {
 }
 
 // Flags of the CLI itself, not of any command.
-const OWN_FLAGS = new Set(['json', 'help', 'out', 'lang', 'model', 'server', 'channel', 'user', 'roles']);
+const OWN_FLAGS = new Set(['json', 'help', 'out', 'lang', 'model', 'sample', 'server', 'channel', 'user', 'roles']);
 
 /** `<command> --name value --flag ...`; a flag followed by another flag (or nothing) is `true`. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -38,6 +40,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (name === 'out' && typeof value === 'string') args.out = value;
     else if (name === 'lang' && typeof value === 'string') args.lang = value;
     else if (name === 'model' && typeof value === 'string') args.model = value;
+    else if (name === 'sample') args.sample = typeof value === 'string' ? value : '';
     else if (name === 'server' && typeof value === 'string') args.context.serverId = value;
     else if (name === 'channel' && typeof value === 'string') args.context.channelId = value;
     else if (name === 'user' && typeof value === 'string') args.context.userId = value;

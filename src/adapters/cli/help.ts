@@ -1,11 +1,12 @@
 import { COMMANDS } from '../../../commands/index.js';
 import type { AdminSpec, CommandSpec } from '../../../commands/spec.js';
 import { specLocale, type Lang } from '../../i18n/locale.js';
+import { SAMPLES } from '../../samples/index.js';
 import { TASKS } from '../../tasks/index.js';
 
 const HEAD = {
-  en: { usage: 'Usage', commands: 'Commands', options: 'Options', soon: '(not available yet)', common: 'Common flags: --json (one JSON document on stdout), --out DIR (where images are written, default out/), --lang es|en; context for the moderators\' rules: --server ID --channel ID --user ID --roles a,b', admin: 'Moderators: npm run --silent cli -- admin --help' },
-  es: { usage: 'Uso', commands: 'Comandos', options: 'Opciones', soon: '(todavía no disponible)', common: 'Opciones comunes: --json (un documento JSON por stdout), --out DIR (dónde se guardan las imágenes, por defecto out/), --lang es|en; contexto para las reglas de moderación: --server ID --channel ID --user ID --roles a,b', admin: 'Moderación: npm run --silent cli -- admin --help' },
+  en: { examples: 'Examples', samples: 'Sample photos (--sample NAME)', usage: 'Usage', commands: 'Commands', options: 'Options', soon: '(not available yet)', common: 'Common flags: --json (one JSON document on stdout), --out DIR (where images are written, default out/), --lang es|en; context for the moderators\' rules: --server ID --channel ID --user ID --roles a,b', admin: 'Moderators: npm run --silent cli -- admin --help' },
+  es: { examples: 'Ejemplos', samples: 'Fotos de ejemplo (--sample NOMBRE)', usage: 'Uso', commands: 'Comandos', options: 'Opciones', soon: '(todavía no disponible)', common: 'Opciones comunes: --json (un documento JSON por stdout), --out DIR (dónde se guardan las imágenes, por defecto out/), --lang es|en; contexto para las reglas de moderación: --server ID --channel ID --user ID --roles a,b', admin: 'Moderación: npm run --silent cli -- admin --help' },
 };
 
 function optionLine(spec: CommandSpec['options'][number], lang: Lang): string {
@@ -13,6 +14,21 @@ function optionLine(spec: CommandSpec['options'][number], lang: Lang): string {
   const value = spec.type === 'boolean' ? '' : spec.type === 'image' ? ' <file>' : ` <${spec.type}>`;
   const dflt = 'default' in spec && spec.default !== undefined ? ` [${spec.default}]` : '';
   return `  --${spec.name}${value}${spec.required ? ' (*)' : ''}  ${text.description}${dflt}`;
+}
+
+const quote = (v: string | number | boolean) => (typeof v === 'string' ? `'${v.replace(/'/g, "'\\''")}'` : String(v));
+
+/** The spec's examples as command lines, in the reader's language, and the sample photos. */
+function exampleLines(command: CommandSpec, lang: Lang): string[] {
+  const h = HEAD[lang];
+  const list = command.examples?.[specLocale(lang)] ?? [];
+  if (!list.length) return [];
+  const lines = list.map((e) => {
+    const flags = Object.entries(e.options ?? {}).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${quote(v)}`));
+    return `  npm run --silent cli -- ${command.name}${e.sample ? ` --sample ${e.sample}` : ''}${flags.length ? ` ${flags.join(' ')}` : ''}   # ${e.label}`;
+  });
+  const photos = command.options.some((o) => o.type === 'image') ? ['', `${h.samples}:`, ...SAMPLES.map((x) => `  ${x.id.padEnd(10)} ${x.title[lang]} (${x.credit}, ${x.licence})`)] : [];
+  return ['', `${h.examples}:`, ...lines, ...photos];
 }
 
 /** Help text derived from the specs: all commands, or one command's options. */
@@ -28,6 +44,7 @@ export function helpText(lang: Lang, command?: CommandSpec): string {
       '',
       `${h.options}:`,
       ...command.options.map((o) => optionLine(o, lang)),
+      ...exampleLines(command, lang),
       '',
       h.common,
     ].join('\n');

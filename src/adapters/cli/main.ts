@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { createApp } from '../../core/app.js';
 import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
 import { langOf, type Lang } from '../../i18n/locale.js';
+import { findSample, readSample, SAMPLES } from '../../samples/index.js';
 import { parseArgs, splitImageFlags, type CliArgs } from './args.js';
 import { adminHelpText, helpText } from './help.js';
 
@@ -56,6 +57,13 @@ async function main(): Promise<number> {
     for (const [name, file] of Object.entries(imagePaths)) {
       const o = spec.options.find((x) => x.name === name);
       images[name] = readImage(file, o?.type === 'image' ? o.maxBytes : 0);
+    }
+    if (args.sample !== undefined) {
+      // A shipped photo for the command's (first) photo option, for trying it without one of your own.
+      const photo = spec.options.find((o) => o.type === 'image');
+      const sample = findSample(args.sample);
+      if (!photo || !sample) throw new SinapsisError('invalid_option', { option: 'sample', expected: photo ? `one of ${SAMPLES.map((x) => x.id).join(', ')}` : `nothing: ${spec.name} takes no photo` });
+      images[photo.name] ??= readSample(sample.id)!;
     }
     const result = await app.service.run({
       command: spec.name,

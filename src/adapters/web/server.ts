@@ -6,7 +6,11 @@ import type { App } from '../../core/app.js';
 import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
 import { langFromAcceptLanguage, langOf, type Lang } from '../../i18n/locale.js';
 import { registerAdmin } from './admin.js';
-import { commandPage, indexPage } from './pages.js';
+import { commandPage, indexPage, notFoundPage } from './pages.js';
+import { registerPlaygroundFiles } from './playground.js';
+import { registerRequestLog, setOutcome } from './request-log.js';
+import { ResultStore, resultJson } from './results.js';
+import { registerStream } from './stream.js';
 
 // Text fields of a form are small; anything bigger is not a real form.
 const FIELD_LIMIT = 64 * 1024;
@@ -62,12 +66,20 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     else if (code?.startsWith('FST_ERR_CTP') || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code?.startsWith('FST_')) e = new SinapsisError('invalid_option', { option: 'body', expected: 'multipart/form-data or JSON' });
     else e = asSinapsisError(err);
     if (e.code === 'internal') req.log.error({ err }, 'request failed');
+    setOutcome(req, e.code);
     reply.status(e.httpStatus).send(errorBody(e, lang));
   });
   web.setNotFoundHandler((req, reply) => {
+    const lang = requestLang(req, fallback);
+    setOutcome(req, 'not_found');
+    // People get a page with links; programs (the API, anything not asking for HTML) keep the JSON error.
+    if (!req.url.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html')) {
+      return reply.status(404).type('text/html; charset=utf-8').send(notFoundPage(lang));
+    }
     const e = new SinapsisError('unknown_command', { name: req.url.split('?')[0]!, available: '/, /c/<command>, /api/commands/<command>, /healthz' });
-    reply.status(404).send(errorBody(e, requestLang(req, fallback)));
+    reply.status(404).send(errorBody(e, lang));
   });
+  registerRequestLog(web);
 
   // Plain HTML forms (the admin page) post urlencoded fields.
   web.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FIELD_LIMIT }, (_req, body, done) => {
@@ -83,9 +95,8 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     return reply.type('text/html; charset=utf-8').send(commandPage(spec, requestLang(req, fallback)));
   });
 
-  web.post<{ Params: { name: string } }>('/api/commands/:name', async (req, reply) => {
-    const lang = requestLang(req, fallback);
-    const spec = findCommand(req.params.name);
+  /** Options and images of an API request (multipart or JSON), shared by the plain and the streaming route. */
+  async function readInput(req: FastifyRequest, spec: CommandSpec | undefined) {
     let options: Record<string, unknown> = {};
     let images: Record<string, Buffer> = {};
     if (spec && req.isMultipart()) {
@@ -97,19 +108,27 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     } else if (req.body && typeof req.body === 'object') {
       options = req.body as Record<string, unknown>;
     }
-    const result = await app.service.run({
-      command: req.params.name,
-      options,
-      images,
-      ctx: { platform: 'web', userId: req.ip, lang, langSource: req.headers['accept-language'] || (req.query as Record<string, unknown>).lang ? 'platform' : 'default' },
-    });
-    return reply.send({
-      text: result.text,
-      data: result.data,
-      images: result.images.map((i) => ({ name: i.name, mime: i.mime, alt: i.alt, base64: i.data.toString('base64') })),
-      model: result.model,
-      timings: result.timings,
-    });
+    return { options, images };
+  }
+  const ctx = (req: FastifyRequest, lang: Lang) => ({
+    platform: 'web',
+    userId: req.ip,
+    lang,
+    langSource: req.headers['accept-language'] || (req.query as Record<string, unknown>).lang ? ('platform' as const) : ('default' as const),
+  });
+
+  // Result images by short-lived URL; the playground's files; the live (SSE) route.
+  const results = new ResultStore();
+  registerPlaygroundFiles(web, results);
+  registerStream(web, app, { lang: (req) => requestLang(req, fallback), readInput, ctx, results });
+
+  web.post<{ Params: { name: string }; Querystring: { inline?: string } }>('/api/commands/:name', async (req, reply) => {
+    const lang = requestLang(req, fallback);
+    const { options, images } = await readInput(req, findCommand(req.params.name));
+    const result = await app.service.run({ command: req.params.name, options, images, ctx: ctx(req, lang) });
+    // Images by URL; `?inline=1` adds each image's base64 as before (README: "Web API").
+    const inline = ['1', 'true'].includes(String(req.query.inline ?? ''));
+    return reply.send(resultJson(result, results, inline));
   });
   return web;
 }
