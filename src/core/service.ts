@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { COMMANDS, findCommand, type AdminSpec, type CommandSpec } from '../../commands/index.js';
 import { asSinapsisError, SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
+import { withDownloadListener } from '../models/progress.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { JobEvents, JobHandle, JobQueue, Processor } from '../queue/types.js';
 import type { Gate, GateContext } from '../store/gate.js';
@@ -76,7 +77,10 @@ export class Service {
       const task = TASKS[payload.task];
       if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
       const { options, images, lang, langSource, model } = payload;
-      return task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist, explainRephrase: deps.explainRephrase });
+      // A model downloaded for this job reports its progress as the job's own (typed 'download').
+      return withDownloadListener(report, () =>
+        task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist, explainRephrase: deps.explainRephrase }),
+      );
     });
   }
 

@@ -1,0 +1,15 @@
+import type { Lang } from '../i18n/locale.js';
+import { t } from '../i18n/messages.js';
+import type { JobProgress } from '../queue/types.js';
+
+/**
+ * What a chat reply shows for a job's progress: the text streamed so far (with
+ * a cursor), or "Descargando el modelo de traducción (113 MB): 45 %…".
+ */
+export function progressText(p: JobProgress, lang: Lang, maxChars = Infinity): string {
+  if (p.kind === 'download') {
+    const percent = p.total > 0 ? Math.min(100, Math.floor((p.bytes / p.total) * 100)) : 0;
+    return `⬇️ ${t(lang, 'downloading_model', { task: p.task, mb: Math.max(1, Math.round(p.total / 1e6)), percent })}`;
+  }
+  return `${p.text.slice(0, maxChars - 2)} ▌`;
+}
