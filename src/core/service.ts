@@ -10,6 +10,7 @@ import type { JobsLog } from '../store/jobs-log.js';
 import { TASKS } from '../tasks/index.js';
 import type { TaskResult } from '../tasks/types.js';
 import { Admin, type AdminRequest, type AdminResult } from './admin.js';
+import { commandAvailability, type CommandAvailability } from './availability.js';
 import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
 
 export interface RequestContext extends GateContext {
@@ -154,6 +155,11 @@ export class Service {
     let n = 0;
     for (const j of this.inFlight) if (j.server === server) n++;
     return n;
+  }
+
+  /** Per command: installed, will download N MB on first use, or unavailable with the reason (no network used). */
+  availability(): CommandAvailability[] {
+    return commandAvailability(this.deps.models);
   }
 
   /** Moderators' settings: enable, disable, roles, limits, status, language. Answers at once (no queue). */

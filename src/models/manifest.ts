@@ -51,6 +51,8 @@ const modelSchema = z
     files: z.array(urlFileSchema).min(1).optional(),
     /** A Hugging Face hub model pinned by commit. */
     hub: hubSchema.optional(),
+    /** Rough download size in MB from the publisher's page, shown before the first lock gives exact sizes. */
+    approxMB: z.number().positive().optional(),
     why: z.string().optional(),
   })
   .refine((m) => Boolean(m.files) !== Boolean(m.hub), 'a model has either "files" (with sha256) or "hub"');

@@ -476,22 +476,23 @@ export class ModelRegistry {
     }
   }
 
-  /** The models a task uses, and whether it needs all of them, any one, or none (extras). */
-  modelsFor(task: string): { refs: string[]; need: 'all' | 'any' | 'optional' } {
+  /** The models a task uses (each with the task it serves), and whether it needs all of them, any one, or none (extras). */
+  modelsFor(task: string): { models: { ref: string; task: string }[]; need: 'all' | 'any' | 'optional' } {
     const first = (t: string) => this.manifest.models.find((m) => m.task === t)?.id;
+    const rows = (t: string, refs: (string | undefined)[]) => refs.filter((r): r is string => Boolean(r)).map((ref) => ({ ref, task: t }));
     switch (task) {
       case 'translate':
-        return { refs: [...new Set(Object.values(this.translationPairs()))], need: 'any' };
+        return { models: rows('translate', [...new Set(Object.values(this.translationPairs()))]), need: 'any' };
       case 'generate-text':
-        return { refs: [this.textModelRef()].filter(Boolean) as string[], need: 'all' };
+        return { models: rows('generate-text', [this.textModelRef()]), need: 'all' };
       case 'colorize':
-        return { refs: [this.colorizeRef()].filter(Boolean) as string[], need: 'all' };
+        return { models: rows('colorize', [this.colorizeRef()]), need: 'all' };
       case 'detect-faces':
-        return { refs: [first('detect-faces')].filter(Boolean) as string[], need: 'all' };
+        return { models: rows('detect-faces', [first('detect-faces')]), need: 'all' };
       case 'explain':
-        return { refs: [this.embedRef(), first('detect-faces')].filter(Boolean) as string[], need: 'optional' };
+        return { models: [...rows('embed', [this.embedRef()]), ...rows('detect-faces', [first('detect-faces')])], need: 'optional' };
       default:
-        return { refs: [], need: 'optional' };
+        return { models: [], need: 'optional' };
     }
   }
 
@@ -526,7 +527,7 @@ export class ModelRegistry {
         const left = missing.reduce((n, f) => n + f.size, 0);
         return this.opts.autoDownload ? willDownload({ ...s, bytes: left }) : off({ ...s, bytes: left });
       }
-      const hinted = Array.isArray(spec.hub.files) && spec.hub.files.every((f) => f.size) ? spec.hub.files.reduce((n, f) => n + (f.size ?? 0), 0) : null;
+      const hinted = Array.isArray(spec.hub.files) && spec.hub.files.every((f) => f.size) ? spec.hub.files.reduce((n, f) => n + (f.size ?? 0), 0) : spec.entry?.approxMB ? spec.entry.approxMB * 1e6 : null;
       return this.opts.autoDownload ? willDownload({ ...s, bytes: hinted }) : off({ ...s, bytes: hinted });
     }
     const files = spec.entry!.files!;
@@ -538,7 +539,7 @@ export class ModelRegistry {
     }
     const s = { ...base, licence };
     if (present.every(Boolean)) return { ...s, state: 'installed', bytes: present.reduce((n, p) => n + statSync(p!).size, 0) };
-    const left = files.filter((_, i) => !present[i]).reduce((n, f) => n + (f.size ?? 0), 0) || null;
+    const left = files.filter((_, i) => !present[i]).reduce((n, f) => n + (f.size ?? 0), 0) || (spec.entry?.approxMB ? spec.entry.approxMB * 1e6 : null);
     return this.opts.autoDownload ? willDownload({ ...s, bytes: left }) : off({ ...s, bytes: left });
   }
 }

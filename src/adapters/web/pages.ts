@@ -1,6 +1,7 @@
 import { COMMANDS } from '../../../commands/index.js';
 import type { CommandSpec, OptionSpec } from '../../../commands/spec.js';
 import { specLocale, type Lang } from '../../i18n/locale.js';
+import { describeAvailability, type CommandAvailability } from '../../core/availability.js';
 import { TASKS } from '../../tasks/index.js';
 
 export const esc = (s: unknown) =>
@@ -16,7 +17,8 @@ a{color:#0a58ca}label{display:block;margin:.8rem 0 .2rem;font-weight:600}small{d
 input[type=text],input[type=number],textarea,select{width:100%;padding:.4rem;box-sizing:border-box}
 button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}#result{margin-top:1.5rem}
 #result img{max-width:100%;border:1px solid #ccc;margin-top:.5rem}.text{white-space:pre-wrap;background:#f5f5f5;padding:.8rem;line-height:1.45}
-.error{background:#fde8e8;color:#8a1c1c;padding:.8rem}nav a{margin-right:1rem}.soon{color:#999}`;
+.error{background:#fde8e8;color:#8a1c1c;padding:.8rem}nav a{margin-right:1rem}.soon{color:#999}
+.availability{padding:.6rem .8rem;background:#eef4ff}.availability.unavailable{background:#fff4e5;color:#7a4100}.state{color:#555;font-size:.9em}`;
 
 export function layout(lang: Lang, title: string, body: string, path: string): string {
   const ui = UI[lang];
@@ -67,22 +69,30 @@ catch(e){out.innerHTML='';const d=document.createElement('div');d.className='err
 finally{btn.disabled=false;}});
 </script>`;
 
-export function commandPage(spec: CommandSpec, lang: Lang): string {
+/** Whether the command can run, said before Run: ready, a first-use download of N MB, or unavailable with the reason and fix. */
+function availabilityNote(a: CommandAvailability | undefined, lang: Lang): string {
+  if (!a || a.state === 'installed') return '';
+  return `<p id="availability" class="availability ${a.state}" role="status">${esc(describeAvailability(a, lang))}</p>`;
+}
+
+export function commandPage(spec: CommandSpec, lang: Lang, availability?: CommandAvailability): string {
   const loc = specLocale(lang);
   const available = Boolean(TASKS[spec.task]);
   const body = `<h1>/${esc(spec.texts[loc].name)}</h1><p>${esc(spec.texts[loc].description)}</p><p>${esc(spec.help[loc])}</p>
-${available ? '' : `<p class="soon">${esc(UI[lang].soon)}</p>`}
+${available ? availabilityNote(availability, lang) : `<p class="soon">${esc(UI[lang].soon)}</p>`}
 <form id="form" action="/api/commands/${spec.name}?lang=${lang}" method="post" enctype="multipart/form-data">
 ${spec.options.map((o) => field(o, lang)).join('\n')}
-<button type="submit">${esc(UI[lang].run)}</button></form><div id="result"></div>${SCRIPT(lang)}`;
+<button type="submit"${availability?.state === 'unavailable' && availability.reason?.code !== 'last_download_failed' ? ' disabled' : ''}>${esc(UI[lang].run)}</button></form><div id="result"></div>${SCRIPT(lang)}`;
   return layout(lang, `/${spec.texts[loc].name} · Sinapsis`, body, `/c/${spec.name}`);
 }
 
-export function indexPage(lang: Lang): string {
+export function indexPage(lang: Lang, availability: CommandAvailability[] = []): string {
   const ui = UI[lang];
   const loc = specLocale(lang);
   const items = COMMANDS.map((c) => {
-    const soon = TASKS[c.task] ? '' : ` <span class="soon">(${esc(ui.soon)})</span>`;
+    const a = availability.find((x) => x.command === c.name);
+    const state = a && a.state !== 'installed' ? ` <span class="state ${a.state}" data-state="${a.state}">(${esc(describeAvailability(a, lang))})</span>` : '';
+    const soon = TASKS[c.task] ? state : ` <span class="soon">(${esc(ui.soon)})</span>`;
     return `<li><a href="/c/${c.name}?lang=${lang}">/${esc(c.texts[loc].name)}</a> — ${esc(c.texts[loc].description)}${soon}</li>`;
   });
   return layout(lang, ui.title, `<h1>${esc(ui.title)}</h1><p>${esc(ui.intro)}</p><ul>${items.join('')}</ul>`, '/');
