@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readManifest } from '../src/models/manifest.js';
+import { ModelRegistry } from '../src/models/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { progressText } from '../src/adapters/progress-text.js';
 import { FakeHub, folderFiles } from './fakes/hub/server.js';
@@ -82,6 +85,26 @@ describe('CLI: models status', () => {
     expect(pull.stdout).toMatch(/opus-mt-es-en: installed Xenova\/opus-mt-es-en@[0-9a-f]{40} \(6 files, verified, locked by first-use\)/);
     const after = JSON.parse((await cli(['models', 'status', '--json'], env)).stdout);
     expect(after.find((r: { model: string }) => r.model === 'opus-mt-es-en')).toMatchObject({ state: 'installed', locked_by: 'first-use', commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+  });
+
+  it('models:lock pins a hub default in the committed lock (nothing downloaded); a registry using it says locked_by "repo"', async () => {
+    const out = path.join(tempDir(), 'models.lock.json');
+    hub.requests.length = 0;
+    const r = await run('models:lock', ['opus-mt-es-en'], { SINAPSIS_DATA_DIR: tempDir(), HF_ENDPOINT: hub.base, SINAPSIS_LOCK_OUT: out });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^opus-mt-es-en: Xenova\/opus-mt-es-en@[0-9a-f]{40} \(main\)/);
+    expect(r.stdout).toMatch(/onnx\/encoder_model_quantized\.onnx 50373 bytes sha256 [0-9a-f]{64}/);
+    expect(r.stdout).toMatch(/config\.json \d+ bytes git sha1 [0-9a-f]{40}/);
+    const lock = JSON.parse(readFileSync(out, 'utf8'));
+    expect(lock.models['opus-mt-es-en'].files).toHaveLength(6);
+    const firstUse = path.join(tempDir(), 'l.json');
+    const reg = new ModelRegistry(readManifest(), { dirs: { cache: tempDir() }, autoDownload: true, ortThreads: 1, hub: { endpoint: hub.base }, committedLock: out, lockFile: firstUse });
+    expect(reg.state('opus-mt-es-en', 'translate')).toMatchObject({ locked_by: 'repo', commit: lock.models['opus-mt-es-en'].commit, state: 'download', bytes: lock.models['opus-mt-es-en'].files.reduce((n: number, f: { size: number }) => n + f.size, 0) });
+    hub.requests.length = 0;
+    expect((await reg.files('opus-mt-es-en')).length).toBe(6);
+    // Pinned by the committed lock, nothing was written to the first-use lock.
+    expect(existsSync(firstUse)).toBe(false);
+    expect(hub.requests.filter((q) => q.url.includes('/api/')).length).toBe(0);
   });
 
   it('models:pull prints a real error per model (status and host), never just "fetch failed"', async () => {

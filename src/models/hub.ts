@@ -112,10 +112,17 @@ export class HubClient {
 
   /** A branch, tag or commit → the 40-hex commit it names now. */
   async commitOf(repo: string, revision: string): Promise<string> {
+    return (await this.info(repo, revision)).commit;
+  }
+
+  /** The commit a revision names now, and the licence the repo's card declares (if any). */
+  async info(repo: string, revision: string): Promise<{ commit: string; licence?: string }> {
     const url = `${this.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
-    const { body } = await this.json<{ sha?: string }>(url, repo, revision);
+    const { body } = await this.json<{ sha?: string; cardData?: { license?: unknown }; tags?: unknown }>(url, repo, revision);
     if (!body.sha || !/^[0-9a-f]{40}$/.test(body.sha)) throw new HubError('inconsistent', `${this.host} gave no commit for ${repo}@${revision}`, this.host);
-    return body.sha;
+    const fromTags = Array.isArray(body.tags) ? (body.tags.find((x) => typeof x === 'string' && x.startsWith('license:')) as string | undefined)?.slice(8) : undefined;
+    const declared = typeof body.cardData?.license === 'string' ? body.cardData.license : fromTags;
+    return { commit: body.sha, ...(declared ? { licence: declared } : {}) };
   }
 
   /** Every file at a commit, with its size and hashes (follows the listing's pages). */
@@ -151,7 +158,7 @@ export class HubClient {
    * `wanted` is a list of paths, or a picker over the listing (admin-named repos).
    */
   async lock(repo: string, revision: string, wanted: HubFile[] | ((paths: string[]) => string[]), extra: { licence?: string } = {}): Promise<LockedModel> {
-    const commit = await this.commitOf(repo, revision);
+    const { commit, licence: declared } = await this.info(repo, revision);
     const tree = await this.tree(repo, commit);
     const byPath = new Map(tree.map((e) => [e.path, e]));
     const files = typeof wanted === 'function' ? wanted(tree.map((e) => e.path)).map((p) => ({ path: p }) as HubFile) : wanted;
@@ -171,7 +178,10 @@ export class HubClient {
       if (f.size && f.size !== entry.size) hintMismatches.push(`${f.path}: manifest hint ${f.size} bytes, hub ${entry.size}`);
       locked.push(entry);
     }
-    return { repo, revision, commit, files: locked, ...(extra.licence ? { licence: extra.licence } : {}), lockedAt: new Date().toISOString(), ...(hintMismatches.length ? { hintMismatches } : {}) };
+    // What the repo declares is recorded; a manifest that says otherwise is reported.
+    if (declared && extra.licence && declared.toLowerCase() !== extra.licence.toLowerCase()) hintMismatches.push(`licence: manifest ${extra.licence}, the repo declares ${declared}`);
+    const licence = declared ?? extra.licence;
+    return { repo, revision, commit, files: locked, ...(licence ? { licence } : {}), lockedAt: new Date().toISOString(), ...(hintMismatches.length ? { hintMismatches } : {}) };
   }
 }
 

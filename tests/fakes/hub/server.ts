@@ -136,7 +136,12 @@ export class FakeHub {
     const commit = repo.refs.get(rev) ?? (repo.commits.has(rev) ? rev : undefined);
     if (!commit) return this.fail(res, 404, 'RevisionNotFound');
     const tree = repo.commits.get(commit)!;
-    if (api?.[2] === 'revision') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: repoName, sha: commit }));
+    if (api?.[2] === 'revision') {
+      // Like the hub: the model card's front matter (README.md) comes back as cardData, its licence also as a tag.
+      const readme = tree.get('README.md');
+      const license = readme && Buffer.isBuffer(readme.content) ? /^license:\s*(\S+)/m.exec(readme.content.toString())?.[1] : undefined;
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: repoName, sha: commit, tags: license ? [`license:${license}`] : [], ...(license ? { cardData: { license } } : {}) }));
+    }
     if (api) {
       const list = [...tree.entries()].map(([p, e]) => ({ type: 'file', path: p, size: e.size, oid: e.sha1, ...(e.lfs ? { lfs: { oid: e.sha256, size: e.size, pointerSize: 134 } } : {}) }));
       return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
