@@ -207,6 +207,19 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     expect(reg.state('blob', 'colorize').warnings).toHaveLength(2);
   });
 
+  it('/colorize: when the default colorizer\'s repo is gone, the next manifest entry (Zhang-style I/O) stands in', async () => {
+    hub.commit('test/zhang', { 'colorizer.onnx': readFileSync(path.join(FIXTURES, 'colorizer-lightness/colorizer-lightness-256.onnx')) });
+    const entry = (id: string, repo: string, file: string, input: 'grey-rgb' | 'lightness') =>
+      ({ id, task: 'colorize', runtime: 'onnxruntime' as const, description: 'd', licence: 'MIT', source: 'https://example.org', input, hub: { repo, revision: 'main', files: [{ path: file }] } });
+    const warnings: unknown[] = [];
+    const reg = registry({ models: [entry('ddcolor', 'gone/ddcolor', 'ddcolor.onnx', 'grey-rgb'), entry('zhang', 'test/zhang', 'colorizer.onnx', 'lightness')] }, { warn: (m) => warnings.push(m) });
+    const c = await reg.colorizer();
+    expect([c.id, c.input]).toEqual(['zhang', 'lightness']);
+    expect(c.session.inputNames).toEqual(['input']);
+    expect(warnings).toHaveLength(1);
+    await reg.close();
+  });
+
   it('a model path that is a folder is a damaged model, not a crash', async () => {
     const reg = registry(blobManifest());
     await reg.files('blob');
