@@ -8,10 +8,11 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'generate-text': () => import('./generate-text.js'),
   gate: () => import('./gate.js'),
   colorize: () => import('./colorize.js'),
+  'model-download': () => import('./model-download.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {
-  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N]`);
+  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N | --mb N]`);
   process.exit(2);
 }
 await (await load()).run(rest);

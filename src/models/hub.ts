@@ -1,6 +1,8 @@
 // A small client for the Hugging Face hub's public HTTP API: what huggingface_hub
 // itself reads to pin a model (revision → commit, the tree listing with each
 // file's hashes, the resolve endpoint's X-Repo-Commit / X-Linked-Etag headers).
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import type { HubFile } from './manifest.js';
 import type { LockedFile, LockedModel } from './lock.js';
 
@@ -86,6 +88,30 @@ export class HubClient {
       const location = res.headers.get('location');
       if (init.follow === false || res.status < 300 || res.status >= 400 || !location) return res;
       await res.body?.cancel();
+      current = new URL(location, current).toString();
+    }
+    throw new HubError('http', `too many redirects from ${hostOf(url)}`, hostOf(url));
+  }
+
+  /**
+   * A file's bytes as a node stream (node:http is markedly faster than fetch
+   * for large bodies), redirects followed by hand with the same token rule.
+   */
+  async download(url: string, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<{ res: IncomingMessage; url: string }> {
+    const origin = new URL(this.endpoint).origin;
+    let current = url;
+    for (let hop = 0; hop < 6; hop++) {
+      const target = new URL(current);
+      const headers: Record<string, string> = { 'user-agent': 'sinapsis', ...init.headers };
+      if (this.opts.token && target.origin === origin) headers.authorization = `Bearer ${this.opts.token}`;
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = (target.protocol === 'https:' ? httpsGet : httpGet)(target, { headers, signal: init.signal }, resolve);
+        req.on('error', (err) => reject(init.signal?.aborted ? err : new HubError('network', describeFetchError(err, current), target.host)));
+      });
+      const location = res.headers.location;
+      const status = res.statusCode ?? 0;
+      if (status < 300 || status >= 400 || !location) return { res, url: current };
+      res.resume();
       current = new URL(location, current).toString();
     }
     throw new HubError('http', `too many redirects from ${hostOf(url)}`, hostOf(url));
