@@ -8,7 +8,7 @@ export interface CliArgs {
   help: boolean;
   out: string;
   lang?: string;
-  /** --model: a manifest id or a local model folder. */
+  /** --model: a manifest id, a hub repo `org/name[@revision]` or a local model folder. */
   model?: string;
   /** Where the request comes from, for the moderators' rules: --server, --channel, --user, --roles a,b. */
   context: { serverId?: string; channelId?: string; userId?: string; roles?: string[] };

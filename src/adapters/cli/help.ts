@@ -4,8 +4,8 @@ import { specLocale, type Lang } from '../../i18n/locale.js';
 import { TASKS } from '../../tasks/index.js';
 
 const HEAD = {
-  en: { usage: 'Usage', commands: 'Commands', options: 'Options', soon: '(not available yet)', common: 'Common flags: --json (one JSON document on stdout), --out DIR (where images are written, default out/), --lang es|en; context for the moderators\' rules: --server ID --channel ID --user ID --roles a,b', admin: 'Moderators: npm run --silent cli -- admin --help' },
-  es: { usage: 'Uso', commands: 'Comandos', options: 'Opciones', soon: '(todavía no disponible)', common: 'Opciones comunes: --json (un documento JSON por stdout), --out DIR (dónde se guardan las imágenes, por defecto out/), --lang es|en; contexto para las reglas de moderación: --server ID --channel ID --user ID --roles a,b', admin: 'Moderación: npm run --silent cli -- admin --help' },
+  en: { usage: 'Usage', commands: 'Commands', options: 'Options', soon: '(not available yet)', common: 'Common flags: --json (one JSON document on stdout), --out DIR (where images are written, default out/), --lang es|en, --model ID|org/name[@revision]|FOLDER (another model); context for the moderators\' rules: --server ID --channel ID --user ID --roles a,b', admin: 'Moderators: npm run --silent cli -- admin --help · Models: npm run --silent cli -- models status [--json]' },
+  es: { usage: 'Uso', commands: 'Comandos', options: 'Opciones', soon: '(todavía no disponible)', common: 'Opciones comunes: --json (un documento JSON por stdout), --out DIR (dónde se guardan las imágenes, por defecto out/), --lang es|en, --model ID|org/nombre[@revisión]|CARPETA (otro modelo); contexto para las reglas de moderación: --server ID --channel ID --user ID --roles a,b', admin: 'Moderación: npm run --silent cli -- admin --help · Modelos: npm run --silent cli -- models status [--json]' },
 };
 
 function optionLine(spec: CommandSpec['options'][number], lang: Lang): string {
