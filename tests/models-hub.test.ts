@@ -220,6 +220,16 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     await reg.close();
   });
 
+  it('a load that takes too long fails clearly and is not cached: the next request loads again', async () => {
+    const reg = registry(readManifest(), { loadTimeoutMs: 1 });
+    const err = await reg.translator('es', 'en').catch((e) => e);
+    expect(err.code).toBe('model_load_timeout');
+    expect(err.localized('es')).toMatch(/tardó más de 1 s en cargarse/);
+    (reg as unknown as { opts: RegistryOptions }).opts.loadTimeoutMs = undefined;
+    expect((await reg.translator('es', 'en')).id).toBe('opus-mt-es-en');
+    await reg.close();
+  });
+
   it('a model path that is a folder is a damaged model, not a crash', async () => {
     const reg = registry(blobManifest());
     await reg.files('blob');

@@ -415,7 +415,7 @@ export class ModelRegistry {
 
   private timed<T>(p: Promise<T>, model: string): Promise<T> {
     const ms = this.opts.loadTimeoutMs;
-    return withTimeout(p, ms, () => new SinapsisError('model_load_timeout', { model, seconds: Math.round((ms ?? 0) / 1000) }));
+    return withTimeout(p, ms, () => new SinapsisError('model_load_timeout', { model, seconds: Math.max(1, Math.round((ms ?? 0) / 1000)) }));
   }
 
   private async loadPipeline(spec: Spec) {
