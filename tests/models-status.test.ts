@@ -51,7 +51,7 @@ describe('what can run, told before Run', () => {
   });
 
   it('download progress reads the same on every chat platform', () => {
-    expect(progressText({ kind: 'download', model: 'opus-mt-es-en', task: 'translate', bytes: 45, total: 100 }, 'es')).toBe('⬇️ Descargando el modelo de traducción (1 MB): 45 %…');
+    expect(progressText({ kind: 'download', model: 'opus-mt-es-en', task: 'translate', bytes: 45, total: 100 }, 'es')).toBe('⬇️ Descargando el modelo de traducción (0.1 MB): 45 %…');
     expect(progressText({ kind: 'download', model: 'qwen', task: 'generate-text', bytes: 256e6, total: 512e6 }, 'en')).toBe('⬇️ Downloading the text model (512 MB): 50 %…');
     expect(progressText({ text: 'Había una vez' }, 'es')).toBe('Había una vez ▌');
   });
