@@ -1,6 +1,7 @@
 // `npm run models:pull [-- <id> ...] [--force]`: downloads the manifest's models (all, or the named
 // ones) with the same downloader, pinning and verification as first use; one real error per model.
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import pino from 'pino';
 import { loadConfig } from '../config/index.js';
@@ -26,8 +27,10 @@ for (const model of chosen) {
   let started = false;
   try {
     if (force) {
+      // Only what this program downloaded is removed; a local folder (SINAPSIS_MODELS_DIR) is the admin's.
       const before = models.state(model.id, model.task);
-      if (before.state === 'installed' && before.repo && before.commit) rmSync(`${config.modelsCache}/hub/${before.repo}/${before.commit}`, { recursive: true, force: true });
+      if (before.repo && before.commit) rmSync(path.join(config.modelsCache, 'hub', before.repo, before.commit), { recursive: true, force: true });
+      for (const f of model.files ?? []) rmSync(path.join(config.modelsCache, f.path), { force: true });
     }
     const files = await withDownloadListener(
       ({ bytes, total }) => {
