@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readManifest, type Manifest } from '../src/models/manifest.js';
+import { DiskSpaceError, ensureDiskSpace } from '../src/models/download.js';
 import { withDownloadListener, type DownloadProgress } from '../src/models/progress.js';
 import { ModelRegistry, type RegistryOptions } from '../src/models/registry.js';
 import { FakeHub, folderFiles } from './fakes/hub/server.js';
@@ -228,6 +229,17 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     (reg as unknown as { opts: RegistryOptions }).opts.loadTimeoutMs = undefined;
     expect((await reg.translator('es', 'en')).id).toBe('opus-mt-es-en');
     await reg.close();
+  });
+
+  it('free disk space is checked before downloading, with a clear message', async () => {
+    const err = await ensureDiskSpace(tempDir(), 1e15).catch((e) => e);
+    expect(err).toBeInstanceOf(DiskSpaceError);
+    expect(err.message).toMatch(/not enough disk space in .*: \d+ MB needed, \d+ MB free/);
+    await expect(ensureDiskSpace(path.join(tempDir(), 'not/yet/created'), 1000)).resolves.toBeUndefined();
+    const { SinapsisError } = await import('../src/errors.js');
+    expect(new SinapsisError('disk_full', { model: 'opus-mt-es-en', needed: 170, free: 20 }).localized('es')).toBe(
+      'No hay espacio suficiente en el disco de este servidor para descargar el modelo "opus-mt-es-en" (hacen falta 170 MB y hay 20 MB libres). Un administrador tiene que liberar espacio.',
+    );
   });
 
   it('a model path that is a folder is a damaged model, not a crash', async () => {
