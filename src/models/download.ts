@@ -38,7 +38,7 @@ export class StalledError extends Error {
 }
 
 /** Bytes gathered before one write to disk. */
-const WRITE_BYTES = 4 * 1024 * 1024;
+const WRITE_BYTES = 1024 * 1024;
 
 export const mb = (bytes: number) => Math.max(1, Math.round(bytes / 1e6));
 /** Room kept free besides the files themselves (the database, logs, other downloads). */
