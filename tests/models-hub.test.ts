@@ -231,6 +231,14 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     await reg.close();
   });
 
+  it('/explain\'s optional embedding model is not retried at every question after a failed download', async () => {
+    const reg = registry();
+    await expect(reg.embedder()).rejects.toMatchObject({ code: 'model_not_found' });
+    hub.requests.length = 0;
+    await expect(reg.embedder()).rejects.toMatchObject({ code: 'model_download_failed' });
+    expect(hub.requests).toEqual([]);
+  });
+
   it('free disk space is checked before downloading, with a clear message', async () => {
     const err = await ensureDiskSpace(tempDir(), 1e15).catch((e) => e);
     expect(err).toBeInstanceOf(DiskSpaceError);

@@ -82,6 +82,8 @@ const VERIFY_ON_LOAD_MAX_BYTES = 64 * 1024 * 1024;
 const HF_TASKS: Record<string, HfTask> = { translate: 'translation', 'generate-text': 'text-generation', embed: 'feature-extraction' };
 /** How long a failed download marks its model unavailable in `status()` (a request still retries). */
 const FAILURE_MEMORY_MS = 10 * 60 * 1000;
+/** How long an optional model (/explain's embeddings) is not retried after a failed download. */
+const OPTIONAL_RETRY_MS = 60 * 1000;
 
 function withTimeout<T>(p: Promise<T>, ms: number | undefined, onTimeout: () => Error): Promise<T> {
   if (!ms) return p;
@@ -399,6 +401,10 @@ export class ModelRegistry {
   async embedder(): Promise<{ embedder: FeatureExtractionPipeline; id: string; prefixes: { query: string; passage: string } } | undefined> {
     const ref = this.embedRef();
     if (!ref) return undefined;
+    // An optional extra: after a failed download, /explain answers lexically for a minute instead of
+    // waiting on the network at every question (required models retry on every request).
+    const failed = this.failures.get(this.manifest.models.some((m) => m.id === ref) ? ref : (parseHubRef(ref) ? `${parseHubRef(ref)!.repo}@${parseHubRef(ref)!.revision}` : ref));
+    if (failed && Date.now() - failed.at < OPTIONAL_RETRY_MS) throw new SinapsisError('model_download_failed', { model: ref, reason: failed.message, command: `npm run models:pull -- ${ref}` });
     const { pipe, id } = await this.hfPipeline('embed', ref, ref === this.opts.embeddingModel);
     const entry = this.manifest.models.find((m) => m.id === ref);
     // E5 models expect these prefixes; a manifest entry can name others.
