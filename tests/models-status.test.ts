@@ -27,13 +27,13 @@ describe('what can run, told before Run', () => {
     const s = await startWeb();
     try {
       const home = await (await fetch(`${s.url}/?lang=es`)).text();
-      expect(home).toMatch(/\/traducir<\/a>[^<]*<span class="state unavailable" data-state="unavailable">\(no disponible: Su modelo no está instalado/);
+      expect(home).toMatch(/\/traducir<\/a>[^<]*<span class="state unavailable" data-state="unavailable">\(No disponible\. Su modelo no está instalado/);
       const page = await (await fetch(`${s.url}/c/translate?lang=en`)).text();
       expect(page).toContain('id="availability" class="availability unavailable"');
       expect(page).toContain('Ask an admin to run: npm run models:pull -- opus-mt-es-en');
       expect(page).toMatch(/<button type="submit" disabled>/);
       const api = (await (await fetch(`${s.url}/api/availability?lang=es`)).json()) as { command: string; text: string }[];
-      expect(api.find((a) => a.command === 'translate')!.text).toMatch(/^no disponible/);
+      expect(api.find((a) => a.command === 'translate')!.text).toMatch(/^No disponible\. /);
     } finally {
       await s.stop();
     }
@@ -43,7 +43,7 @@ describe('what can run, told before Run', () => {
     const s = await startWeb({ SINAPSIS_AUTO_DOWNLOAD: 'true', HF_ENDPOINT: 'http://127.0.0.1:9' });
     try {
       const page = await (await fetch(`${s.url}/c/translate?lang=es`)).text();
-      expect(page).toContain('descarga su modelo la primera vez que se usa (113 MB)');
+      expect(page).toContain('Descarga su modelo la primera vez que se usa (113 MB)');
       expect(page).toMatch(/<button type="submit">/);
     } finally {
       await s.stop();

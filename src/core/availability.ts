@@ -29,12 +29,12 @@ export function commandAvailability(models: ModelRegistry): CommandAvailability[
   });
 }
 
-/** One line for people: "listo", "descarga su modelo la primera vez que se usa (113 MB)", or why not and the fix. */
+/** One line for people: "Listo", "Descarga su modelo la primera vez que se usa (113 MB)", or why not and the fix. */
 export function describeAvailability(a: Pick<CommandAvailability, 'state' | 'bytes' | 'reason'>, lang: Lang): string {
   if (a.state === 'installed') return t(lang, 'model_state_installed');
   if (a.state === 'download') return t(lang, 'model_state_download', { mb: a.bytes ? Math.max(1, Math.round(a.bytes / 1e6)) : '' });
   const reason = a.reason ? t(lang, `availability_${a.reason.code}` as MessageKey, a.reason.params) : '';
-  return `${t(lang, 'model_state_unavailable')}${reason ? `: ${reason}` : ''}`;
+  return `${t(lang, 'model_state_unavailable')}${reason ? `. ${reason}` : ''}`;
 }
 
 /** `models status --json` and the start-up log: one row per command and model. */

@@ -104,12 +104,12 @@ const MESSAGES = {
     en: (p) => `Downloading the ${TASK_NOUN.en[p.task as string] ?? ''}model (${p.mb} MB): ${p.percent} %…`,
     es: (p) => `Descargando el modelo ${TASK_NOUN.es[p.task as string] ?? ''}(${p.mb} MB): ${p.percent} %…`,
   },
-  model_state_installed: { en: 'ready', es: 'listo' },
+  model_state_installed: { en: 'Ready', es: 'Listo' },
   model_state_download: {
-    en: (p) => (p.mb ? `downloads its model on first use (${p.mb} MB)` : 'downloads its model on first use'),
-    es: (p) => (p.mb ? `descarga su modelo la primera vez que se usa (${p.mb} MB)` : 'descarga su modelo la primera vez que se usa'),
+    en: (p) => (p.mb ? `Downloads its model on first use (${p.mb} MB)` : 'Downloads its model on first use'),
+    es: (p) => (p.mb ? `Descarga su modelo la primera vez que se usa (${p.mb} MB)` : 'Descarga su modelo la primera vez que se usa'),
   },
-  model_state_unavailable: { en: 'unavailable', es: 'no disponible' },
+  model_state_unavailable: { en: 'Unavailable', es: 'No disponible' },
   availability_auto_download_off: {
     en: (p) => `Its model is not installed and automatic downloads are turned off. Ask an admin to run: ${p.command}`,
     es: (p) => `Su modelo no está instalado y las descargas automáticas están desactivadas. Pedile a un administrador que ejecute: ${p.command}`,
