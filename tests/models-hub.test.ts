@@ -119,6 +119,19 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     hub.commit('test/blob', { 'weights.bin': blob, 'notes.txt': Buffer.from('hello') });
   });
 
+  it('a first-use lock counts only for the revision it was made for: a manifest moved to another tag is pinned again', async () => {
+    const reg = registry(blobManifest());
+    await reg.files('blob');
+    const lockFile = (reg as unknown as { opts: RegistryOptions }).opts.lockFile;
+    const v2 = hub.commit('test/blob', { 'weights.bin': Buffer.from('v2 weights'), 'notes.txt': Buffer.from('v2') }, 'v2');
+    const moved = blobManifest();
+    moved.models[0]!.hub!.revision = 'v2';
+    const again = registry(moved, { lockFile });
+    const [file] = await again.files('blob');
+    expect(readFileSync(file!, 'utf8')).toBe('v2 weights');
+    expect(again.state('blob', 'colorize')).toMatchObject({ commit: v2, locked_by: 'first-use' });
+  });
+
   it('10 concurrent first requests make one download, and all of them see its progress', async () => {
     const reg = registry();
     const seen = new Set<number>();

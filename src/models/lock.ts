@@ -59,11 +59,12 @@ export class Locks {
     this.local = readLock(localFile);
   }
 
-  get(key: string, repo: string): { model: LockedModel; lockedBy: LockedBy } | undefined {
+  /** A lock for this repo and revision; a first-use lock made for another revision (the manifest moved on) no longer counts. */
+  get(key: string, repo: string, revision?: string): { model: LockedModel; lockedBy: LockedBy } | undefined {
     const c = this.committed.models[key];
     if (c && c.repo === repo) return { model: c, lockedBy: 'repo' };
     const l = this.local.models[key];
-    if (l && l.repo === repo) return { model: l, lockedBy: 'first-use' };
+    if (l && l.repo === repo && (revision === undefined || l.revision === revision || l.commit === revision)) return { model: l, lockedBy: 'first-use' };
     return undefined;
   }
 

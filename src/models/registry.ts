@@ -180,7 +180,7 @@ export class ModelRegistry {
   }
 
   private async lockFor(spec: Spec, hub: NonNullable<Spec['hub']>): Promise<{ model: LockedModel; lockedBy: LockedBy }> {
-    const known = this.locks.get(spec.key, hub.repo);
+    const known = this.locks.get(spec.key, hub.repo, hub.revision);
     if (known) return known;
     if (!this.opts.autoDownload) throw new SinapsisError('model_missing', this.missingParams(spec));
     const model = await this.hub.lock(hub.repo, hub.revision, hub.files, { licence: spec.entry?.licence });
@@ -522,7 +522,7 @@ export class ModelRegistry {
     }
     const licence = spec.entry?.licence ?? null;
     if (spec.hub) {
-      const locked = this.locks.get(spec.key, spec.hub.repo);
+      const locked = this.locks.get(spec.key, spec.hub.repo, spec.hub.revision);
       const s = { ...base, repo: spec.hub.repo, commit: locked?.model.commit ?? (/^[0-9a-f]{40}$/.test(spec.hub.revision) ? spec.hub.revision : null), licence: locked?.model.licence ?? licence, locked_by: locked?.lockedBy ?? null, ...(locked?.model.hintMismatches ? { warnings: locked.model.hintMismatches } : {}) };
       const local = this.localCopy(spec);
       if (local) return { ...s, state: 'installed', bytes: spec.entry!.hub!.files.reduce((n, f) => n + statSync(path.join(local, f.path)).size, 0) };
