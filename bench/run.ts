@@ -10,10 +10,11 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   gate: () => import('./gate.js'),
   colorize: () => import('./colorize.js'),
   playground: () => import('./playground.js'),
+  'model-download': () => import('./model-download.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {
-  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N]`);
+  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N | --mb N]`);
   process.exit(2);
 }
 await (await load()).run(rest);

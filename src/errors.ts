@@ -6,7 +6,7 @@ export type ErrorCode = Extract<
   MessageKey,
   | 'unknown_command' | 'unknown_option' | 'missing_option' | 'invalid_option'
   | 'not_an_image' | 'unsupported_image_format' | 'corrupt_image' | 'image_too_many_pixels' | 'upload_too_large'
-  | 'model_missing' | 'model_corrupt' | 'not_available_yet' | 'command_disabled'
+  | 'model_missing' | 'model_corrupt' | 'model_not_found' | 'model_download_failed' | 'disk_full' | 'model_load_timeout' | 'not_available_yet' | 'command_disabled'
   | 'queue_full' | 'user_queue_full' | 'timeout' | 'cancelled' | 'internal'
   | 'attachment_refused' | 'download_failed' | 'button_expired' | 'not_your_button'
   | 'unsupported_pair' | 'language_unknown' | 'same_language' | 'slack_no_image'
@@ -26,6 +26,10 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   upload_too_large: 413,
   model_missing: 503,
   model_corrupt: 503,
+  model_not_found: 404,
+  model_download_failed: 502,
+  disk_full: 507,
+  model_load_timeout: 504,
   not_available_yet: 501,
   command_disabled: 403,
   queue_full: 503,

@@ -4,7 +4,6 @@ import { createApp } from './core/app.js';
 import { startDiscord } from './adapters/discord/bot.js';
 import { startSlack } from './adapters/slack/app.js';
 import { buildWebServer } from './adapters/web/server.js';
-import { modelState } from './models/state.js';
 
 const config = loadConfig();
 const app = createApp(config);
@@ -14,8 +13,15 @@ const log = app.logger;
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
 
-// Model state at start: which models answer at once, which download on first use (or fail without it).
-log.info({ models: modelState(app.models.manifest, config) }, 'models');
+// Per command, its model and what the first request will do: answer, download N MB, or fail (and why).
+for (const a of app.service.availability()) {
+  for (const m of a.models) {
+    const line = { command: a.command, model: m.model, repo: m.repo ?? undefined, commit: m.commit ?? undefined, state: m.state, mb: m.bytes ? Math.round(m.bytes / 1e6) : undefined, locked_by: m.locked_by ?? undefined, reason: m.reason?.code };
+    if (m.warnings?.length) log.warn({ ...line, warnings: m.warnings }, 'model: the manifest hints disagree with the hub');
+    else log.info(line, `model ${m.state === 'installed' ? 'installed' : m.state === 'download' ? 'will download on first use' : 'unavailable'}`);
+  }
+}
+
 if (config.SINAPSIS_WARM_MODELS.length) {
   app.models.warm(config.SINAPSIS_WARM_MODELS).catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));
 }

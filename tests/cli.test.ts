@@ -47,10 +47,10 @@ describe('CLI without models', () => {
     expect(r.stdout).not.toContain('todavía no disponible');
   });
 
-  it('/colorize with no colorization model set up says how to set one, localized, never a fake result', async () => {
+  it('/colorize with its default model not installed and downloads off says how to install it, localized, never a fake result', async () => {
     const r = cli(['colorize', '--image', await anyJpeg(), '--json', '--lang', 'es'], { SINAPSIS_COLORIZE_MODEL: '' });
     expect(r.code).toBe(1);
-    expect(json(r.stdout).error).toEqual({ code: 'model_missing', message: expect.stringMatching(/SINAPSIS_COLORIZE_MODEL/) });
+    expect(json(r.stdout).error).toEqual({ code: 'model_missing', message: expect.stringMatching(/descargas automáticas están desactivadas\. Un administrador lo puede instalar con: npm run models:pull -- ddcolor-tiny$/) });
   });
 
   it('a missing model file: model_missing', async () => {

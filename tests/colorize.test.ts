@@ -151,3 +151,33 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     expect((await run(colourPhoto)).images).toHaveLength(2);
   });
 });
+
+describe('/colorize with a Zhang et al. (ECCV 2016) style network: L 0..100 on one channel in, a/b at its own size out', () => {
+  it('feeds lightness, upsamples the smaller a/b output, and colours by brightness as the network says', async () => {
+    const fixture = path.join(ROOT, 'tests/fixtures/models/colorizer-lightness/colorizer-lightness-256.onnx');
+    const app = testApp({ SINAPSIS_COLORIZE_MODEL: fixture });
+    try {
+      // Left half dark grey, right half light grey.
+      const grey = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#333333' } })
+        .composite([{ input: await sharp({ create: { width: 150, height: 200, channels: 3, background: '#dddddd' } }).png().toBuffer(), left: 150, top: 0 }])
+        .png()
+        .toBuffer();
+      const r = await app.service.run({ command: 'colorize', options: {}, images: { image: grey }, ctx: { platform: 'test', userId: 'u', lang: 'en' } });
+      expect(r.model).toBe('colorizer-lightness-256');
+      expect(r.data).toMatchObject({ width: 300, height: 200, network_input: [256, 256] });
+      const { data, info } = await sharp(r.images[0]!.data).raw().toBuffer({ resolveWithObject: true });
+      const lab = rgbToLab(data, info.width * info.height, info.channels);
+      const at = (x: number, y: number) => ({ L: lab.L[y * info.width + x]!, a: lab.a[y * info.width + x]!, b: lab.b[y * info.width + x]! });
+      const dark = at(30, 100);
+      const light = at(270, 100);
+      // a = 0.1·L − 2 and b = 0.2·L − 4, read back through 8-bit sRGB.
+      for (const p of [dark, light]) {
+        expect(Math.abs(p.a - (0.1 * p.L - 2))).toBeLessThan(1.5);
+        expect(Math.abs(p.b - (0.2 * p.L - 4))).toBeLessThan(1.5);
+      }
+      expect(light.b).toBeGreaterThan(dark.b + 8);
+    } finally {
+      await app.dispose();
+    }
+  });
+});

@@ -92,17 +92,19 @@ describe('model download (pull)', () => {
 describe('model registry', () => {
   const manifest = (url: string): Manifest => ({
     models: [{ id: 'm', task: 't', runtime: 'onnxruntime', description: 'd', licence: 'MIT', source: url, files: [{ path: 'm/model.bin', url, sha256: sha, size: payload.length }] }],
-    pending: [],
   });
 
-  it('downloads on first use when allowed, and says model_missing when not', async () => {
+  it('downloads on first use when allowed, says model_missing when not, and a real error when the server is down', async () => {
     const cache = tempDir();
     const reg = new ModelRegistry(manifest(`${base}/m/model.bin`), { dirs: { cache }, autoDownload: true, ortThreads: 1 });
     expect(await reg.files('m')).toEqual([path.join(cache, 'm/model.bin')]);
     const off = new ModelRegistry(manifest(`${base}/m/model.bin`), { dirs: { cache: tempDir() }, autoDownload: false, ortThreads: 1 });
     await expect(off.files('m')).rejects.toMatchObject({ code: 'model_missing' });
     const down = new ModelRegistry(manifest('http://127.0.0.1:9/none'), { dirs: { cache: tempDir() }, autoDownload: true, ortThreads: 1 });
-    await expect(down.files('m')).rejects.toMatchObject({ code: 'model_missing' });
+    // A real error, host and cause, never just "fetch failed".
+    const err = await down.files('m').catch((e) => e);
+    expect(err.code).toBe('model_download_failed');
+    expect(err.localized('en')).toMatch(/could not reach 127\.0\.0\.1:9 \(/);
   });
 
   it('says model_corrupt for a damaged file, and retries on the next request', async () => {

@@ -33,7 +33,7 @@ it('the start script with no settings serves the playground, and stops cleanly o
     expect(await (await fetch(`${url}/`, { headers: { 'accept-language': 'es' } })).text()).toContain('/detectar-caras');
     // The model state at start, then one line per request (never its content).
     const lines = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    expect(lines.find((l) => l.msg === 'models')?.models).toMatchObject({ installed: expect.any(Array), missing: expect.any(Array), autoDownload: expect.any(Boolean) });
+    expect(lines.find((l) => l.command === 'detect-faces')).toMatchObject({ model: expect.any(String), state: expect.stringMatching(/^(installed|download|unavailable)$/) });
     await expect.poll(() => log.split('\n').filter((l) => l.includes('"msg":"request"')).length).toBe(2);
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     child.kill('SIGTERM');

@@ -38,6 +38,15 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
     expect([en.data.from, en.data.to]).toEqual(['en', 'es']);
   });
 
+  it('short Spanish or English texts are decided between es and en first (never Zulu)', async () => {
+    for (const [text, from] of [['hola mundo', 'es'], ['gracias', 'es'], ['thank you', 'en'], ['hello world', 'en'], ['buenos días', 'es']] as const) {
+      expect((await translate({ text })).data.from, text).toBe(from);
+    }
+    // No signal at all ("ok"): the user's own language decides.
+    expect((await translate({ text: 'ok' }, 'es')).data.from).toBe('es');
+    expect((await translate({ text: 'ok' }, 'en')).data.from).toBe('en');
+  });
+
   it('batches long input by sentence and keeps the order', async () => {
     const sentences = Array.from({ length: 11 }, (_, i) => `El gato ${'abcdefghijk'[i]} es rojo.`);
     const whole = await translate({ text: sentences.join(' '), from: 'es', to: 'en' });
@@ -54,7 +63,7 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
     const seen: string[] = [];
     const r = await app.service.run(
       { command: 'translate', options: { text: sentences.join(' '), from: 'es', to: 'en' }, ctx: { platform: 'test', userId: 'u', lang: 'en' } },
-      { onProgress: (p) => seen.push(p.text) },
+      { onProgress: (p) => p.kind !== 'download' && seen.push(p.text) },
     );
     // 20 sentences in batches of 8: two partial reports (8, then 16 sentences), then the result.
     expect(seen).toHaveLength(2);
@@ -65,9 +74,9 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
   it('an unsupported pair or unknown code is refused, listing what is supported, in the user’s language', async () => {
     const fr = await translate({ text: 'Bonjour, je suis un chat et je mange du poisson tous les jours.' }, 'es').catch((e) => e);
     expect(fr.code).toBe('unsupported_pair');
-    expect(fr.localized('es')).toBe('Todavía no puedo traducir fr → es. Disponibles: es-en, en-es.');
+    expect(fr.localized('es')).toBe('Este servidor no traduce fr → es. Pares disponibles: es-en, en-es.');
     const xx = await translate({ text: 'The cat', to: 'xx' }).catch((e) => e);
-    expect(xx.localized('en')).toBe('I cannot translate en → xx yet. Supported: es-en, en-es.');
+    expect(xx.localized('en')).toBe('Translating en → xx is not supported on this server. Supported pairs: es-en, en-es.');
     const same = await translate({ text: 'hola', from: 'es', to: 'es' }, 'en').catch((e) => e);
     expect(same.code).toBe('same_language');
     expect(same.localized('en')).toBe('The text is already in Spanish: nothing to translate.');
@@ -78,11 +87,12 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
     await expect(translate({ text: 'x'.repeat(100_000) })).rejects.toMatchObject({ code: 'invalid_option' });
   });
 
-  it('without models configured, says which pairs exist (none) instead of failing obscurely', async () => {
+  it('with the default (hub) models not installed and downloads off, says no model is installed for the pair, and how to install it', async () => {
     const bare = testApp();
     try {
       const e = await bare.service.run({ command: 'translate', options: { text: 'hola', from: 'es' }, ctx: { platform: 'test', userId: 'u', lang: 'en' } }).catch((err) => err);
-      expect(e.code).toBe('unsupported_pair');
+      expect(e.code).toBe('model_missing');
+      expect(e.localized('en')).toBe('No translation model for es → en is installed on this server, and automatic downloads are turned off. An admin can install it with: npm run models:pull -- opus-mt-es-en');
     } finally {
       await bare.dispose();
     }

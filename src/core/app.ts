@@ -1,8 +1,8 @@
 import pino from 'pino';
 import type { Config } from '../config/index.js';
 import { adminSpec } from '../../commands/index.js';
-import { readManifest } from '../models/manifest.js';
-import { ModelRegistry } from '../models/registry.js';
+import type { ModelRegistry } from '../models/registry.js';
+import { registryFromConfig } from '../models/setup.js';
 import { MemoryQueue } from '../queue/memory-queue.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Gate } from '../store/gate.js';
@@ -22,17 +22,7 @@ export interface App {
 export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): App {
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
   const db = openDatabase(config.dataDir);
-  const models = new ModelRegistry(readManifest(), {
-    dirs: { local: config.SINAPSIS_MODELS_DIR, cache: config.modelsCache },
-    autoDownload: config.SINAPSIS_AUTO_DOWNLOAD,
-    mirror: config.SINAPSIS_MODEL_MIRROR,
-    ortThreads: config.SINAPSIS_ORT_THREADS,
-    textModel: config.SINAPSIS_TEXT_MODEL,
-    embeddingModel: config.SINAPSIS_EMBEDDING_MODEL,
-    colorizeModel: config.SINAPSIS_COLORIZE_MODEL,
-    translationModels: config.SINAPSIS_TRANSLATION_MODELS,
-    log: (msg, extra) => logger.info(extra ?? {}, msg),
-  });
+  const models = registryFromConfig(config, logger);
   const service = new Service({
     models,
     gate: new Gate(db, {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { COMMANDS, findCommand, type AdminSpec, type CommandSpec } from '../../commands/index.js';
 import { asSinapsisError, SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
+import { withDownloadListener } from '../models/progress.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { JobEvents, JobHandle, JobQueue, Processor } from '../queue/types.js';
 import type { Gate, GateContext } from '../store/gate.js';
@@ -9,6 +10,7 @@ import type { JobsLog } from '../store/jobs-log.js';
 import { TASKS } from '../tasks/index.js';
 import type { TaskResult } from '../tasks/types.js';
 import { Admin, type AdminRequest, type AdminResult } from './admin.js';
+import { commandAvailability, type CommandAvailability } from './availability.js';
 import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
 
 export interface RequestContext extends GateContext {
@@ -76,7 +78,10 @@ export class Service {
       const task = TASKS[payload.task];
       if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
       const { options, images, lang, langSource, model } = payload;
-      return task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist, explainRephrase: deps.explainRephrase });
+      // A model downloaded for this job reports its progress as the job's own (typed 'download').
+      return withDownloadListener(report, () =>
+        task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist, explainRephrase: deps.explainRephrase }),
+      );
     });
   }
 
@@ -150,6 +155,11 @@ export class Service {
     let n = 0;
     for (const j of this.inFlight) if (j.server === server) n++;
     return n;
+  }
+
+  /** Per command: installed, will download N MB on first use, or unavailable with the reason (no network used). */
+  availability(): CommandAvailability[] {
+    return commandAvailability(this.deps.models);
   }
 
   /** Moderators' settings: enable, disable, roles, limits, status, language. Answers at once (no queue). */

@@ -44,3 +44,29 @@ export async function detectLang(text: string): Promise<Lang | undefined> {
     return undefined;
   }
 }
+
+// Everyday words of very short texts ("hola mundo", "gracias", "thank you") that carry no grammar cue.
+const ES_SHORT = new Set('hola mundo gracias muchas buenas buenos días dias tardes noches chau adiós adios sí si bien mal muy gato perro casa amigo amiga perdón perdon favor vale dale genial claro nada todo nos vemos'.split(' '));
+const EN_SHORT = new Set('hello hi hey world thanks thank you yes good morning evening night bye goodbye cat dog house friend sorry please fine great sure nothing everything see'.split(' '));
+
+/**
+ * Spanish or English for a short text when the server translates between
+ * those two: cues, everyday words, then CLD3's ranking restricted to es/en,
+ * then `fallback` (the user's language). Never Zulu for "hola mundo".
+ */
+export async function detectEsEn(text: string, fallback: Lang): Promise<Lang> {
+  const cue = cues(text);
+  if (cue) return cue;
+  const words = text.toLowerCase().match(/[\p{L}]+/gu) ?? [];
+  const es = words.filter((w) => ES_SHORT.has(w)).length;
+  const en = words.filter((w) => EN_SHORT.has(w)).length;
+  if (es !== en) return es > en ? 'es' : 'en';
+  try {
+    const ranked = (await identifier()).findMostFrequentLanguages(text, 3);
+    const hit = ranked.find((r) => (r.language === 'es' || r.language === 'en') && r.probability > 0.5);
+    if (hit) return hit.language as Lang;
+  } catch {
+    // CLD3 unavailable: the user's language decides.
+  }
+  return fallback;
+}

@@ -17,6 +17,12 @@ const WHO: Record<Lang, (platform: unknown) => string> = {
   es: (p) => (p === 'discord' ? 'Quienes tienen el permiso Gestionar servidor' : p === 'slack' ? 'Los administradores del espacio de trabajo' : 'Los administradores del bot'),
 };
 
+/** How a download names the model's job: "el modelo de traducción", "the translation model". */
+const TASK_NOUN: Record<Lang, Record<string, string>> = {
+  en: { translate: 'translation ', 'generate-text': 'text ', embed: 'search ', colorize: 'colorization ', 'detect-faces': 'face detection ' },
+  es: { translate: 'de traducción ', 'generate-text': 'de texto ', embed: 'de búsqueda ', colorize: 'de coloreado ', 'detect-faces': 'de detección de caras ' },
+};
+
 /** "45 s", "3 min", "2 h 5 min": rounded up so the wait is never shorter than said. */
 export function duration(seconds: number, _lang: Lang): string {
   if (seconds < 60) return `${Math.max(1, Math.ceil(seconds))} s`;
@@ -65,12 +71,56 @@ const MESSAGES = {
     es: (p) => `El archivo es demasiado grande (límite ${p.limit} MB).`,
   },
   model_missing: {
-    en: (p) => `The model "${p.model}" is not installed on this server and could not be downloaded. An admin can run "npm run models:pull".`,
-    es: (p) => `El modelo "${p.model}" no está instalado en este servidor y no se pudo descargar. Un administrador puede ejecutar "npm run models:pull".`,
+    en: (p) =>
+      p.command
+        ? `${p.pair ? `No translation model for ${p.pair} is installed on this server` : `The model "${p.model}" is not installed on this server`}, and automatic downloads are turned off. An admin can install it with: ${p.command}`
+        : `The model "${p.model}" is not installed on this server and could not be downloaded. An admin can run "npm run models:pull".`,
+    es: (p) =>
+      p.command
+        ? `${p.pair ? `No hay ningún modelo de traducción ${p.pair} instalado en este servidor` : `El modelo "${p.model}" no está instalado en este servidor`} y las descargas automáticas están desactivadas. Un administrador lo puede instalar con: ${p.command}`
+        : `El modelo "${p.model}" no está instalado en este servidor y no se pudo descargar. Un administrador puede ejecutar "npm run models:pull".`,
   },
   model_corrupt: {
-    en: (p) => `The model "${p.model}" is damaged and could not be loaded. An admin can re-download it with "npm run models:pull -- --force".`,
-    es: (p) => `El modelo "${p.model}" está dañado y no se pudo cargar. Un administrador puede volver a descargarlo con "npm run models:pull -- --force".`,
+    en: (p) => `The model "${p.model}" is damaged and could not be loaded${p.reason ? ` (${p.reason})` : ''}. Try again: a damaged download is deleted and fetched again. An admin can re-download it with "npm run models:pull -- --force".`,
+    es: (p) => `El modelo "${p.model}" está dañado y no se pudo cargar${p.reason ? ` (${p.reason})` : ''}. Probá de nuevo: una descarga dañada se borra y se vuelve a bajar. Un administrador puede volver a descargarlo con "npm run models:pull -- --force".`,
+  },
+  model_not_found: {
+    en: (p) => `The model "${p.model}" could not be found on the model hub: ${p.reason}. Check the name and revision.`,
+    es: (p) => `No encontré el modelo "${p.model}" en el repositorio de modelos: ${p.reason}. Revisá el nombre y la revisión.`,
+  },
+  model_download_failed: {
+    en: (p) => `I could not download the model "${p.model}": ${p.reason}. Try again in a while; what already arrived is kept. An admin can also run: ${p.command}`,
+    es: (p) => `No pude descargar el modelo "${p.model}": ${p.reason}. Probá de nuevo en un rato; lo que ya llegó se conserva. Un administrador también puede ejecutar: ${p.command}`,
+  },
+  disk_full: {
+    en: (p) => `There is not enough disk space on this server to download the model "${p.model}" (${p.needed} MB needed, ${p.free} MB free). An admin has to free some space.`,
+    es: (p) => `No hay espacio suficiente en el disco de este servidor para descargar el modelo "${p.model}" (hacen falta ${p.needed} MB y hay ${p.free} MB libres). Un administrador tiene que liberar espacio.`,
+  },
+  model_load_timeout: {
+    en: (p) => `The model "${p.model}" took more than ${p.seconds} s to load and was abandoned. Try again; if it keeps happening, the server may be short of memory.`,
+    es: (p) => `El modelo "${p.model}" tardó más de ${p.seconds} s en cargarse y se abandonó. Probá de nuevo; si sigue pasando, quizás al servidor le falta memoria.`,
+  },
+  downloading_model: {
+    en: (p) => `Downloading the ${TASK_NOUN.en[p.task as string] ?? ''}model (${p.mb} MB): ${p.percent} %…`,
+    es: (p) => `Descargando el modelo ${TASK_NOUN.es[p.task as string] ?? ''}(${p.mb} MB): ${p.percent} %…`,
+  },
+  model_state_installed: { en: 'Ready', es: 'Listo' },
+  model_state_download: {
+    en: (p) => (p.mb ? `Downloads its model on first use (${p.mb} MB)` : 'Downloads its model on first use'),
+    es: (p) => (p.mb ? `Descarga su modelo la primera vez que se usa (${p.mb} MB)` : 'Descarga su modelo la primera vez que se usa'),
+  },
+  model_state_unavailable: { en: 'Unavailable', es: 'No disponible' },
+  availability_auto_download_off: {
+    en: (p) => `Its model is not installed and automatic downloads are turned off. Ask an admin to run: ${p.command}`,
+    es: (p) => `Su modelo no está instalado y las descargas automáticas están desactivadas. Pedile a un administrador que ejecute: ${p.command}`,
+  },
+  availability_not_found: {
+    en: (p) => `Its model "${p.model}" is not on this server. An admin has to check the model settings.`,
+    es: (p) => `Su modelo "${p.model}" no está en este servidor. Un administrador tiene que revisar la configuración de modelos.`,
+  },
+  availability_last_download_failed: {
+    en: (p) => `The last download of its model failed (${p.reason}). Running it will try again; an admin can run: ${p.command}`,
+    es: (p) => `La última descarga de su modelo falló (${p.reason}). Al ejecutarlo se vuelve a intentar; un administrador puede ejecutar: ${p.command}`,
   },
   not_available_yet: {
     en: (p) => `/${p.command} is not available yet on this bot. It is coming in a later version.`,
@@ -211,8 +261,8 @@ const MESSAGES = {
   stop_max_tokens: { en: 'stopped at the token limit', es: 'cortado en el límite de tokens' },
   stop_cancelled: { en: 'cancelled', es: 'cancelado' },
   unsupported_pair: {
-    en: (p) => `I cannot translate ${p.from} → ${p.to} yet. Supported: ${p.supported}.`,
-    es: (p) => `Todavía no puedo traducir ${p.from} → ${p.to}. Disponibles: ${p.supported}.`,
+    en: (p) => `Translating ${p.from} → ${p.to} is not supported on this server. Supported pairs: ${p.supported}.`,
+    es: (p) => `Este servidor no traduce ${p.from} → ${p.to}. Pares disponibles: ${p.supported}.`,
   },
   language_unknown: {
     en: (p) => `I could not tell which language the text is in. Say it with "from" (${p.supported}).`,

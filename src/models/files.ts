@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ModelFile } from './manifest.js';
+import { SinapsisError } from '../errors.js';
+import type { UrlFile } from './manifest.js';
 
 /** Where model files are looked for: the local folder first (used as is), then the download cache. */
 export interface ModelDirs {
@@ -15,17 +16,28 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/**
+ * 'file', 'dir' (a path where a file should be: the admin's mistake, reported
+ * as a damaged model rather than an obscure read error) or undefined.
+ */
+export function kindOf(p: string): 'file' | 'dir' | undefined {
+  const st = statSync(p, { throwIfNoEntry: false });
+  return st ? (st.isFile() ? 'file' : 'dir') : undefined;
+}
+
 /** Path of an already-present file (its size and sha256 are checked by the caller), or undefined. */
-export function locateFile(dirs: ModelDirs, file: ModelFile): string | undefined {
+export function locateFile(dirs: ModelDirs, file: Pick<UrlFile, 'path'>, model = file.path): string | undefined {
   for (const dir of [dirs.local, dirs.cache]) {
     if (!dir) continue;
     const p = path.join(dir, file.path);
-    if (existsSync(p)) return p;
+    const kind = kindOf(p);
+    if (kind === 'dir') throw new SinapsisError('model_corrupt', { model, reason: `${p} is a folder, not a file` });
+    if (kind === 'file') return p;
   }
   return undefined;
 }
 
 /** Path a file is downloaded to. */
-export function cachePath(dirs: ModelDirs, file: ModelFile): string {
+export function cachePath(dirs: ModelDirs, file: Pick<UrlFile, 'path'>): string {
   return path.join(dirs.cache, file.path);
 }

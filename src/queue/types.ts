@@ -1,3 +1,5 @@
+import type { DownloadProgress } from '../models/progress.js';
+
 /**
  * The job queue seen by adapters. Payloads are plain data (strings, numbers,
  * Buffers) so a process-external implementation (Redis/BullMQ workers) can sit
@@ -18,9 +20,8 @@ export interface JobEvents {
   onProgress?(progress: JobProgress): void;
 }
 
-export interface JobProgress {
-  text: string;
-}
+/** Streamed text (generation so far), or a model download the job is waiting on. */
+export type JobProgress = { kind?: 'text'; text: string } | DownloadProgress;
 
 export interface JobHandle<R> {
   readonly id: string;

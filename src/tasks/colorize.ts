@@ -39,9 +39,13 @@ export function resizePlane(src: Float32Array, sw: number, sh: number, dw: numbe
   return out;
 }
 
-/** The network's input: only the lightness of the photo, as grey RGB in 0..1 (how DDColor was trained). */
-function greyInput(rgb: Uint8Array, channels: number, width: number, height: number): ort.Tensor {
+/**
+ * The network's input: only the lightness of the photo, as grey RGB in 0..1
+ * (how DDColor was trained) or as L of Lab in 0..100 on one channel (Zhang et al.).
+ */
+function greyInput(rgb: Uint8Array, channels: number, width: number, height: number, kind: 'grey-rgb' | 'lightness'): ort.Tensor {
   const plane = width * height;
+  if (kind === 'lightness') return new ort.Tensor('float32', Float32Array.from(rgbToLab(rgb, plane, channels).L), [1, 1, height, width]);
   const grey = greyOf(rgb, plane, channels);
   const data = new Float32Array(3 * plane);
   data.set(grey, 0);
@@ -86,7 +90,7 @@ export const colorizeTask: Task = async ({ options, images, lang }, { models, si
   const bytes = images.image!;
   const t0 = performance.now();
   await inspectImage(bytes, imageLimits);
-  const { session, id } = await models.colorizer();
+  const { session, id, input: declared } = await models.colorizer();
   // Work at the size the reply can show: the network sees 512 px anyway. sharp's raw output is
   // 3-channel sRGB whatever the file holds (one-channel grey, alpha: both covered by tests).
   const { data, info } = await decoding(
@@ -103,16 +107,21 @@ export const colorizeTask: Task = async ({ options, images, lang }, { models, si
   const netH = typeof shape[2] === 'number' ? shape[2] : DEFAULT_INPUT;
   const netW = typeof shape[3] === 'number' ? shape[3] : DEFAULT_INPUT;
   const small = await sharp(data, { raw: { width, height, channels: info.channels } }).resize(netW, netH, { fit: 'fill' }).raw().toBuffer();
-  const input = greyInput(small, info.channels, netW, netH);
+  const kind = declared ?? (shape[1] === 1 ? 'lightness' : 'grey-rgb');
+  const input = greyInput(small, info.channels, netW, netH, kind);
   const t1 = performance.now();
   signal.throwIfAborted();
   const out = await session.run({ [session.inputNames[0]!]: input });
-  const ab = out[session.outputNames[0]!]!.data as Float32Array;
+  const output = out[session.outputNames[0]!]!;
+  const ab = output.data as Float32Array;
+  // Some networks answer at another size than they read (Zhang et al. upsample inside or not): trust the output's own dims.
+  const outH = Number(output.dims[2] ?? netH);
+  const outW = Number(output.dims[3] ?? netW);
   const t2 = performance.now();
 
   const strength = Number(options.strength ?? 1);
-  const a = resizePlane(ab.subarray(0, netW * netH), netW, netH, width, height);
-  const b = resizePlane(ab.subarray(netW * netH, 2 * netW * netH), netW, netH, width, height);
+  const a = resizePlane(ab.subarray(0, outW * outH), outW, outH, width, height);
+  const b = resizePlane(ab.subarray(outW * outH, 2 * outW * outH), outW, outH, width, height);
   let deltaE = 0;
   for (let i = 0; i < a.length; i++) {
     a[i]! *= strength;

@@ -1,5 +1,5 @@
 import { SinapsisError } from '../errors.js';
-import { detectLanguage } from '../i18n/detect.js';
+import { detectEsEn, detectLanguage } from '../i18n/detect.js';
 import { t } from '../i18n/messages.js';
 import type { Task } from './types.js';
 
@@ -32,12 +32,23 @@ function joinPieces(pieces: { endsParagraph: boolean }[], out: string[]): string
   return pieces.map((p, i) => out[i] + (p.endsParagraph ? '\n' : ' ')).join('').trim();
 }
 
+/** Texts this short are decided between Spanish and English first (statistics alone call "hola mundo" Zulu). */
+const SHORT_WORDS = 4;
+
+async function detectSource(text: string, pairs: string[], lang: 'es' | 'en'): Promise<string | undefined> {
+  const sources = new Set(pairs.map((p) => p.split('-')[0]));
+  const words = text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+  const onlyEsEn = [...sources].every((s) => s === 'es' || s === 'en');
+  if (sources.has('es') && sources.has('en') && (words <= SHORT_WORDS || onlyEsEn && words <= 2 * SHORT_WORDS)) return detectEsEn(text, lang);
+  return detectLanguage(text);
+}
+
 export const translateTask: Task = async ({ options, lang }, { models, signal, report }) => {
   const started = performance.now();
   const text = String(options.text ?? '');
   const pairs = Object.keys(models.translationPairs());
   const supported = pairs.join(', ') || '—';
-  const from = options.from ? String(options.from).toLowerCase() : await detectLanguage(text);
+  const from = options.from ? String(options.from).toLowerCase() : await detectSource(text, pairs, lang);
   if (!from) throw new SinapsisError('language_unknown', { supported });
   const to = options.to ? String(options.to).toLowerCase() : from === 'es' ? 'en' : 'es';
   // Right-clicking a message already in your language lands here: say so rather than "cannot translate es → es".

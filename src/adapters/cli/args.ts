@@ -10,7 +10,7 @@ export interface CliArgs {
   lang?: string;
   /** --sample NAME: a shipped sample photo (samples/) as the command's photo. */
   sample?: string;
-  /** --model: a manifest id or a local model folder. */
+  /** --model: a manifest id, a hub repo `org/name[@revision]` or a local model folder. */
   model?: string;
   /** Where the request comes from, for the moderators' rules: --server, --channel, --user, --roles a,b. */
   context: { serverId?: string; channelId?: string; userId?: string; roles?: string[] };

@@ -10,6 +10,10 @@ import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
 import { langOf, type Lang } from '../../i18n/locale.js';
 import { findSample, readSample, SAMPLES } from '../../samples/index.js';
 import { parseArgs, splitImageFlags, type CliArgs } from './args.js';
+import { describeAvailability, modelStatusRows } from '../../core/availability.js';
+import { t } from '../../i18n/messages.js';
+import type { DownloadProgress } from '../../models/progress.js';
+import { Presets, SingleBar } from 'cli-progress';
 import { adminHelpText, helpText } from './help.js';
 
 const USAGE_ERRORS = new Set(['unknown_command', 'unknown_option', 'missing_option', 'invalid_option']);
@@ -37,6 +41,7 @@ async function main(): Promise<number> {
   };
 
   if (args.command === 'admin') return admin(args, config, lang, fail);
+  if (args.command === 'models') return modelsCommand(args, config, lang);
   const spec = args.command ? findCommand(args.command) : undefined;
   if (args.help || !args.command) {
     process.stdout.write(`${helpText(lang, spec)}\n`);
@@ -65,12 +70,18 @@ async function main(): Promise<number> {
       if (!photo || !sample) throw new SinapsisError('invalid_option', { option: 'sample', expected: photo ? `one of ${SAMPLES.map((x) => x.id).join(', ')}` : `nothing: ${spec.name} takes no photo` });
       images[photo.name] ??= readSample(sample.id)!;
     }
-    const result = await app.service.run({
-      command: spec.name,
-      options: raw,
-      images,
-      ctx: { platform: 'cli', ...context(args), lang, langSource: args.lang ? 'platform' : 'default', model: args.model },
-    });
+    const bar = downloadBar(lang);
+    const result = await app.service
+      .run(
+        {
+          command: spec.name,
+          options: raw,
+          images,
+          ctx: { platform: 'cli', ...context(args), lang, langSource: args.lang ? 'platform' : 'default', model: args.model },
+        },
+        { onProgress: (p) => p.kind === 'download' && bar.update(p) },
+      )
+      .finally(() => bar.stop());
     const written: string[] = [];
     if (result.images.length) mkdirSync(args.out, { recursive: true });
     for (const img of result.images) {
@@ -90,6 +101,47 @@ async function main(): Promise<number> {
     const e = asSinapsisError(err);
     if (e.code === 'internal') app.logger.error({ err: e.cause ?? e }, 'command failed');
     return fail(e);
+  } finally {
+    await app.close();
+  }
+}
+
+/** A model download shown on stderr (stdout keeps only the answer). */
+function downloadBar(lang: Lang) {
+  let bar: SingleBar | undefined;
+  return {
+    update(p: DownloadProgress) {
+      if (!bar) {
+        const label = t(lang, 'downloading_model', { task: p.task, mb: Math.max(1, Math.round(p.total / 1e6)), percent: '{percentage}' }).replace(/: \{percentage\} %…$/, '');
+        bar = new SingleBar({ format: `${label} [{bar}] {percentage} %`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+        bar.start(p.total, p.bytes);
+      }
+      bar.update(p.bytes);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+/** `models status [--json]`: per command, its model and state (the same lines `npm start` logs). */
+async function modelsCommand(args: CliArgs, config: Config, lang: Lang): Promise<number> {
+  const [sub] = args.positionals;
+  if (sub !== 'status') {
+    process.stderr.write('Usage: models status [--json]   (downloads: npm run models:pull [-- <id>…]; pinning: npm run models:lock)\n');
+    return 2;
+  }
+  const app = createApp(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
+  try {
+    const rows = modelStatusRows(app.service.availability());
+    if (args.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+    else {
+      for (const a of app.service.availability()) {
+        process.stdout.write(`/${a.command}: ${describeAvailability(a, lang)}\n`);
+        for (const m of a.models) process.stdout.write(`  ${m.model}${m.repo ? ` (${m.repo}@${m.commit ?? '?'})` : ''}: ${m.state}${m.bytes ? `, ${m.bytes < 1e6 ? '<1' : Math.round(m.bytes / 1e6)} MB` : ''}${m.locked_by ? `, locked by ${m.locked_by}` : ''}${m.warnings?.length ? `, WARNING: ${m.warnings.join('; ')}` : ''}\n`);
+      }
+    }
+    return 0;
   } finally {
     await app.close();
   }

@@ -24,6 +24,7 @@ import { InteractionStates } from '../../store/interaction-state.js';
 import { KeyValue } from '../../store/kv.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
 import { explainResult } from '../result-explainer.js';
+import { progressText } from '../progress-text.js';
 import { ReplyEditor } from '../reply-editor.js';
 import { rerunOptions } from '../buttons.js';
 import { contextMenu, isShareButton } from './context-menu.js';
@@ -110,7 +111,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
         {
           onPosition: (position) => editor.progress(`⏳ ${t(ctx.lang, 'queued', { position })}`),
           // Long generations grow in place, one edit a second at most; the final reply splits past 2000 characters.
-          onProgress: ({ text }) => editor.progress(`${text.slice(0, MAX_CONTENT - 2)} ▌`),
+          onProgress: (p) => editor.progress(progressText(p, ctx.lang, MAX_CONTENT)),
         },
       );
       if (handle.position() > 0) editor.progress(`⏳ ${t(ctx.lang, 'queued', { position: handle.position() })}`);

@@ -12,6 +12,7 @@ import type { TaskResult } from '../../tasks/types.js';
 import { BUTTON_LABELS, buttonActions, customId, parseCustomId, rerunOptions } from '../buttons.js';
 import { downloadUserFile } from '../download.js';
 import { explainResult } from '../result-explainer.js';
+import { progressText } from '../progress-text.js';
 import { ReplyEditor } from '../reply-editor.js';
 import { parseAdminText, parseCommandText } from './args.js';
 import { SlackDirectory } from './directory.js';
@@ -125,7 +126,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     try {
       const handle = service.submit(
         { command, options, images, ctx },
-        { onPosition: (position) => editor.progress(`⏳ ${t(lang, 'queued', { position })}`), onProgress: ({ text }) => editor.progress(`${text} ▌`) },
+        { onPosition: (position) => editor.progress(`⏳ ${t(lang, 'queued', { position })}`), onProgress: (p) => editor.progress(progressText(p, lang)) },
       );
       if (handle.position() > 0) editor.progress(`⏳ ${t(lang, 'queued', { position: handle.position() })}`);
       const result = await handle.result;

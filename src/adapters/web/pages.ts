@@ -1,6 +1,7 @@
 import { COMMANDS } from '../../../commands/index.js';
 import type { CommandSpec, OptionSpec } from '../../../commands/spec.js';
 import { specLocale, type Lang } from '../../i18n/locale.js';
+import { describeAvailability, type CommandAvailability } from '../../core/availability.js';
 import { findSample } from '../../samples/index.js';
 import { TASKS } from '../../tasks/index.js';
 import { assetUrl } from './playground.js';
@@ -111,39 +112,47 @@ function examples(spec: CommandSpec, lang: Lang): string {
   return `<section class="examples" aria-labelledby="examples-title"><h2 id="examples-title">${esc(ui.examples)}</h2><p class="hint">${esc(ui.examplesHint)}</p><ul>${items.join('')}</ul></section>`;
 }
 
-export function commandPage(spec: CommandSpec, lang: Lang): string {
+/** Whether the command can run, said before Run: ready, a first-use download of N MB, or unavailable with the reason and fix. */
+function availabilityNote(a: CommandAvailability | undefined, lang: Lang): string {
+  if (!a || a.state === 'installed') return '';
+  return `<p id="availability" class="availability ${a.state}" role="status">${esc(describeAvailability(a, lang))}</p>`;
+}
+
+export function commandPage(spec: CommandSpec, lang: Lang, availability?: CommandAvailability): string {
   const loc = specLocale(lang);
   const ui = UI[lang];
   const available = Boolean(TASKS[spec.task]);
   // A command whose photo is its input shows the picture first; a text answer (/explain) comes first otherwise.
   const imageFirst = spec.options.some((o) => o.type === 'image' && o.required);
   const body = `<h1>/${esc(spec.texts[loc].name)}</h1><p class="lead">${esc(spec.texts[loc].description)}</p>
-${available ? '' : `<p class="soon">${esc(ui.soon)}</p>`}
+${available ? availabilityNote(availability, lang) : `<p class="soon">${esc(ui.soon)}</p>`}
 <details class="help"><summary>${esc(ui.howItWorks)}</summary><p>${esc(spec.help[loc])}</p></details>
 <div class="layout"><div class="inputs">
 ${examples(spec, lang)}
 <form id="form" action="/api/commands/${spec.name}?lang=${lang}" method="post" enctype="multipart/form-data" data-stream="/api/commands/${spec.name}/stream?lang=${lang}" data-ui="${esc(JSON.stringify(SCRIPT_UI[lang]))}"${spec.continues ? ` data-continues="${esc(spec.continues)}"` : ''}${imageFirst ? ' data-image-first="1"' : ''}>
 ${spec.options.map((o) => field(o, lang)).join('\n')}
-<div class="actions"><button type="submit" id="run">${esc(ui.run)}</button><button type="button" id="cancel" class="secondary" hidden>${esc(ui.cancel)}</button></div></form></div>
+<div class="actions"><button type="submit" id="run"${availability?.state === 'unavailable' && availability.reason?.code !== 'last_download_failed' ? ' disabled' : ''}>${esc(ui.run)}</button><button type="button" id="cancel" class="secondary" hidden>${esc(ui.cancel)}</button></div></form></div>
 <section class="output" aria-labelledby="result-title"><h2 id="result-title">${esc(ui.result)}</h2>
 <div id="status" role="status" aria-live="polite"></div><div id="result" aria-live="polite"><p class="placeholder">${esc(ui.resultEmpty)}</p></div></section></div>
 ${spec.examples && Object.values(spec.examples).some((l) => l.some((e) => e.sample)) ? `<p class="credits">${esc(ui.credits)} <a href="/samples/SOURCES.md">${esc(ui.creditsLink)}</a>.</p>` : ''}`;
   return layout(lang, `/${spec.texts[loc].name} · Sinapsis`, body, `/c/${spec.name}`);
 }
 
-function commandList(lang: Lang): string {
+function commandList(lang: Lang, availability: CommandAvailability[] = []): string {
   const ui = UI[lang];
   const loc = specLocale(lang);
   const items = COMMANDS.map((c) => {
-    const soon = TASKS[c.task] ? '' : ` <span class="soon">(${esc(ui.soon)})</span>`;
+    const a = availability.find((x) => x.command === c.name);
+    const state = a && a.state !== 'installed' ? ` <span class="state ${a.state}" data-state="${a.state}">(${esc(describeAvailability(a, lang))})</span>` : '';
+    const soon = TASKS[c.task] ? state : ` <span class="soon">(${esc(ui.soon)})</span>`;
     return `<li><a href="/c/${c.name}?lang=${lang}">/${esc(c.texts[loc].name)}</a> — ${esc(c.texts[loc].description)}${soon}</li>`;
   });
   return `<ul class="commands">${items.join('')}</ul>`;
 }
 
-export function indexPage(lang: Lang): string {
+export function indexPage(lang: Lang, availability: CommandAvailability[] = []): string {
   const ui = UI[lang];
-  return layout(lang, ui.title, `<h1>${esc(ui.title)}</h1><p class="lead">${esc(ui.intro)}</p><h2>${esc(ui.commands)}</h2>${commandList(lang)}`, '/');
+  return layout(lang, ui.title, `<h1>${esc(ui.title)}</h1><p class="lead">${esc(ui.intro)}</p><h2>${esc(ui.commands)}</h2>${commandList(lang, availability)}`, '/');
 }
 
 /** The HTML answer for an address that is no page (the API keeps its JSON errors). */

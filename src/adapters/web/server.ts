@@ -5,6 +5,7 @@ import type { CommandSpec } from '../../../commands/spec.js';
 import type { App } from '../../core/app.js';
 import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
 import { langFromAcceptLanguage, langOf, type Lang } from '../../i18n/locale.js';
+import { describeAvailability } from '../../core/availability.js';
 import { registerAdmin } from './admin.js';
 import { commandPage, indexPage, notFoundPage } from './pages.js';
 import { registerPlaygroundFiles } from './playground.js';
@@ -88,11 +89,16 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   registerAdmin(web, app, (req) => requestLang(req, fallback));
 
   web.get('/healthz', async () => ({ status: 'ok', queue: app.service.queue.stats() }));
-  web.get('/', async (req, reply) => reply.type('text/html; charset=utf-8').send(indexPage(requestLang(req, fallback))));
+  // What each command needs before it can answer (the pages show it; scripts can poll it).
+  web.get('/api/availability', async (req) => {
+    const lang = requestLang(req, fallback);
+    return app.service.availability().map((a) => ({ ...a, text: describeAvailability(a, lang) }));
+  });
+  web.get('/', async (req, reply) => reply.type('text/html; charset=utf-8').send(indexPage(requestLang(req, fallback), app.service.availability())));
   web.get<{ Params: { name: string } }>('/c/:name', async (req, reply) => {
     const spec = findCommand(req.params.name);
     if (!spec) return reply.callNotFound();
-    return reply.type('text/html; charset=utf-8').send(commandPage(spec, requestLang(req, fallback)));
+    return reply.type('text/html; charset=utf-8').send(commandPage(spec, requestLang(req, fallback), app.service.availability().find((a) => a.command === spec.name)));
   });
 
   /** Options and images of an API request (multipart or JSON), shared by the plain and the streaming route. */
