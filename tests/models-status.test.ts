@@ -31,7 +31,7 @@ describe('what can run, told before Run', () => {
       const page = await (await fetch(`${s.url}/c/translate?lang=en`)).text();
       expect(page).toContain('id="availability" class="availability unavailable"');
       expect(page).toContain('Ask an admin to run: npm run models:pull -- opus-mt-es-en');
-      expect(page).toMatch(/<button type="submit" disabled>/);
+      expect(page).toMatch(/<button type="submit" id="run" disabled>/);
       const api = (await (await fetch(`${s.url}/api/availability?lang=es`)).json()) as { command: string; text: string }[];
       expect(api.find((a) => a.command === 'translate')!.text).toMatch(/^No disponible\. /);
     } finally {
@@ -44,7 +44,7 @@ describe('what can run, told before Run', () => {
     try {
       const page = await (await fetch(`${s.url}/c/translate?lang=es`)).text();
       expect(page).toContain('Descarga su modelo la primera vez que se usa (113 MB)');
-      expect(page).toMatch(/<button type="submit">/);
+      expect(page).toMatch(/<button type="submit" id="run">/);
     } finally {
       await s.stop();
     }
