@@ -23,7 +23,7 @@ import { KeyValue } from '../../store/kv.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
 import { explainResult } from '../result-explainer.js';
 import { ReplyEditor } from '../reply-editor.js';
-import { rerunOptions } from '../buttons.js';
+import { followUpButtons, rerunOptions } from '../buttons.js';
 import { registrationHash, registrationPayload } from './registration.js';
 import { MAX_CONTENT, parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
 
@@ -106,8 +106,9 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
       if (handle.position() > 0) editor.progress(`⏳ ${t(ctx.lang, 'queued', { position: handle.position() })}`);
       const result = await handle.result;
       const stateId = states.save({ platform: 'discord', userId: ctx.userId, command, options, imageUrl: Object.values(images)[0]?.url, model: result.model });
+      const follow = followUpButtons(result.followUps, (o) => states.save({ platform: 'discord', userId: ctx.userId, command, options: o }));
       const msg = await resultMessage(result, uploadLimit);
-      await editor.final({ content: msg.content, files: msg.files, components: resultButtons(command, options, stateId, ctx.lang) });
+      await editor.final({ content: msg.content, files: msg.files, components: resultButtons(command, options, stateId, ctx.lang, follow) });
       for (const part of msg.overflow) await i.followUp({ content: part });
     } catch (err) {
       const e = asSinapsisError(err);

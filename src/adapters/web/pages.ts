@@ -55,6 +55,9 @@ const SCRIPT = (lang: Lang) => `<script>
 // **bold** as <strong>, everything else as plain text (never as HTML).
 const bold=(el,text)=>text.split(/\\*\\*(.+?)\\*\\*/g).forEach((part,i)=>{if(i%2){const b=document.createElement('strong');b.textContent=part;el.append(b);}else el.append(document.createTextNode(part));});
 const form=document.getElementById('form'),out=document.getElementById('result'),btn=form.querySelector('button');
+// A follow-up (e.g. "Más simple") fills the form with its options, clears the other text fields, and runs it.
+const followUps=(list)=>{if(!list.length)return;const d=document.createElement('div');d.id='follow-ups';for(const f of list){const b=document.createElement('button');b.type='button';b.className='follow-up';b.textContent=f.label;
+b.onclick=()=>{for(const el of form.elements){if(!el.name||el.type==='file'||el.type==='submit')continue;const v=f.options[el.name];if(el.type==='checkbox')el.checked=v===true;else el.value=v===undefined?'':String(v);}form.requestSubmit();};d.append(b);}out.append(d);};
 form.addEventListener('submit',async(ev)=>{ev.preventDefault();const fd=new FormData();
 for(const [k,v] of new FormData(form)){if(v instanceof File?v.size>0:v!=='')fd.append(k,v);}
 btn.disabled=true;out.innerHTML='<p>'+${JSON.stringify(UI[lang].running)}+'</p>';
@@ -62,7 +65,8 @@ try{const r=await fetch(form.action,{method:'POST',body:fd});
 const j=await r.json();out.innerHTML='';
 if(j.error){const d=document.createElement('div');d.className='error';d.id='error';d.textContent=j.error.message;out.append(d);}
 else{const h=document.createElement('h2');h.textContent=${JSON.stringify(UI[lang].result)};const p=document.createElement('div');p.id='result-text';p.className='text';bold(p,j.text);out.append(h,p);
-for(const im of j.images){const i=document.createElement('img');i.className='result-image';i.alt=im.alt;i.src='data:'+im.mime+';base64,'+im.base64;out.append(i);}}}
+for(const im of j.images){const i=document.createElement('img');i.className='result-image';i.alt=im.alt;i.src='data:'+im.mime+';base64,'+im.base64;out.append(i);}
+followUps(j.follow_ups||[]);}}
 catch(e){out.innerHTML='';const d=document.createElement('div');d.className='error';d.id='error';d.textContent=${JSON.stringify(UI[lang].failed)}+': '+e;out.append(d);}
 finally{btn.disabled=false;}});
 </script>`;

@@ -107,6 +107,8 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
       text: result.text,
       data: result.data,
       images: result.images.map((i) => ({ name: i.name, mime: i.mime, alt: i.alt, base64: i.data.toString('base64') })),
+      // Buttons the page shows under the answer: each fills the form with its options and runs it again.
+      ...(result.followUps?.length ? { follow_ups: result.followUps } : {}),
       model: result.model,
       timings: result.timings,
     });
