@@ -21,9 +21,21 @@ export interface Analysis {
   corrected: Record<string, string>;
   /** IDF-weighted share of the question's content terms that the notes contain (0..1). */
   coverage: number;
+  /** Question words that only belong to field-wide glossary terms ("deep learning", "red neuronal"). */
+  fieldWords: string[];
+  /** The scope decision: enough of the question names topics of the notes (see DECLINE_BELOW). */
+  inScope: boolean;
   /** Passages a glossary term in the question names, the earliest (then longest) match first; weight grows with the words' rarity. */
-  glossary: { id: string; words: number; weight: number }[];
+  glossary: { id: string; words: number; weight: number; broad: boolean }[];
 }
+
+/**
+ * The scope decision, tuned on tests/fixtures/explain-questions.json (bench: `npm run bench -- explain`):
+ * a question is declined when its coverage is below DECLINE_BELOW, or below DECLINE_BELOW_UNNAMED when
+ * no specific glossary term names a passage ("motor de auto" shares one word with "autos autónomos").
+ */
+export const DECLINE_BELOW = 0.55;
+export const DECLINE_BELOW_UNNAMED = 0.65;
 
 // Glossary matches weigh double in coverage and lift their passage above plain word matches.
 const GLOSSARY_WEIGHT = 2;
@@ -33,6 +45,12 @@ const FIRST_BONUS = 1;
 // A corrected or prefix-matched term is less certain than an exact one.
 const FUZZY_KNOWN = 0.8;
 const GENERIC_WEIGHT = 0.5;
+// A word of the prose that names no topic is no evidence of scope (the prose mentions cafés and cars too).
+const GENERIC_KNOWN = 0;
+/** A one-word glossary term that this many passages mention is broad (tier 1): "neurona", "token", "GAN". */
+const BROAD_FROM = 8;
+/** How much a glossary match lifts its passage, by tier: specific, broad, field-wide. */
+const TIER_WEIGHT = [1, 0.3, 0.3];
 
 /**
  * Passage-level retrieval over both languages at once (BM25+ via MiniSearch),
@@ -59,7 +77,8 @@ export class KnowledgeIndex {
   private readonly topical = new Set<string>();
   private readonly topicalList: string[];
   private readonly meanIdf: number;
-  private readonly glossaryEntries: { terms: string[]; id: string }[] = [];
+  /** tier 0: names one passage; 1: mentioned by many passages; 2: names the whole field (marked `~`). */
+  private readonly glossaryEntries: { terms: string[]; id: string; tier: number }[] = [];
   private readonly byIdMap: Map<string, Passage>;
   private readonly byTitleMap = new Map<string, Passage>();
 
@@ -81,11 +100,14 @@ export class KnowledgeIndex {
       for (const t of terms([p.title.es, p.title.en, ...p.terms.es, ...p.terms.en, ...bold].join(' '))) this.topical.add(t);
       for (const g of [...p.terms.es, ...p.terms.en]) {
         const gt = terms(g);
-        if (gt.length) this.glossaryEntries.push({ terms: gt, id: p.id });
+        if (gt.length) this.glossaryEntries.push({ terms: gt, id: p.id, tier: p.broadTerms.includes(g) ? 2 : 0 });
       }
       for (const key of [p.id, p.title.es, p.title.en]) this.byTitleMap.set(titleKey(key), p);
     }
     this.vocabulary = [...this.df.keys()];
+    // A glossary term most passages mention ("deep learning", "red neuronal") names the field, not a passage.
+    const bodies = sections.map((p) => new Set(terms(`${p.title.es} ${p.title.en} ${p.body.es} ${p.body.en}`)));
+    for (const g of this.glossaryEntries) if (!g.tier && bodies.filter((b) => g.terms.every((t) => b.has(t))).length >= BROAD_FROM) g.tier = 1;
     this.topicalList = [...this.topical];
     this.meanIdf = this.vocabulary.reduce((sum, t) => sum + this.idf(t), 0) / this.vocabulary.length;
   }
@@ -115,7 +137,7 @@ export class KnowledgeIndex {
   /** The closest vocabulary term within one edit (two for long words), preferring the more frequent. */
   private correct(t: string): string | undefined {
     if (t.length < 4 || /\d/.test(t)) return undefined;
-    const max = t.length >= 8 ? 2 : 1;
+    const max = t.length >= 9 ? 2 : 1;
     let best: string | undefined;
     let bestD = max + 1;
     for (const v of this.topicalList) {
@@ -165,12 +187,13 @@ export class KnowledgeIndex {
         known.push(FUZZY_KNOWN);
         return fix;
       }
-      known.push(0);
+      // A word of the prose that names no topic is weak evidence of scope.
+      known.push(this.df.has(t) ? GENERIC_KNOWN : 0);
       return t;
     });
     // A glossary term matches when each of its words is in the question, in any order and form.
     const glossaryTerms = new Set<number>();
-    const glossary = new Map<string, { n: number; at: number; w: number }>();
+    const glossary = new Map<string, { n: number; at: number; w: number; tier: number }>();
     for (const g of this.glossaryEntries) {
       const at = g.terms.map((gt) => out.findIndex((t) => sameWord(gt, t)));
       if (at.some((i) => i < 0)) continue;
@@ -179,28 +202,42 @@ export class KnowledgeIndex {
       const first = Math.min(...at);
       // Rare words name a passage more precisely than umbrella ones ("GPU" vs "deep learning").
       const w = at.reduce((sum, i) => sum + this.idf(out[i]!), 0);
-      if (!prev || g.terms.length > prev.n || (g.terms.length === prev.n && first < prev.at)) glossary.set(g.id, { n: g.terms.length, at: first, w });
+      if (!prev || g.tier < prev.tier || (prev.tier === g.tier && (g.terms.length > prev.n || (g.terms.length === prev.n && first < prev.at)))) glossary.set(g.id, { n: g.terms.length, at: first, w, tier: g.tier });
     }
     let num = 0;
     let den = 0;
     out.forEach((t, i) => {
       // Unknown words weigh like the rarest term; words of the prose that name no topic count half.
-      const w = (this.df.has(t) ? this.idf(t) * (known[i] ? 1 : GENERIC_WEIGHT) : this.idf('\u0000')) * (glossaryTerms.has(i) ? GLOSSARY_WEIGHT : 1);
+      const w = (this.df.has(t) ? this.idf(t) * (known[i]! >= FUZZY_KNOWN ? 1 : GENERIC_WEIGHT) : this.idf('\u0000')) * (glossaryTerms.has(i) ? GLOSSARY_WEIGHT : 1);
       num += w * known[i]!;
       den += w;
     });
-    const ranked = [...glossary.entries()].sort((a, b) => a[1].at - b[1].at || b[1].n - a[1].n);
-    return { terms: out, corrected, coverage: den ? num / den : 0, glossary: ranked.map(([id, m]) => ({ id, words: m.n, weight: m.w / this.meanIdf })) };
+    const ranked = [...glossary.entries()].sort((a, b) => a[1].tier - b[1].tier || a[1].at - b[1].at || b[1].n - a[1].n);
+    const coverage = den ? num / den : 0;
+    const fieldIdx = new Set<number>();
+    const specificIdx = new Set<number>();
+    for (const g of this.glossaryEntries) {
+      const at = g.terms.map((gt) => out.findIndex((t) => sameWord(gt, t)));
+      if (at.some((i) => i < 0)) continue;
+      for (const i of at) (g.tier === 2 ? fieldIdx : specificIdx).add(i);
+    }
+    const fieldWords = !specificIdx.size ? [] : [...fieldIdx].filter((i) => !specificIdx.has(i)).map((i) => out[i]!);
+    const named = [...glossary.values()].some((m) => m.tier < 2);
+    const inScope = coverage >= (named ? DECLINE_BELOW : DECLINE_BELOW_UNNAMED);
+    return { terms: out, corrected, coverage, inScope, fieldWords, glossary: ranked.map(([id, m]) => ({ id, words: m.n, weight: (m.w / this.meanIdf) * TIER_WEIGHT[m.tier]!, broad: m.tier > 0 })) };
   }
 
   /** Passages for a question, best first, and what the analysis found. */
   lookup(question: string, limit = 10): { hits: Hit[]; analysis: Analysis } {
     const analysis = this.analyze(question);
-    const results = analysis.terms.length ? this.search.search(analysis.terms.join(' ')) : [];
+    // Words naming the whole field ("deep learning" in "a neuron in deep learning") are context: left out of
+    // the search when the question also names something specific.
+    const words = analysis.fieldWords.length && analysis.fieldWords.length < analysis.terms.length ? analysis.terms.filter((t) => !analysis.fieldWords.includes(t)) : analysis.terms;
+    const results = words.length ? this.search.search(words.join(' ')) : [];
     const top = results[0]?.score ?? 1;
     const scores = new Map(results.map((r) => [r.id as string, r.score]));
     // Glossary names lift their passage (longer names more, the first-named a little more), even one BM25 ranked low.
-    analysis.glossary.forEach(({ id, weight }, rank) => scores.set(id, (scores.get(id) ?? 0) + top * GLOSSARY_BONUS * (weight + (rank === 0 ? FIRST_BONUS : 0))));
+    analysis.glossary.forEach(({ id, weight, broad }, rank) => scores.set(id, (scores.get(id) ?? 0) + top * GLOSSARY_BONUS * (weight + (rank === 0 && !broad ? FIRST_BONUS : 0))));
     const hits = [...scores.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)

@@ -16,6 +16,8 @@ export interface Passage {
   tryOptions: Record<string, string>;
   /** Glossary terms that name this passage, per language. */
   terms: Record<Lang, string[]>;
+  /** Glossary terms that name the whole field ("deep learning", "red neuronal", marked `~` in the notes): context more than subject. */
+  broadTerms: string[];
   title: Record<Lang, string>;
   body: Record<Lang, string>;
   /** The same idea in one plain sentence ("más simple"). */
@@ -73,7 +75,8 @@ export function parsePassages(text: string, file: string): Passage[] {
         topicName,
         demo: field('demo') ?? 'explain',
         tryOptions,
-        terms: { es: list(field('terms-es')), en: list(field('terms-en')) },
+        terms: { es: list(field('terms-es')).map(plain), en: list(field('terms-en')).map(plain) },
+        broadTerms: [...list(field('terms-es')), ...list(field('terms-en'))].filter((x) => x.startsWith('~')).map(plain),
         title: { es: es.title, en: en.title },
         body: { es: es.body, en: en.body },
         simple: { es: es.simple, en: en.simple },
@@ -82,6 +85,8 @@ export function parsePassages(text: string, file: string): Passage[] {
       };
     });
 }
+
+const plain = (term: string) => term.replace(/^~/, '');
 
 export function loadPassages(dir = DIR): Passage[] {
   const passages = readdirSync(dir)

@@ -10,7 +10,7 @@ export const STOPWORDS = new Set(
     'che boludo boluda onda tipo bueno bue dale hola buenas gracias porfa favor profe capo eh ehh mmm osea digamos basicamente exactamente realmente bien ' +
     'explica explicame explicar explicarme explicas explicame explicanos decime deci contame conta conto podes podrias puede pueden podria quiero queria saber entender entiendo ' +
     'sirve sirven hace hacen funciona funcionan significa significado quiere decir concepto tema pregunta consulta ayuda ' +
-    'desde hasta hacia segun durante mediante usa usan usar uso usos usado usada toda todo todas todos vez otra otro otras otros cada mas menos muchas muchos mucha tiene tienen tener esa esos esas aca ahi asi tan tanto ' +
+    'veces times desde hasta hacia segun durante mediante usa usan usar uso usos usado usada toda todo todas todos vez otra otro otras otros cada mas menos muchas muchos mucha tiene tienen tener esa esos esas aca ahi asi tan tanto ' +
     'a an and are as at be by can could do does did doing for from how i in is it its me my of on or please so that the this these those to was were what whats ' +
     'when where which who whom why will with would you your we our us tell explain explaining mean means meaning work works actually exactly basically really ' +
     'hey hi hello thanks thank pls plz concept topic question help about into just like between some any all each other more most much many has have use used uses using'
@@ -34,7 +34,13 @@ function canonical(text: string): string {
 
 /** A light stem: a plural ending dropped on longer words, the same rule for both languages. */
 export function stem(word: string): string {
-  if (word.length > 4) return word.replace(/(es|s)$/, '');
+  // English -ing/-ed ("training", "trained" → "train"); Spanish words rarely end so.
+  if (word.length > 5 && /(ing|ed)$/.test(word)) return word.replace(/(ing|ed)$/, '');
+  // Plurals and a final e in both languages: "images"/"image" → "imag", "redes" → "red", "imágenes" → "imagen".
+  if (word.length > 4) {
+    const w = word.replace(/s$/, '');
+    return w.length > 3 ? w.replace(/e$/, '') : w;
+  }
   // Four letters: acronym plurals ("GPUs", "CNNs", "GANs").
   return word.length === 4 && !word.endsWith('ss') ? word.replace(/s$/, '') : word;
 }
@@ -46,7 +52,7 @@ export function sameWord(a: string, b: string): boolean {
   if (min < 5 || Math.abs(a.length - b.length) > 4) return false;
   let i = 0;
   while (i < min && a[i] === b[i]) i++;
-  return i >= Math.max(5, min - 2);
+  return i >= Math.max(5, min <= 7 ? min - 1 : min - 2);
 }
 
 /** Content terms of a text, in order: folded, stemmed, stop words and one-letter tokens dropped. */

@@ -1,7 +1,7 @@
 import { detectLang } from '../i18n/detect.js';
 import { t } from '../i18n/messages.js';
 import { KnowledgeIndex, type Analysis, type Hit, type Passage } from '../knowledge/index.js';
-import { fuseRankings, SemanticIndex, type Embed } from '../knowledge/semantic.js';
+import { denseMargin, fuseRankings, SemanticIndex, type Embed } from '../knowledge/semantic.js';
 import { cached } from '../models/cached.js';
 import { findCommand, PHOTO_LIMITS } from '../../commands/index.js';
 import { specLocale, type Lang } from '../i18n/locale.js';
@@ -18,18 +18,20 @@ export const knowledgeIndex = () => (index ??= new KnowledgeIndex());
 // Built once per loaded embedding pipeline (a new registry means a new pipeline).
 const semanticIndexes = new WeakMap<object, Promise<SemanticIndex>>();
 
-/**
- * The scope decision, tuned on tests/fixtures/explain-questions.json (bench: `npm run bench -- explain`).
- * Coverage is the IDF-weighted share of the question's words that name a topic of the notes:
- * out-of-scope questions there score ≤ 0.44, in-scope ones ≥ 0.62.
- */
-export const DECLINE_BELOW = 0.5;
-/** Between the two a match is weak: answered, with "did you mean" suggestions. */
+/** The scope decision itself lives with the index (analysis.inScope, see DECLINE_BELOW there); a covered question below this is a weak match: answered, with "did you mean" suggestions. */
 export const CONFIDENT_FROM = 0.7;
 /** A runner-up this close to the best also makes the match weak (ambiguous). */
 const CLOSE_SECOND = 0.92;
-/** With an embedding model: a question the words do not cover is still answered above this cosine. */
+/**
+ * With an embedding model, a question the words barely cover is still answered (as a weak match) when
+ * its best cosine is this high and stands this far above the average passage. Not calibrated on a real
+ * model (none can be fetched here): deliberately strict, so the dense side rarely overrides a decline.
+ */
 const MIN_DENSE_ONLY_SIMILARITY = 0.8;
+const MIN_DENSE_MARGIN = 0.15;
+const MIN_COVERAGE_FOR_DENSE = 0.25;
+/** Below the first place, a confident lexical ranking counts double in the fusion; a weak one as much as the dense ranking. */
+const LEXICAL_WEIGHT_WHEN_CONFIDENT = 2;
 /** A neighbour must score at least this share of the best passage (lexical scores). */
 const NEIGHBOUR_MIN = 0.35;
 /** Words that ask about two things at once ("RNN y transformer", "GAN vs VAE"). */
@@ -59,7 +61,7 @@ async function retrieve(models: ModelRegistry, kb: KnowledgeIndex, question: str
   const { hits: lexical, analysis } = kb.lookup(question, 10);
   const pinned = kb.byTitle(question);
   if (pinned) return { hits: [{ section: pinned, score: 1 }, ...lexical.filter((h) => h.section.id !== pinned.id)], analysis, decision: 'answer', method: 'title' };
-  const lexicalDecision = decide(analysis.coverage, lexical);
+  const lexicalDecision = decide(analysis, lexical);
   let emb;
   try {
     emb = await models.embedder();
@@ -74,15 +76,16 @@ async function retrieve(models: ModelRegistry, kb: KnowledgeIndex, question: str
   const dense = (await semantic).rank(query!);
   const denseTop = dense[0]?.score ?? 0;
   let decision = lexicalDecision;
-  if (decision === 'declined' && denseTop >= MIN_DENSE_ONLY_SIMILARITY) decision = 'weak';
-  let hits = fuseRankings([lexical, dense], 10);
-  const named = analysis.glossary[0] && kb.byId(analysis.glossary[0].id);
+  if (decision === 'declined' && analysis.coverage >= MIN_COVERAGE_FOR_DENSE && denseTop >= MIN_DENSE_ONLY_SIMILARITY && denseMargin(dense) >= MIN_DENSE_MARGIN) decision = 'weak';
+  let hits = fuseRankings([lexical, dense], 10, 60, [decision === 'answer' ? LEXICAL_WEIGHT_WHEN_CONFIDENT : 1, 1]);
+  // A confident lexical match, or a passage the glossary names, stays first: the dense side reorders the rest.
+  const named = (decision === 'answer' && lexical[0]?.section) || (analysis.glossary[0] && kb.byId(analysis.glossary[0].id));
   if (named) hits = [{ section: named, score: hits[0]?.score ?? 1 }, ...hits.filter((h) => h.section.id !== named.id)];
   return { hits, analysis, decision, method: 'hybrid', embeddingModel: id };
 }
 
-function decide(coverage: number, hits: Hit[]): Retrieval['decision'] {
-  if (!hits.length || coverage < DECLINE_BELOW) return 'declined';
+function decide({ coverage, inScope }: Analysis, hits: Hit[]): Retrieval['decision'] {
+  if (!hits.length || !inScope) return 'declined';
   const [a, b] = hits;
   if (coverage < CONFIDENT_FROM || (b && b.score >= CLOSE_SECOND * a!.score)) return 'weak';
   return 'answer';
