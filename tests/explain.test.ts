@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../commands/index.js';
 import { KnowledgeIndex, loadKnowledge } from '../src/knowledge/index.js';
-import { terms } from '../src/knowledge/text.js';
+import { editDistance, sameWord, stem, terms } from '../src/knowledge/text.js';
 import { tempDir, testApp } from './helpers/app.js';
 import sharp from 'sharp';
 import { describeWith, facesDir, ROOT, yunetFile } from './helpers/assets.js';
@@ -80,6 +80,54 @@ describe('knowledge base: short bilingual passages', () => {
     // Decline recall (off-topic declined) and precision (declined were off-topic).
     expect(declinedOut / out.length).toBeGreaterThanOrEqual(0.95);
     expect(declinedOut / (declinedOut + declinedIn)).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('text analysis shared by the index, the glossary and the scope check', () => {
+  it('folds accents and case, drops question words and fillers in both languages, stems plurals alike', () => {
+    expect(terms('¿Qué es la Función Softmax?')).toEqual(['funcion', 'softmax']);
+    expect(terms('che, explicame q onda las redes neuronales')).toEqual(['red', 'neuronal']);
+    expect(terms('What are the images?')).toEqual(terms('image'));
+    expect(terms('imágenes')).toEqual(terms('imagen'));
+    expect([stem('training'), stem('trained'), stem('GPUs'.toLowerCase())]).toEqual(['train', 'train', 'gpu']);
+    // Command names are one term, in either language.
+    expect(terms('¿cómo funciona /generar-texto?')).toEqual(terms('how does generate-text work'));
+  });
+
+  it('edit distance (with transpositions) and word forms', () => {
+    expect(editDistance('artifical', 'artificial', 2)).toBe(1);
+    expect(editDistance('learnig', 'learning', 1)).toBe(1);
+    expect(editDistance('nueronal', 'neuronal', 1)).toBe(1);
+    expect(editDistance('dolar', 'softmax', 2)).toBe(3);
+    expect(sameWord('aprende', 'aprender')).toBe(true);
+    expect(sameWord('convolucionales', 'convolucional')).toBe(true);
+    expect(sameWord('quantum', 'quantize')).toBe(false);
+  });
+
+  it('a field-wide term is context: the specific subject wins ("a neuron in deep learning")', () => {
+    const index = new KnowledgeIndex();
+    expect(index.query("what's a neuron in deep learning")[0]!.section.id).toBe('neuron');
+    expect(index.query('qué es un filtro en una red convolucional')[0]!.section.id).toBe('convolution');
+    expect(index.query('What is deep learning?')[0]!.section.id).toBe('deep-learning');
+  });
+
+  it('a word shared with the notes by chance does not put a question in scope', () => {
+    const index = new KnowledgeIndex();
+    for (const q of ['¿Cómo funciona un motor de auto?', 'What is quantum computing?', 'How do I train for a marathon?', '¿Me recomendás un curso de Python?', 'How do I lose weight?']) {
+      expect(index.analyze(q).inScope, q).toBe(false);
+    }
+  });
+
+  it('two further question sets written after the tuning set: right passage or declined, for at least 36 of 40', () => {
+    const index = new KnowledgeIndex();
+    for (const file of ['explain-questions-heldout.json', 'explain-questions-blind.json']) {
+      const set: { q: string; id: string | null }[] = JSON.parse(readFileSync(path.join(ROOT, 'tests/fixtures', file), 'utf8'));
+      const ok = set.filter(({ q, id }) => {
+        const { hits, analysis } = index.lookup(q, 1);
+        return id === null ? !analysis.inScope : analysis.inScope && hits[0]?.section.id === id;
+      }).length;
+      expect(ok, file).toBeGreaterThanOrEqual(36);
+    }
   });
 });
 

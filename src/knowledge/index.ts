@@ -137,7 +137,7 @@ export class KnowledgeIndex {
   /** The closest vocabulary term within one edit (two for long words), preferring the more frequent. */
   private correct(t: string): string | undefined {
     if (t.length < 4 || /\d/.test(t)) return undefined;
-    const max = t.length >= 9 ? 2 : 1;
+    const max = t.length >= 10 ? 2 : 1;
     let best: string | undefined;
     let bestD = max + 1;
     for (const v of this.topicalList) {
