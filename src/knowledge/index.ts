@@ -26,7 +26,7 @@ export interface Analysis {
   /** The scope decision: enough of the question names topics of the notes (see DECLINE_BELOW). */
   inScope: boolean;
   /** Passages a glossary term in the question names, the earliest (then longest) match first; weight grows with the words' rarity. */
-  glossary: { id: string; words: number; weight: number; broad: boolean }[];
+  glossary: { id: string; words: number; at: number[]; weight: number; broad: boolean }[];
 }
 
 /**
@@ -193,7 +193,7 @@ export class KnowledgeIndex {
     });
     // A glossary term matches when each of its words is in the question, in any order and form.
     const glossaryTerms = new Set<number>();
-    const glossary = new Map<string, { n: number; at: number; w: number; tier: number }>();
+    const glossary = new Map<string, { n: number; at: number; w: number; tier: number; words: number[] }>();
     for (const g of this.glossaryEntries) {
       const at = g.terms.map((gt) => out.findIndex((t) => sameWord(gt, t)));
       if (at.some((i) => i < 0)) continue;
@@ -202,7 +202,7 @@ export class KnowledgeIndex {
       const first = Math.min(...at);
       // Rare words name a passage more precisely than umbrella ones ("GPU" vs "deep learning").
       const w = at.reduce((sum, i) => sum + this.idf(out[i]!), 0);
-      if (!prev || g.tier < prev.tier || (prev.tier === g.tier && (g.terms.length > prev.n || (g.terms.length === prev.n && first < prev.at)))) glossary.set(g.id, { n: g.terms.length, at: first, w, tier: g.tier });
+      if (!prev || g.tier < prev.tier || (prev.tier === g.tier && (g.terms.length > prev.n || (g.terms.length === prev.n && first < prev.at)))) glossary.set(g.id, { n: g.terms.length, at: first, w, tier: g.tier, words: at });
     }
     let num = 0;
     let den = 0;
@@ -224,7 +224,7 @@ export class KnowledgeIndex {
     const fieldWords = !specificIdx.size ? [] : [...fieldIdx].filter((i) => !specificIdx.has(i)).map((i) => out[i]!);
     const named = [...glossary.values()].some((m) => m.tier < 2);
     const inScope = coverage >= (named ? DECLINE_BELOW : DECLINE_BELOW_UNNAMED);
-    return { terms: out, corrected, coverage, inScope, fieldWords, glossary: ranked.map(([id, m]) => ({ id, words: m.n, weight: (m.w / this.meanIdf) * TIER_WEIGHT[m.tier]!, broad: m.tier > 0 })) };
+    return { terms: out, corrected, coverage, inScope, fieldWords, glossary: ranked.map(([id, m]) => ({ id, words: m.n, at: m.words, weight: (m.w / this.meanIdf) * TIER_WEIGHT[m.tier]!, broad: m.tier > 0 })) };
   }
 
   /** Passages for a question, best first, and what the analysis found. */

@@ -96,7 +96,10 @@ function neighbours(question: string, best: Passage, retrieval: Retrieval, kb: K
   if (!COMPARISON.test(question)) return [];
   const lexical = kb.lookup(question, 6).hits;
   const bestScore = lexical.find((h) => h.section.id === best.id)?.score ?? lexical[0]?.score ?? 0;
-  const named = new Set(retrieval.analysis.glossary.map((g) => g.id));
+  const { glossary } = retrieval.analysis;
+  // A neighbour must be named by words of its own, not by part of the best passage's name ("no supervisado" ⊃ "supervisado").
+  const taken = new Set(glossary.find((g) => g.id === best.id)?.at ?? []);
+  const named = new Set(glossary.filter((g) => g.at.some((i) => !taken.has(i))).map((g) => g.id));
   return lexical
     .filter((h) => h.section.id !== best.id && named.has(h.section.id) && h.score >= NEIGHBOUR_MIN * bestScore)
     .slice(0, 2)
