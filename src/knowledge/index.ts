@@ -31,11 +31,13 @@ export interface Analysis {
 
 /**
  * The scope decision, tuned on tests/fixtures/explain-questions.json (bench: `npm run bench -- explain`):
- * a question is declined when its coverage is below DECLINE_BELOW, or below DECLINE_BELOW_UNNAMED when
- * no specific glossary term names a passage ("motor de auto" shares one word with "autos autónomos").
+ * a question is declined when its coverage is below DECLINE_BELOW, below DECLINE_BELOW_UNNAMED when no
+ * glossary term names a passage ("motor de auto" shares one word with "autos autónomos"), and only below
+ * DECLINE_BELOW_PHRASE when a specific name of two or more words is in it ("el learning rate como si tuviera 5 años").
  */
 export const DECLINE_BELOW = 0.55;
 export const DECLINE_BELOW_UNNAMED = 0.65;
+export const DECLINE_BELOW_PHRASE = 0.4;
 
 // Glossary matches weigh double in coverage and lift their passage above plain word matches.
 const GLOSSARY_WEIGHT = 2;
@@ -223,7 +225,9 @@ export class KnowledgeIndex {
     }
     const fieldWords = !specificIdx.size ? [] : [...fieldIdx].filter((i) => !specificIdx.has(i)).map((i) => out[i]!);
     const named = [...glossary.values()].some((m) => m.tier < 2);
-    const inScope = coverage >= (named ? DECLINE_BELOW : DECLINE_BELOW_UNNAMED);
+    // A specific name of two or more words ("learning rate", "función de activación") is strong evidence by itself.
+    const namedPhrase = [...glossary.values()].some((m) => m.tier === 0 && m.n >= 2);
+    const inScope = coverage >= (namedPhrase ? DECLINE_BELOW_PHRASE : named ? DECLINE_BELOW : DECLINE_BELOW_UNNAMED);
     return { terms: out, corrected, coverage, inScope, fieldWords, glossary: ranked.map(([id, m]) => ({ id, words: m.n, at: m.words, weight: (m.w / this.meanIdf) * TIER_WEIGHT[m.tier]!, broad: m.tier > 0 })) };
   }
 

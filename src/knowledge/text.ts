@@ -10,12 +10,15 @@ export const STOPWORDS = new Set(
     'che boludo boluda onda tipo bueno bue dale hola buenas gracias porfa favor profe capo eh ehh mmm osea digamos basicamente exactamente realmente bien ' +
     'explica explicame explicar explicarme explicas explicame explicanos decime deci contame conta conto podes podrias puede pueden podria quiero queria saber entender entiendo ' +
     'sirve sirven hace hacen funciona funcionan significa significado quiere decir concepto tema pregunta consulta ayuda ' +
-    'recomendas recomendame recomienda recomendar recomend pasame pasa dame necesito busco quisiera veces times desde hasta hacia segun durante mediante usa usan usar uso usos usado usada toda todo todas todos vez otra otro otras otros cada mas menos muchas muchos mucha tiene tienen tener esa esos esas aca ahi asi tan tanto ' +
+    'lol xd ok okay plis bro dude loco amigo genio crack nah sabes sabe sabias tenes idea carajo pa sos estas u ur recomendas recomendame recomienda recomendar recomend pasame pasa dame necesito busco quisiera veces times desde hasta hacia segun durante mediante usa usan usar uso usos usado usada toda todo todas todos vez otra otro otras otros cada mas menos muchas muchos mucha tiene tienen tener esa esos esas aca ahi asi tan tanto ' +
     'a an and are as at be by can could do does did doing for from how i in is it its me my of on or please so that the this these those to was were what whats ' +
     'when where which who whom why will with would you your we our us tell explain explaining mean means meaning work works actually exactly basically really ' +
     'hey hi hello thanks thank pls plz concept topic question help about into just like between some any all each other more most much many has have use used uses using'
   ).split(' '),
 );
+
+/** "jajaja", "jeje", "hahaha", "xddd": chat laughter, no topic. */
+const LAUGHTER = /^((j[aeiou])+j?|(h[aeiou]){2,}h?|x+d+)$/;
 
 export const fold = (s: string) => s.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
 
@@ -59,7 +62,7 @@ export function sameWord(a: string, b: string): boolean {
 export function terms(text: string): string[] {
   return canonical(text)
     .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length >= 2 && !STOPWORDS.has(w))
+    .filter((w) => w.length >= 2 && !STOPWORDS.has(w) && !LAUGHTER.test(w))
     .map(stem)
     .filter((w) => !STOPWORDS.has(w));
 }
