@@ -241,7 +241,7 @@ export class KnowledgeIndex {
     const top = results[0]?.score ?? 1;
     const scores = new Map(results.map((r) => [r.id as string, r.score]));
     // Glossary names lift their passage (longer names more, the first-named a little more), even one BM25 ranked low.
-    analysis.glossary.forEach(({ id, weight, broad }, rank) => scores.set(id, (scores.get(id) ?? 0) + top * GLOSSARY_BONUS * (weight + (rank === 0 && !broad ? FIRST_BONUS : 0))));
+    analysis.glossary.forEach(({ id, weight, broad }, rank) => scores.set(id, (scores.get(id) ?? 0) + top * GLOSSARY_BONUS * (weight + (rank === 0 ? FIRST_BONUS * (broad ? TIER_WEIGHT[1]! : 1) : 0))));
     const hits = [...scores.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
