@@ -9,9 +9,9 @@ export default defineCommand({
     'es-419': { name: 'explicar', description: 'Preguntale al tutor del curso por un concepto de aprendizaje profundo' },
   },
   help: {
-    'en-US': 'Answers from the course notes (bilingual knowledge base) and cites the section it used.',
-    'es-ES': 'Responde a partir de los apuntes del curso (base de conocimiento bilingüe) y cita la sección usada.',
-    'es-419': 'Responde a partir de los apuntes del curso (base de conocimiento bilingüe) y cita la sección usada.',
+    'en-US': 'Answers from the course notes (short bilingual passages) and cites the one it used; says so when it has no notes on a question.',
+    'es-ES': 'Responde a partir de los apuntes del curso (pasajes cortos bilingües) y cita el que usó; si no tiene apuntes sobre la pregunta, lo dice.',
+    'es-419': 'Responde a partir de los apuntes del curso (pasajes cortos bilingües) y cita el que usó; si no tiene apuntes sobre la pregunta, lo dice.',
   },
   options: [
     {
@@ -24,6 +24,17 @@ export default defineCommand({
         'en-US': { name: 'topic', description: 'A concept or a question, e.g. "what is a convolution?"', label: 'Question or concept' },
         'es-ES': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»', label: 'Pregunta o concepto' },
         'es-419': { name: 'tema', description: 'Un concepto o una pregunta, p. ej. «¿qué es una convolución?»', label: 'Pregunta o concepto' },
+      },
+    },
+    {
+      name: 'detail',
+      type: 'string',
+      maxLength: 10,
+      choices: ['simple', 'example', 'demo'],
+      texts: {
+        'en-US': { name: 'detail', description: 'Instead of the full note: simple, example, or demo (the command that shows it)' },
+        'es-ES': { name: 'detalle', description: 'En vez del apunte: simple (más fácil), example (ejemplo) o demo (el comando que lo muestra)' },
+        'es-419': { name: 'detalle', description: 'En vez del apunte: simple (más fácil), example (ejemplo) o demo (el comando que lo muestra)' },
       },
     },
     {

@@ -36,6 +36,20 @@ describeWith('playground in headless Chromium', [CHROMIUM, yunetFile, photo], ()
     if (process.env.SINAPSIS_SCREENSHOT) await page.screenshot({ path: process.env.SINAPSIS_SCREENSHOT, fullPage: true });
   });
 
+  it('/explain: the answer has follow-up buttons; "Más simple" asks again and shows the simpler version', async () => {
+    const page = await browser.newPage({ locale: 'es-AR' });
+    await page.goto(`${s.url}/c/explain`);
+    await page.fill('input[name=topic], textarea[name=topic]', 'que es softmax');
+    await page.click('button[type=submit]');
+    await page.locator('#follow-ups').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#result-text').textContent()).toMatch(/^Softmax\nSoftmax convierte/);
+    expect(await page.locator('button.follow-up').allTextContents()).toEqual(['Más simple', 'Un ejemplo', '¿Y en el bot?']);
+    await page.click('button.follow-up >> nth=0');
+    await page.locator('#result-text', { hasText: 'Más simple' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#result-text').textContent()).toMatch(/Softmax transforma puntajes en porcentajes/);
+    if (process.env.SINAPSIS_SCREENSHOT_EXPLAIN) await page.screenshot({ path: process.env.SINAPSIS_SCREENSHOT_EXPLAIN, fullPage: true });
+  });
+
   it('shows a localized error for a file that is not an image', async () => {
     const page = await browser.newPage({ locale: 'en-US' });
     await page.goto(`${s.url}/c/detect-faces`);

@@ -221,6 +221,26 @@ describeWith('Discord /detect-faces end to end', [yunetFile, photo], () => {
   });
 });
 
+describe('Discord /explain follow-ups', () => {
+  it('answers with "Más simple", "Un ejemplo", "¿Y en el bot?" buttons; one re-asks the same passage in the simpler version', async () => {
+    const s = await startBotAgainstFake({ SINAPSIS_MODELS_DIR: tempDir() });
+    try {
+      const id = s.fake.command('explain', [{ name: 'topic', type: 3, value: '¿Qué es softmax?' }], { locale: 'es-419' });
+      const edit = await s.fake.waitFor(isEdit(id, (c) => Array.isArray(c.json?.components) && c.json.components.length > 0));
+      expect(edit.json.content).toMatch(/^\*\*Softmax\*\*/);
+      expect(edit.json.components[0].components.map((b: any) => b.label)).toEqual(['Más simple', 'Un ejemplo', '¿Y en el bot?']);
+      expect(edit.json.components[1].components.map((b: any) => b.label)).toEqual(['Explicar', 'Borrar']);
+      const [simpler] = customIds(edit);
+      expect(simpler).toMatch(/^sx:follow:/);
+      const b = s.fake.button(simpler!, { id: '900000000000000002' }, { locale: 'es-419' });
+      const answer = await s.fake.waitFor(isEdit(b, (c) => /Más simple/.test(c.json?.content ?? '')));
+      expect(answer.json.content).toMatch(/^\*\*Softmax\*\* · Más simple\nSoftmax transforma puntajes en porcentajes/);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describeWith('Discord /generate-text streaming', [path.join(MODELS_DIR, 'stories260K-llama2c/stories260K.bin')], () => {
   let s: Awaited<ReturnType<typeof startBotAgainstFake>>;
   beforeAll(async () => {

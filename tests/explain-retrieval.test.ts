@@ -22,8 +22,8 @@ describe('/explain with a sentence-embedding model (tiny BERT-style fixture thro
   it('fuses lexical and dense rankings and says so, citing the section', async () => {
     const r = await app.service.run({ command: 'explain', options: { topic: 'What is a convolution?' }, ctx: ctx('en') });
     expect(r.data).toMatchObject({ retrieval: 'hybrid', embedding_model: 'bert-tiny-embed', language: 'en' });
-    expect((r.data.sources as { id: string }[])[0]!.id).toBe('cnn');
-    expect(r.text).toMatch(/Source: course notes, section "Convolutional networks \(CNN\)"/);
+    expect((r.data.sources as { id: string }[])[0]!.id).toBe('convolution');
+    expect(r.text).toMatch(/Source: course notes, "Convolution: a 3×3 filter"$/);
   });
 
   it('embeds every section in both languages: a passage used as the query finds its own section, cosine ≈ 1', async () => {

@@ -50,7 +50,10 @@ describe('Slack in HTTP mode', () => {
     expect(r.status).toBe(200);
     const update = await s.fake.waitFor((c) => c.method === 'chat.update' && Array.isArray(c.args.blocks));
     expect(update.args.blocks[0].text.text).toMatch(/^\*Redes convolucionales \(CNN\)\*/);
-    expect(update.args.blocks[2].elements.map((e: any) => e.text.text)).toEqual(['Otra vez', 'Explicar', 'Borrar']);
+    // /explain's follow-ups get their own row; "again" would only repeat the same answer.
+    expect(update.args.blocks[2].elements.map((e: any) => e.text.text)).toEqual(['Más simple', 'Un ejemplo', '¿Y en el bot?']);
+    expect(update.args.blocks[2].elements.map((e: any) => e.action_id)).toEqual([expect.stringMatching(/^sx:follow:/), expect.stringMatching(/^sx:follow:/), expect.stringMatching(/^sx:follow:/)]);
+    expect(update.args.blocks[3].elements.map((e: any) => e.text.text)).toEqual(['Explicar', 'Borrar']);
   });
 
   const ephemeralFor = (user: string, n = 1) => s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === user && --n === 0);
@@ -153,5 +156,30 @@ describeWith('Slack /detect-faces in Socket Mode', [yunetFile, photo], () => {
     expect((await s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0000099')).args.text).toMatch(/Only the person who ran the command/);
     press(del, 'U0000006');
     await s.fake.waitFor((c) => c.method === 'chat.delete' && c.args.ts === result.args.ts);
+  });
+
+  it('/explain follow-up: "¿Y en el bot?" answers with the demonstrating command, prefilled', async () => {
+    s.fake.locales.set('U0000007', 'es-LA');
+    let n = s.fake.calls.length;
+    s.fake.sendEnvelope('slash_commands', s.fake.slashPayload('/explain', 'que es la temperatura al generar texto', 'U0000007'));
+    const result = await s.fake.waitFor((c) => after(n)(c) && c.method === 'chat.update' && c.args.blocks);
+    expect(result.args.blocks[0].text.text).toMatch(/^\*Temperatura\*/);
+    const demo = result.args.blocks[2].elements[2].action_id;
+    n = s.fake.calls.length;
+    s.fake.sendEnvelope('interactive', {
+      type: 'block_actions',
+      user: { id: 'U0000007' },
+      team: { id: 'T0000001' },
+      channel: { id: CHANNEL },
+      message: { ts: result.args.ts },
+      container: { type: 'message', message_ts: result.args.ts, channel_id: CHANNEL },
+      actions: [{ type: 'button', action_id: demo, block_id: 'b', action_ts: '1' }],
+      trigger_id: 't',
+      api_app_id: 'A0000001',
+      token: 'x',
+      response_url: 'http://127.0.0.1:9/none',
+    });
+    const answer = await s.fake.waitFor((c) => after(n)(c) && c.method === 'chat.update' && c.args.blocks);
+    expect(answer.args.text).toContain('Probalo: `/generar-texto texto: Once upon a time temperatura: 1.5`');
   });
 });

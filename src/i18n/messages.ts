@@ -306,8 +306,19 @@ const MESSAGES = {
     es: (p) => `Probalo vos con /${p.command}.`,
   },
   explain_source: {
-    en: (p) => `Source: course notes, section "${p.title}".`,
-    es: (p) => `Fuente: apuntes del curso, sección «${p.title}».`,
+    en: (p) => `Source: course notes, ${p.titles}`,
+    es: (p) => `Fuente: apuntes del curso, ${p.titles}`,
+  },
+  explain_did_you_mean: {
+    en: (p) => `Not quite it? Did you mean to ask about ${p.titles}?`,
+    es: (p) => `¿No era eso? ¿Quisiste preguntar por ${p.titles}?`,
+  },
+  explain_more_simple: { en: 'Simpler', es: 'Más simple' },
+  explain_an_example: { en: 'An example', es: 'Un ejemplo' },
+  explain_in_the_bot: { en: 'And in the bot?', es: '¿Y en el bot?' },
+  explain_try_command: {
+    en: (p) => `Try it: \`${p.command}\``,
+    es: (p) => `Probalo: \`${p.command}\``,
   },
   colorized: {
     en: (p) => `Colorized by ${p.model} in ${p.ms} ms (strength ${p.strength}).`,
@@ -332,7 +343,7 @@ const MESSAGES = {
   },
   explain_no_match: {
     en: (p) => `I have no notes about that yet. I can explain: ${p.topics}.`,
-    es: (p) => `Todavía no tengo apuntes sobre eso. Puedo explicar: ${p.topics}.`,
+    es: (p) => `No tengo apuntes sobre eso. Puedo explicarte: ${p.topics}.`,
   },
 } satisfies Record<string, Record<Lang, Text>>;
 

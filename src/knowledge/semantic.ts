@@ -33,15 +33,23 @@ export class SemanticIndex {
 
 /**
  * Reciprocal-rank fusion of lexical and dense rankings: robust to their
- * scores living on different scales; k=60 is the usual constant.
+ * scores living on different scales; k=60 is the usual constant. Optional
+ * weights let one ranking count more than another.
  */
-export function fuseRankings(rankings: readonly Hit[][], limit: number, k = 60): Hit[] {
+export function fuseRankings(rankings: readonly Hit[][], limit: number, k = 60, weights: readonly number[] = []): Hit[] {
   const fused = new Map<string, Hit>();
-  for (const ranking of rankings) {
+  rankings.forEach((ranking, r) => {
+    const w = weights[r] ?? 1;
     ranking.forEach((hit, rank) => {
       const prev = fused.get(hit.section.id);
-      fused.set(hit.section.id, { section: hit.section, score: (prev?.score ?? 0) + 1 / (k + rank + 1) });
+      fused.set(hit.section.id, { section: hit.section, score: (prev?.score ?? 0) + w / (k + rank + 1) });
     });
-  }
+  });
   return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+}
+
+/** How far the best cosine stands above the average one: a flat ranking says the model sees nothing specific. */
+export function denseMargin(ranking: readonly Hit[]): number {
+  if (!ranking.length) return 0;
+  return ranking[0]!.score - ranking.reduce((s, h) => s + h.score, 0) / ranking.length;
 }

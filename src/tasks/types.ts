@@ -31,6 +31,14 @@ export interface TaskResult {
   timings: Record<string, number>;
   /** The model that produced it (manifest id), for captions and /explain. */
   model?: string;
+  /** Buttons that run the same command again with other options (e.g. /explain's "más simple"). */
+  followUps?: FollowUp[];
+}
+
+/** A button under a result: its label in the reply language, and the options the same command runs with. */
+export interface FollowUp {
+  label: string;
+  options: Record<string, unknown>;
 }
 
 /** What the runtime gives a task besides its input: models, cancellation, progress, settings. */

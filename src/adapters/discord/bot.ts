@@ -26,7 +26,7 @@ import { downloadUserFile, isAllowedUrl } from '../download.js';
 import { explainResult } from '../result-explainer.js';
 import { progressText } from '../progress-text.js';
 import { ReplyEditor } from '../reply-editor.js';
-import { rerunOptions } from '../buttons.js';
+import { followUpButtons, rerunOptions } from '../buttons.js';
 import { contextMenu, isShareButton } from './context-menu.js';
 import { registrationHash, registrationPayload } from './registration.js';
 import { MAX_CONTENT, parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
@@ -117,8 +117,9 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
       if (handle.position() > 0) editor.progress(`⏳ ${t(ctx.lang, 'queued', { position: handle.position() })}`);
       const result = await handle.result;
       const stateId = states.save({ platform: 'discord', userId: ctx.userId, command, options, imageUrl: Object.values(images)[0]?.url, model: result.model });
+      const follow = followUpButtons(result.followUps, (o) => states.save({ platform: 'discord', userId: ctx.userId, command, options: o }));
       const msg = await resultMessage(result, uploadLimit);
-      await editor.final({ content: msg.content, files: msg.files, components: opts.components?.(stateId, ctx.lang, msg.overflow.length === 0) ?? resultButtons(command, options, stateId, ctx.lang) });
+      await editor.final({ content: msg.content, files: msg.files, components: opts.components?.(stateId, ctx.lang, msg.overflow.length === 0) ?? resultButtons(command, options, stateId, ctx.lang, follow) });
       // The rest of a private answer stays private.
       for (const part of msg.overflow) await i.followUp({ content: part, ...(i.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
     } catch (err) {

@@ -36,10 +36,14 @@ export async function fitUpload(img: ResultImage, maxBytes: number): Promise<{ n
   throw new Error('image does not fit the upload limit');
 }
 
-/** The buttons under a result; which ones depends on the command and its options. */
-export function resultButtons(command: string, options: Record<string, unknown>, stateId: string, lang: Lang) {
+/** The buttons under a result; which ones depends on the command and its options; the task's follow-ups get a row of their own above. */
+export function resultButtons(command: string, options: Record<string, unknown>, stateId: string, lang: Lang, follow: { label: string; id: string }[] = []) {
+  const rows: ActionRowBuilder<ButtonBuilder>[] = [];
+  if (follow.length) {
+    rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(follow.map((f) => new ButtonBuilder().setCustomId(f.id).setLabel(f.label).setStyle(ButtonStyle.Primary))));
+  }
   const row = new ActionRowBuilder<ButtonBuilder>();
-  for (const action of buttonActions(command, options)) {
+  for (const action of buttonActions(command, options, follow.length > 0)) {
     row.addComponents(
       new ButtonBuilder()
         .setCustomId(customId(action, stateId))
@@ -47,7 +51,7 @@ export function resultButtons(command: string, options: Record<string, unknown>,
         .setStyle(action === 'delete' ? ButtonStyle.Danger : ButtonStyle.Secondary),
     );
   }
-  return [row];
+  return [...rows, row];
 }
 
 export async function resultMessage(result: TaskResult, uploadLimitBytes: number) {

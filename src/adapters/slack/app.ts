@@ -9,7 +9,7 @@ import type { Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
 import { InteractionStates } from '../../store/interaction-state.js';
 import type { TaskResult } from '../../tasks/types.js';
-import { BUTTON_LABELS, buttonActions, customId, parseCustomId, rerunOptions } from '../buttons.js';
+import { BUTTON_LABELS, buttonActions, customId, followUpButtons, parseCustomId, rerunOptions } from '../buttons.js';
 import { downloadUserFile } from '../download.js';
 import { explainResult } from '../result-explainer.js';
 import { progressText } from '../progress-text.js';
@@ -86,15 +86,17 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       headers: { authorization: `Bearer ${config.SLACK_BOT_TOKEN}` },
     });
 
-  function resultBlocks(result: TaskResult, command: string, options: Record<string, unknown>, stateId: string, lang: Lang) {
+  function resultBlocks(result: TaskResult, command: string, options: Record<string, unknown>, stateId: string, lang: Lang, userId: string) {
     const [body, ...footer] = result.text.split('\n\n');
+    const follow = followUpButtons(result.followUps, (o) => states.save({ platform: 'slack', userId, command, options: o }));
     const text = (footer.length ? body! : result.text).replace(/\*\*(.+?)\*\*/g, '*$1*');
     return [
       { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: (footer.join('\n') || `${result.model ?? command} · ${Math.round(Object.values(result.timings).reduce((a, b) => Math.max(a, b), 0))} ms`).slice(0, 2000) }] },
+      ...(follow.length ? [{ type: 'actions', elements: follow.map((f) => ({ type: 'button', action_id: f.id, text: { type: 'plain_text', text: f.label } })) }] : []),
       {
         type: 'actions',
-        elements: buttonActions(command, options).map((action) => ({
+        elements: buttonActions(command, options, follow.length > 0).map((action) => ({
           type: 'button',
           action_id: customId(action, stateId),
           text: { type: 'plain_text', text: t(lang, BUTTON_LABELS[action]) },
@@ -131,7 +133,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       if (handle.position() > 0) editor.progress(`⏳ ${t(lang, 'queued', { position: handle.position() })}`);
       const result = await handle.result;
       const stateId = states.save({ platform: 'slack', userId: w.user, command, options, imageUrl, model: result.model });
-      await editor.final({ text: result.text.slice(0, 3000), blocks: resultBlocks(result, command, options, stateId, lang) });
+      await editor.final({ text: result.text.slice(0, 3000), blocks: resultBlocks(result, command, options, stateId, lang, w.user) });
       if (result.images.length) {
         await client.filesUploadV2({
           channel_id: w.channel,

@@ -87,6 +87,8 @@ export function resultJson(result: TaskResult, store: ResultStore, inline: boole
       const url = `/r/${id}/${encodeURIComponent(i.name)}`;
       return { name: i.name, mime: i.mime, alt: i.alt, url, download: `${url}?download=1`, preview: `${url}?preview=1`, ...pngSize(i.data), ...(inline ? { base64: i.data.toString('base64') } : {}) };
     }),
+    // Buttons the page shows under the answer (/explain's "Más simple", …): each fills the form with its options and runs it.
+    ...(result.followUps?.length ? { follow_ups: result.followUps } : {}),
     model: result.model,
     timings: result.timings,
   };

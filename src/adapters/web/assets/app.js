@@ -187,10 +187,30 @@
   const narrow = () => window.matchMedia('(max-width: 959px)').matches;
   const reveal = () => narrow() && output.scrollIntoView({ block: 'start' });
 
+  /** A follow-up (e.g. "Más simple") fills the form with its options, clears the other fields, and runs it. */
+  function followUps(list) {
+    const box = el('div', { id: 'follow-ups', class: 'actions' });
+    for (const f of list) {
+      const b = el('button', { type: 'button', class: 'follow-up secondary' }, f.label);
+      b.addEventListener('click', () => {
+        for (const input of form.elements) {
+          if (!input.name || input.type === 'file' || input.type === 'submit') continue;
+          const v = f.options[input.name];
+          if (input.type === 'checkbox') input.checked = v === true;
+          else input.value = v === undefined ? '' : String(v);
+        }
+        run();
+      });
+      box.append(b);
+    }
+    return box;
+  }
+
   function showResult(j, prompt) {
     const figures = (j.images || []).map(figure);
     const text = textBlock(j.text || '', prompt);
-    resultEl.replaceChildren(...(form.dataset.imageFirst ? [...figures, text] : [text, ...figures]));
+    const more = j.follow_ups && j.follow_ups.length ? [followUps(j.follow_ups)] : [];
+    resultEl.replaceChildren(...(form.dataset.imageFirst ? [...figures, text] : [text, ...figures]), ...more);
     reveal();
   }
 
