@@ -32,9 +32,9 @@ export default defineCommand({
       maxLength: 10,
       choices: ['simple', 'example', 'demo'],
       texts: {
-        'en-US': { name: 'detail', description: 'Instead of the full note: simple, example, or demo (the command that shows it)' },
-        'es-ES': { name: 'detalle', description: 'En vez del apunte: simple (más fácil), example (ejemplo) o demo (el comando que lo muestra)' },
-        'es-419': { name: 'detalle', description: 'En vez del apunte: simple (más fácil), example (ejemplo) o demo (el comando que lo muestra)' },
+        'en-US': { name: 'detail', description: 'Instead of the full note: simple, example, or demo (the command that shows it)', label: 'Answer style' },
+        'es-ES': { name: 'detalle', description: 'En vez del apunte: simple (más fácil), example (ejemplo) o demo (el comando que lo muestra)', label: 'Tipo de respuesta' },
+        'es-419': { name: 'detalle', description: 'En vez del apunte: simple (más fácil), example (ejemplo) o demo (el comando que lo muestra)', label: 'Tipo de respuesta' },
       },
     },
     {

@@ -13,6 +13,6 @@ export function explainResult(models: ModelRegistry, command: string, modelId: s
   return [
     ...(section ? [`**${section.title[lang]}**`, section.body[lang]] : []),
     ...(model ? [t(lang, 'explain_model', { model: model.id, description: model.description, licence: model.licence, paper: model.paper ?? '' })] : []),
-    ...(!section && !model ? [t(lang, 'explain_source', { title: command, file: modelId ?? '—' })] : []),
+    ...(!section && !model ? [t(lang, 'explain_source', { titles: `«${command}»` })] : []),
   ].join('\n\n');
 }
