@@ -210,6 +210,58 @@ const MESSAGES = {
   },
   stop_max_tokens: { en: 'stopped at the token limit', es: 'cortado en el límite de tokens' },
   stop_cancelled: { en: 'cancelled', es: 'cancelado' },
+  // Looks inside the networks: /generate-text show-probabilities / show-attention, /explain neuron.
+  probs_title: {
+    en: (p) => `${p.model}: the 5 likeliest next tokens at each of the first ${p.steps} steps (softmax of the logits, temperature 1)`,
+    es: (p) => `${p.model}: los 5 tokens siguientes más probables en cada uno de los primeros ${p.steps} pasos (softmax de los logits, temperatura 1)`,
+  },
+  probs_step: {
+    en: (p) => `Step ${p.step}: it wrote ${p.token}`,
+    es: (p) => `Paso ${p.step}: escribió ${p.token}`,
+  },
+  probs_rest: { en: 'the other tokens', es: 'los demás tokens' },
+  probs_legend: {
+    en: 'Bars: probability of each token. Dark bar: the token the model chose.',
+    es: 'Barras: probabilidad de cada token. Barra oscura: el token que eligió el modelo.',
+  },
+  temps_title: {
+    en: (p) => `Step 1 of ${p.model} at three temperatures: the logits are divided by T before the softmax`,
+    es: (p) => `Paso 1 de ${p.model} con tres temperaturas: los logits se dividen por T antes del softmax`,
+  },
+  temps_legend: {
+    en: 'Low T sharpens (almost always the top token); high T flattens (more surprises).',
+    es: 'T baja afila (casi siempre el primero); T alta aplana (más sorpresas).',
+  },
+  probs_alt: {
+    en: (p) => `Bar chart: next-token probabilities for the first ${p.steps} steps`,
+    es: (p) => `Gráfico de barras: probabilidades del siguiente token en los primeros ${p.steps} pasos`,
+  },
+  temps_alt: { en: 'Bar chart: the same step at temperature 0.2, 1.0 and 1.5', es: 'Gráfico de barras: el mismo paso con temperatura 0,2, 1,0 y 1,5' },
+  probs_summary: {
+    en: (p) => `📊 Step 1: ${p.top} (temperature 0.2 → ${p.cold}, 1.5 → ${p.hot}).`,
+    es: (p) => `📊 Paso 1: ${p.top} (temperatura 0,2 → ${p.cold}; 1,5 → ${p.hot}).`,
+  },
+  attention_title: {
+    en: (p) => `${p.model}: attention of the last layer (${p.layer}), ${p.heads} heads, over your prompt`,
+    es: (p) => `${p.model}: atención de la última capa (${p.layer}), ${p.heads} cabezas, sobre tu texto`,
+  },
+  attention_legend: {
+    en: 'Row: the token that looks; column: the token it looks at. Darker = more attention (each row adds up to 1).',
+    es: 'Fila: el token que mira; columna: el token al que mira. Más oscuro = más atención (cada fila suma 1).',
+  },
+  attention_head: { en: (p) => `head ${p.head}`, es: (p) => `cabeza ${p.head}` },
+  attention_truncated: {
+    en: (p) => `Only the first ${p.shown} of ${p.total} prompt tokens are shown.`,
+    es: (p) => `Se muestran solo los primeros ${p.shown} de los ${p.total} tokens del texto.`,
+  },
+  attention_alt: {
+    en: (p) => `Heat map of the attention of ${p.heads} heads over ${p.tokens} prompt tokens`,
+    es: (p) => `Mapa de calor de la atención de ${p.heads} cabezas sobre ${p.tokens} tokens del texto`,
+  },
+  attention_unavailable: {
+    en: (p) => `ℹ️ ${p.model} does not expose its attention. Models converted with \`npm run convert-llama2c -- <in> <out> --attentions\` do.`,
+    es: (p) => `ℹ️ ${p.model} no expone su atención. Los modelos convertidos con \`npm run convert-llama2c -- <origen> <destino> --attentions\` sí.`,
+  },
   unsupported_pair: {
     en: (p) => `I cannot translate ${p.from} → ${p.to} yet. Supported: ${p.supported}.`,
     es: (p) => `Todavía no puedo traducir ${p.from} → ${p.to}. Disponibles: ${p.supported}.`,

@@ -34,6 +34,15 @@ export interface OnnxVariant {
   edit: (model: Uint8Array) => Uint8Array;
 }
 
+function folderDtype(folder: string): string | undefined {
+  try {
+    const dtype = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8'))['transformers.js_config']?.dtype;
+    return typeof dtype === 'string' ? dtype : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // Files up to this size are hashed on first load: a damaged file then fails
 // with a clear message instead of an obscure runtime error.
 const VERIFY_ON_LOAD_MAX_BYTES = 64 * 1024 * 1024;
@@ -157,6 +166,8 @@ export class ModelRegistry {
     if (isFolder) {
       folder = path.resolve(ref);
       if (!existsSync(path.join(folder, 'config.json'))) throw new SinapsisError('model_missing', { model: ref });
+      // A folder says which weights it carries (convert-llama2c --dtype q8 writes model_quantized.onnx).
+      dtype = folderDtype(folder) ?? dtype;
     } else {
       const entry = this.entry(ref);
       const files = await this.files(ref);

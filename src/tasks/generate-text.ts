@@ -1,7 +1,9 @@
 import { InterruptableStoppingCriteria, random, TextStreamer } from '@huggingface/transformers';
 import { SinapsisError } from '../errors.js';
 import { t } from '../i18n/messages.js';
-import type { Task } from './types.js';
+import { attentionPicture, probabilityPictures, probabilitySummary } from './look-pictures.js';
+import { lookInside } from './next-token.js';
+import type { ResultImage, Task } from './types.js';
 
 // One generation at a time: they share the CPU and transformers.js' seeded RNG,
 // so running them in turn is what makes "same seed, same text" true.
@@ -77,10 +79,38 @@ export const generateTextTask: Task = async ({ options, lang, model }, { models,
       seed: seed ?? '',
       stop: stopReason === 'max_tokens' ? t(lang, 'stop_max_tokens') : stopReason === 'cancelled' ? t(lang, 'stop_cancelled') : '',
     });
+    // Looks inside (opt-in): one more forward pass, after the text is already written.
+    const showProbs = options['show-probabilities'] === true && newIds.length > 0;
+    const showAttention = options['show-attention'] === true;
+    const images: ResultImage[] = [];
+    const notes: string[] = [];
+    const looked: Record<string, unknown> = {};
+    if ((showProbs || showAttention) && !signal.aborted) {
+      const promptIds = (inputs.input_ids.tolist() as bigint[][])[0]!.map(Number);
+      const lookStarted = performance.now();
+      const looks = await lookInside(generator, promptIds, newIds, { attention: showAttention });
+      if (showProbs) {
+        images.push(...(await probabilityPictures(looks, id, lang)));
+        notes.push(probabilitySummary(looks, lang));
+        looked.probabilities = {
+          steps: looks.steps.map((s) => ({ chosen: s.chosen, top: s.top })),
+          temperatures: looks.temperatures.map((x) => ({ temperature: x.temperature, top: x.top })),
+        };
+      }
+      if (showAttention && looks.attention) {
+        images.push(await attentionPicture(looks.attention, id, lang));
+        looked.attention = { layer: looks.attention.layer, heads: looks.attention.heads.length, tokens: looks.attention.tokens };
+      } else if (showAttention) {
+        notes.push(t(lang, 'attention_unavailable', { model: id }));
+        looked.attention = null;
+      }
+      looked.look_ms = Math.round(performance.now() - lookStarted);
+    }
     return {
-      text: `${generated}\n\n${footer}`,
-      images: [],
+      text: [generated, '', footer, ...(notes.length ? ['', ...notes] : [])].join('\n'),
+      images,
       data: {
+        ...looked,
         text: generated,
         prompt_tokens: promptTokens,
         tokens: newIds.length,

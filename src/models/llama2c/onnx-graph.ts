@@ -2,8 +2,16 @@
 // expects (optimum's layout): input_ids, attention_mask, position_ids,
 // past_key_values.N.key/value → logits, present.N.key/value. RoPE rotates adjacent
 // pairs of dimensions, as llama2.c does, so its weights are used unpermuted.
-import { A, encodeModel, GraphBuilder, T, valueInfo } from '../onnx-builder.js';
+import { A, encodeModel, GraphBuilder, MS_DOMAIN, T, valueInfo } from '../onnx-builder.js';
 import type { Llama2cConfig, Llama2cWeights } from './checkpoint.js';
+import { Q8_BLOCK, quantizeQ8 } from './quantize.js';
+
+export interface GraphOptions {
+  /** fp32 weights, or int8 weight-only (MatMulNBits, 8 bits, blocks of 32) for every linear layer. */
+  dtype?: 'fp32' | 'q8';
+  /** Also output each layer's attention probabilities, `attentions.N` [batch, heads, query, key]. */
+  attentions?: boolean;
+}
 
 /** [out, in] row-major → [in, out], for x · W with MatMul. */
 function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
@@ -12,7 +20,7 @@ function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
   return out;
 }
 
-export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, eps = 1e-5): Uint8Array {
+export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: GraphOptions = {}, eps = 1e-5): Uint8Array {
   const g = new GraphBuilder();
   const { dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize } = config;
   const hd = dim / nHeads;
@@ -58,6 +66,22 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, eps = 1
   const blocked = g.node('Or', [causal, padding]); // [B,1,S,T]
   const maskBias = g.node('Where', [blocked, 'neg_inf', 'zero_f']);
 
+  /** x · Wᵀ for a llama2.c weight [out, in]: MatMul on the transposed fp32 matrix, or MatMulNBits on int8 blocks. */
+  const linear = (x: string, name: string, weight: Float32Array, out: number, inDim: number, outName?: string) => {
+    if (opts.dtype !== 'q8') return g.node('MatMul', [x, g.float(name, transpose(weight, out, inDim), [inDim, out])], [], outName);
+    const q = quantizeQ8(weight, out, inDim);
+    const inputs = [x, g.uint8(`${name}.q8`, q.data, [out, q.blocks, Q8_BLOCK]), g.float(`${name}.scales`, q.scales, [out * q.blocks]), g.uint8(`${name}.zero_points`, q.zeroPoints, [out * q.blocks])];
+    const attrs = [
+      { name: 'K', type: A.INT, i: inDim },
+      { name: 'N', type: A.INT, i: out },
+      { name: 'bits', type: A.INT, i: 8 },
+      { name: 'block_size', type: A.INT, i: Q8_BLOCK },
+      // int8 activations too: what makes the int8 weights fast on CPU
+      { name: 'accuracy_level', type: A.INT, i: 4 },
+    ];
+    return g.node('MatMulNBits', inputs, attrs, outName, MS_DOMAIN);
+  };
+
   const rmsNorm = (x: string, weight: string) => {
     const ms = g.node('ReduceMean', [g.node('Mul', [x, x]), 'axes_last'], [{ name: 'keepdims', type: A.INT, i: 1 }]);
     const inv = g.node('Div', ['one', g.node('Sqrt', [g.node('Add', [ms, 'eps'])])]);
@@ -85,9 +109,9 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, eps = 1
   for (let l = 0; l < nLayers; l++) {
     const p = `layers.${l}`;
     const h = rmsNorm(x, g.float(`${p}.attn_norm`, w.rmsAtt[l]!, [dim]));
-    const q = g.node('MatMul', [h, g.float(`${p}.wq`, transpose(w.wq[l]!, dim, dim), [dim, dim])]);
-    const k = g.node('MatMul', [h, g.float(`${p}.wk`, transpose(w.wk[l]!, kvDim, dim), [dim, kvDim])]);
-    const v = g.node('MatMul', [h, g.float(`${p}.wv`, transpose(w.wv[l]!, kvDim, dim), [dim, kvDim])]);
+    const q = linear(h, `${p}.wq`, w.wq[l]!, dim, dim);
+    const k = linear(h, `${p}.wk`, w.wk[l]!, kvDim, dim);
+    const v = linear(h, `${p}.wv`, w.wv[l]!, kvDim, dim);
     const qr = rotate(q, 'shape_q5', 'shape_q4', `${p}.q`);
     const kr = rotate(k, 'shape_k5', 'shape_k4', `${p}.k`);
     const vt = g.node('Transpose', [g.node('Reshape', [v, 'shape_k4'])], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]);
@@ -99,19 +123,20 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, eps = 1
     outputs.push(valueInfo(presentK, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]), valueInfo(presentV, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]));
     const kt = g.node('Transpose', [repeatKv(presentK)], [{ name: 'perm', type: A.INTS, ints: [0, 1, 3, 2] }]);
     const scores = g.node('Add', [g.node('Mul', [g.node('MatMul', [qr, kt]), 'scale']), maskBias]);
-    const probs = g.node('Softmax', [scores], [{ name: 'axis', type: A.INT, i: -1 }]);
+    const probs = g.node('Softmax', [scores], [{ name: 'axis', type: A.INT, i: -1 }], opts.attentions ? `attentions.${l}` : undefined);
+    if (opts.attentions) outputs.push(valueInfo(probs, T.FLOAT, ['batch_size', nHeads, 'sequence_length', 'total_sequence_length']));
     const attn = g.node('MatMul', [probs, repeatKv(presentV)]);
     const merged = g.node('Reshape', [g.node('Transpose', [attn], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]), 'shape_out']);
-    x = g.node('Add', [x, g.node('MatMul', [merged, g.float(`${p}.wo`, transpose(w.wo[l]!, dim, dim), [dim, dim])])]);
+    x = g.node('Add', [x, linear(merged, `${p}.wo`, w.wo[l]!, dim, dim)]);
 
     const h2 = rmsNorm(x, g.float(`${p}.ffn_norm`, w.rmsFfn[l]!, [dim]));
-    const gate = g.node('MatMul', [h2, g.float(`${p}.w1`, transpose(w.w1[l]!, hiddenDim, dim), [dim, hiddenDim])]);
-    const up = g.node('MatMul', [h2, g.float(`${p}.w3`, transpose(w.w3[l]!, hiddenDim, dim), [dim, hiddenDim])]);
+    const gate = linear(h2, `${p}.w1`, w.w1[l]!, hiddenDim, dim);
+    const up = linear(h2, `${p}.w3`, w.w3[l]!, hiddenDim, dim);
     const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate])]);
-    x = g.node('Add', [x, g.node('MatMul', [g.node('Mul', [silu, up]), g.float(`${p}.w2`, transpose(w.w2[l]!, dim, hiddenDim), [hiddenDim, dim])])]);
+    x = g.node('Add', [x, linear(g.node('Mul', [silu, up]), `${p}.w2`, w.w2[l]!, dim, hiddenDim)]);
   }
   const final = rmsNorm(x, g.float('final_norm', w.rmsFinal, [dim]));
-  g.node('MatMul', [final, g.float('lm_head', transpose(w.classifier, vocabSize, dim), [dim, vocabSize])], [], 'logits');
+  linear(final, 'lm_head', w.classifier, vocabSize, dim, 'logits');
 
   return encodeModel(g, 'llama', inputs, outputs, 'sinapsis convert-llama2c');
 }
