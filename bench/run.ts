@@ -6,12 +6,13 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   slack: () => import('./slack.js'),
   explain: () => import('./explain.js'),
   'generate-text': () => import('./generate-text.js'),
+  'generate-text-110m': () => import('./generate-text-110m.js'),
   gate: () => import('./gate.js'),
   colorize: () => import('./colorize.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {
-  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N]`);
+  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N | --tokens N]`);
   process.exit(2);
 }
 await (await load()).run(rest);
