@@ -9,7 +9,7 @@ export type ErrorCode = Extract<
   | 'model_missing' | 'model_corrupt' | 'not_available_yet' | 'command_disabled'
   | 'queue_full' | 'user_queue_full' | 'timeout' | 'cancelled' | 'internal'
   | 'attachment_refused' | 'download_failed' | 'button_expired' | 'not_your_button'
-  | 'unsupported_pair' | 'language_unknown' | 'slack_no_image'
+  | 'unsupported_pair' | 'language_unknown' | 'slack_no_image' | 'neuron_input'
   | 'role_not_allowed' | 'cooldown' | 'daily_quota' | 'server_queue_share' | 'admin_only' | 'admin_unauthorized' | 'admin_form_token'
 >;
 
@@ -39,6 +39,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   unsupported_pair: 422,
   language_unknown: 422,
   slack_no_image: 400,
+  neuron_input: 400,
   role_not_allowed: 403,
   cooldown: 429,
   daily_quota: 429,

@@ -258,6 +258,54 @@ const MESSAGES = {
     en: (p) => `Heat map of the attention of ${p.heads} heads over ${p.tokens} prompt tokens`,
     es: (p) => `Mapa de calor de la atención de ${p.heads} cabezas sobre ${p.tokens} tokens del texto`,
   },
+  neuron_title: {
+    en: (p) => `🧮 A neuron by hand (activation: ${p.activation})`,
+    es: (p) => `🧮 Una neurona a mano (activación: ${p.activation})`,
+  },
+  neuron_step_products: { en: '1. Multiply each input by its weight:', es: '1. Multiplicá cada entrada por su peso:' },
+  neuron_step_sum: {
+    en: (p) => `2. Add them up, plus the bias: z = ${p.terms} = ${p.z}`,
+    es: (p) => `2. Sumalos y agregá el sesgo: z = ${p.terms} = ${p.z}`,
+  },
+  neuron_step_activation: {
+    en: (p) => `3. Apply the activation: ${p.formula} = ${p.output}`,
+    es: (p) => `3. Aplicá la activación: ${p.formula} = ${p.output}`,
+  },
+  neuron_output: { en: (p) => `Output of the neuron: **${p.output}**`, es: (p) => `Salida de la neurona: **${p.output}**` },
+  neuron_defaults: {
+    en: (p) => `(Example values for what you left out: ${p.which}. Try inputs, weights, bias and activation.)`,
+    es: (p) => `(Valores de ejemplo para lo que no pusiste: ${p.which}. Probá con entradas, pesos, sesgo y activación.)`,
+  },
+  neuron_filled_weights: {
+    en: 'Weights were not given: each input gets weight 1.',
+    es: 'No pusiste pesos: cada entrada tiene peso 1.',
+  },
+  neuron_why: {
+    en: 'Without the activation, stacking neurons would only give another weighted sum (a straight line); the non-linearity is what lets a network learn curves.',
+    es: 'Sin la activación, apilar neuronas daría solo otra suma ponderada (una recta); la no linealidad es lo que le permite a una red aprender curvas.',
+  },
+  neuron_plot_title: {
+    en: (p) => `${p.activation}(z): the activation, and this neuron's point`,
+    es: (p) => `${p.activation}(z): la activación y el punto de esta neurona`,
+  },
+  neuron_plot_alt: {
+    en: (p) => `Plot of ${p.activation} with the point z = ${p.z}, output ${p.output}`,
+    es: (p) => `Gráfico de ${p.activation} con el punto z = ${p.z}, salida ${p.output}`,
+  },
+  neuron_input: {
+    en: (p) =>
+      p.reason === 'count'
+        ? `There are ${p.inputs} inputs and ${p.weights} weights: give one weight per input.`
+        : p.reason === 'too_many'
+          ? `At most ${p.max} inputs, please (there were ${p.inputs}).`
+          : `"${p.value}" in ${p.option} is not a number. Write numbers separated by commas (1, 0.5, -2) or semicolons (1; 0,5; -2).`,
+    es: (p) =>
+      p.reason === 'count'
+        ? `Hay ${p.inputs} entradas y ${p.weights} pesos: poné un peso por entrada.`
+        : p.reason === 'too_many'
+          ? `Como máximo ${p.max} entradas (pusiste ${p.inputs}).`
+          : `"${p.value}" en ${p.option === 'weights' ? 'pesos' : 'entradas'} no es un número. Escribí números separados por comas (1, 0.5, -2) o por punto y coma (1; 0,5; -2).`,
+  },
   attention_unavailable: {
     en: (p) => `ℹ️ ${p.model} does not expose its attention. Models converted with \`npm run convert-llama2c -- <in> <out> --attentions\` do.`,
     es: (p) => `ℹ️ ${p.model} no expone su atención. Los modelos convertidos con \`npm run convert-llama2c -- <origen> <destino> --attentions\` sí.`,

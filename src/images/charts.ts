@@ -135,8 +135,8 @@ export function heatmapsPng(title: string, panels: { heading: string; matrix: nu
 
 /** y = f(x) over [x0, x1], with the point (px, f(px)) marked and labelled. */
 export function functionPlotPng(title: string[], f: (x: number) => number, x0: number, x1: number, point: { x: number; y: number; label: string }): Promise<Buffer> {
-  const width = 420;
-  const head = textBlock(title, 10, 4, 14, 'bold');
+  const width = 440;
+  const head = textBlock(title.flatMap((l) => wrap(l, 48)), 10, 4, 14, 'bold');
   const plotTop = head.height + 10;
   const w = 360;
   const h = 220;

@@ -10,6 +10,7 @@ import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { rephrase } from './grounded-rephrase.js';
 import { classicFiltersGrid, firstLayerGrid, sampleImage } from './cnn-pictures.js';
+import { isNeuronRequest, neuronTask } from './neuron.js';
 import type { ResultImage, Task, TaskResult } from './types.js';
 
 let index: KnowledgeIndex | undefined;
@@ -56,6 +57,8 @@ async function retrieve(models: ModelRegistry, kb: KnowledgeIndex, question: str
  * Nothing is invented: no match says so.
  */
 export const explainTask: Task = async ({ options, images, lang, langSource }, { models, signal, explainRephrase }): Promise<TaskResult> => {
+  // "/explain neuron" (or any of inputs/weights/bias/activation): the neuron computed by hand.
+  if (isNeuronRequest(options)) return neuronTask(options, langSource === 'default' && /neurona/i.test(String(options.topic)) ? 'es' : lang);
   const started = performance.now();
   index ??= new KnowledgeIndex();
   const question = String(options.topic ?? '');
