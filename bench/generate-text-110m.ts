@@ -36,8 +36,8 @@ export async function run(args: string[]) {
   for (const dtype of ['fp32', 'q8'] as const) {
     const dir = path.join(ROOT, `.bench-data/random110M-${dtype}`);
     const t0 = performance.now();
-    convertLlama2c({ checkpoint, tokenizer: path.join(data, 'tok512.model'), outDir: dir, dtype });
     const file = path.join(dir, dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx');
+    convertLlama2c({ checkpoint, tokenizer: path.join(data, 'tok512.model'), outDir: dir, dtype });
     converted[dtype] = { dir, ms: performance.now() - t0, mb: statSync(file).size / 2 ** 20 };
   }
 
@@ -55,7 +55,9 @@ export async function run(args: string[]) {
     return Number(m[1]);
   };
 
-  const apps = { fp32: testApp({ SINAPSIS_TEXT_MODEL: converted.fp32!.dir }), q8: testApp({ SINAPSIS_TEXT_MODEL: converted.q8!.dir }) };
+  // Same thread count for both sides: OpenMP's for run.c, onnxruntime's intra-op pool for ours.
+  const env = { SINAPSIS_ORT_THREADS: String(threads) };
+  const apps = { fp32: testApp({ ...env, SINAPSIS_TEXT_MODEL: converted.fp32!.dir }), q8: testApp({ ...env, SINAPSIS_TEXT_MODEL: converted.q8!.dir }) };
   const ask = async (dtype: 'fp32' | 'q8') => {
     const res = await apps[dtype].service.run({ command: 'generate-text', options: { prompt: PROMPT, 'max-new-tokens': tokens, temperature: 0 }, ctx: { platform: 'bench', userId: 'b', lang: 'en' } });
     if (res.data.tokens !== tokens) throw new Error(`expected ${tokens} tokens, got ${res.data.tokens}`);

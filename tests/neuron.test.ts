@@ -82,3 +82,10 @@ it('bad numbers get a clear localized error and the next request still works', a
   await expect(explain({ topic: 'neuron', activation: 'softmax' })).rejects.toMatchObject({ code: 'invalid_option' });
   expect((await explain({ topic: 'neuron', bias: 2 })).data.neuron).toBeTruthy();
 });
+
+it('the explain button of a generation names the "show-…" switches, in the asker\'s language', async () => {
+  const { explainResult } = await import('../src/adapters/result-explainer.js');
+  expect(explainResult(app.models, 'generate-text', undefined, 'es')).toMatch(/mostrar-probabilidades:true, mostrar-atencion:true/);
+  expect(explainResult(app.models, 'generate-text', undefined, 'en')).toMatch(/show-probabilities:true, show-attention:true/);
+  expect(explainResult(app.models, 'translate', undefined, 'en')).not.toMatch(/look inside/);
+});

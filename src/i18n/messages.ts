@@ -306,6 +306,10 @@ const MESSAGES = {
           ? `Como máximo ${p.max} entradas (pusiste ${p.inputs}).`
           : `"${p.value}" en ${p.option === 'weights' ? 'pesos' : 'entradas'} no es un número. Escribí números separados por comas (1, 0.5, -2) o por punto y coma (1; 0,5; -2).`,
   },
+  explain_look_inside: {
+    en: (p) => `👀 To look inside the network, run it again with ${p.options}.`,
+    es: (p) => `👀 Para mirar adentro de la red, volvé a pedirlo con ${p.options}.`,
+  },
   attention_unavailable: {
     en: (p) => `ℹ️ ${p.model} does not expose its attention. Models converted with \`npm run convert-llama2c -- <in> <out> --attentions\` do.`,
     es: (p) => `ℹ️ ${p.model} no expone su atención. Los modelos convertidos con \`npm run convert-llama2c -- <origen> <destino> --attentions\` sí.`,

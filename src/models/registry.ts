@@ -179,7 +179,9 @@ export class ModelRegistry {
     hfEnv.allowRemoteModels = false;
     hfEnv.localModelPath = '/';
     try {
-      const pipe = await pipeline(task, folder, { dtype: dtype as 'fp32' });
+      // SINAPSIS_ORT_THREADS applies to pipelines too, not only to plain sessions.
+      const session_options = this.opts.ortThreads ? { intraOpNumThreads: this.opts.ortThreads } : {};
+      const pipe = await pipeline(task, folder, { dtype: dtype as 'fp32', session_options });
       this.loadTimes.set(ref, performance.now() - started);
       this.opts.log?.('model loaded', { model: ref, ms: Math.round(performance.now() - started) });
       return pipe as HfPipeline;
