@@ -11,6 +11,12 @@ export interface GraphOptions {
   dtype?: 'fp32' | 'q8';
   /** Also output each layer's attention probabilities, `attentions.N` [batch, heads, query, key]. */
   attentions?: boolean;
+  /**
+   * Use onnxruntime's fused RotaryEmbedding + MultiHeadAttention (com.microsoft) instead of
+   * ~30 plain operators per layer: fewer kernel launches per token. Only without grouped
+   * KV heads and without attention outputs (the fused kernel does not expose them). Default on.
+   */
+  fused?: boolean;
 }
 
 /** [out, in] row-major → [in, out], for x · W with MatMul. */
@@ -101,10 +107,51 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
     return g.node('Reshape', [g.node('Concat', Array(rep).fill(u), [{ name: 'axis', type: A.INT, i: 2 }]), 'shape_rep']);
   };
 
+  const feedForward = (l: number, x: string) => {
+    const p = `layers.${l}`;
+    const h2 = rmsNorm(x, g.float(`${p}.ffn_norm`, w.rmsFfn[l]!, [dim]));
+    const gate = linear(h2, `${p}.w1`, w.w1[l]!, hiddenDim, dim);
+    const up = linear(h2, `${p}.w3`, w.w3[l]!, hiddenDim, dim);
+    const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate])]);
+    return g.node('Add', [x, linear(g.node('Mul', [silu, up]), `${p}.w2`, w.w2[l]!, dim, hiddenDim)]);
+  };
+
   let x = g.node('Gather', ['embed', 'input_ids'], [{ name: 'axis', type: A.INT, i: 0 }]);
   g.float('embed', w.tokenEmbedding, [vocabSize, dim]);
   const inputs = [valueInfo('input_ids', T.INT64, ['batch_size', 'sequence_length']), valueInfo('attention_mask', T.INT64, ['batch_size', 'total_sequence_length']), valueInfo('position_ids', T.INT64, ['batch_size', 'sequence_length'])];
   const outputs = [valueInfo('logits', T.FLOAT, ['batch_size', 'sequence_length', vocabSize])];
+
+  const fused = opts.fused !== false && !opts.attentions && nKvHeads === nHeads;
+  if (fused) {
+    // cos/sin of position × frequency, [seqLen, hd/2], as RotaryEmbedding's caches.
+    const cosCache = new Float32Array(config.seqLen * (hd / 2));
+    const sinCache = new Float32Array(config.seqLen * (hd / 2));
+    for (let pos = 0; pos < config.seqLen; pos++) for (let j = 0; j < hd / 2; j++) {
+      cosCache[pos * (hd / 2) + j] = Math.cos(pos * invFreq[j]!);
+      sinCache[pos * (hd / 2) + j] = Math.sin(pos * invFreq[j]!);
+    }
+    g.float('cos_cache', cosCache, [config.seqLen, hd / 2]);
+    g.float('sin_cache', sinCache, [config.seqLen, hd / 2]);
+  }
+  /** Rotary (adjacent pairs: interleaved=1) on [B,S,D], then attention with the KV cache; → [B,S,D]. */
+  const fusedAttention = (l: number, q: string, k: string, v: string) => {
+    const rope = (t: string) => g.node('RotaryEmbedding', [t, 'position_ids', 'cos_cache', 'sin_cache'], [{ name: 'interleaved', type: A.INT, i: 1 }, { name: 'num_heads', type: A.INT, i: nHeads }], undefined, MS_DOMAIN);
+    const pastK = `past_key_values.${l}.key`;
+    const pastV = `past_key_values.${l}.value`;
+    inputs.push(valueInfo(pastK, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]), valueInfo(pastV, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]));
+    const out = `layers.${l}.attn_out`;
+    g.nodes.push({
+      opType: 'MultiHeadAttention',
+      domain: MS_DOMAIN,
+      name: `MultiHeadAttention_${l}`,
+      // query, key, value, bias, key_padding_mask, attention_bias, past_key, past_value
+      input: [rope(q), rope(k), v, '', '', maskBias, pastK, pastV],
+      output: [out, `present.${l}.key`, `present.${l}.value`],
+      attribute: [{ name: 'num_heads', type: A.INT, i: nHeads }],
+    });
+    outputs.push(valueInfo(`present.${l}.key`, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]), valueInfo(`present.${l}.value`, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]));
+    return out;
+  };
 
   for (let l = 0; l < nLayers; l++) {
     const p = `layers.${l}`;
@@ -112,6 +159,11 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
     const q = linear(h, `${p}.wq`, w.wq[l]!, dim, dim);
     const k = linear(h, `${p}.wk`, w.wk[l]!, kvDim, dim);
     const v = linear(h, `${p}.wv`, w.wv[l]!, kvDim, dim);
+    if (fused) {
+      x = g.node('Add', [x, linear(fusedAttention(l, q, k, v), `${p}.wo`, w.wo[l]!, dim, dim)]);
+      x = feedForward(l, x);
+      continue;
+    }
     const qr = rotate(q, 'shape_q5', 'shape_q4', `${p}.q`);
     const kr = rotate(k, 'shape_k5', 'shape_k4', `${p}.k`);
     const vt = g.node('Transpose', [g.node('Reshape', [v, 'shape_k4'])], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]);
@@ -128,12 +180,7 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
     const attn = g.node('MatMul', [probs, repeatKv(presentV)]);
     const merged = g.node('Reshape', [g.node('Transpose', [attn], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]), 'shape_out']);
     x = g.node('Add', [x, linear(merged, `${p}.wo`, w.wo[l]!, dim, dim)]);
-
-    const h2 = rmsNorm(x, g.float(`${p}.ffn_norm`, w.rmsFfn[l]!, [dim]));
-    const gate = linear(h2, `${p}.w1`, w.w1[l]!, hiddenDim, dim);
-    const up = linear(h2, `${p}.w3`, w.w3[l]!, hiddenDim, dim);
-    const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate])]);
-    x = g.node('Add', [x, linear(g.node('Mul', [silu, up]), `${p}.w2`, w.w2[l]!, dim, hiddenDim)]);
+    x = feedForward(l, x);
   }
   const final = rmsNorm(x, g.float('final_norm', w.rmsFinal, [dim]));
   linear(final, 'lm_head', w.classifier, vocabSize, dim, 'logits');
