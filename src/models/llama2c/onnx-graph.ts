@@ -13,8 +13,9 @@ export interface GraphOptions {
   attentions?: boolean;
   /**
    * Use onnxruntime's fused RotaryEmbedding + MultiHeadAttention (com.microsoft) instead of
-   * ~30 plain operators per layer: fewer kernel launches per token. Only without grouped
-   * KV heads and without attention outputs (the fused kernel does not expose them). Default on.
+   * ~30 plain operators per layer, and its one-kernel RMSNorm: fewer kernel launches per token.
+   * Attention is fused only without grouped KV heads and without attention outputs (the fused
+   * kernel does not expose them). Default on.
    */
   fused?: boolean;
 }
@@ -89,6 +90,8 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
   };
 
   const rmsNorm = (x: string, weight: string) => {
+    // onnxruntime's one-kernel RMSNorm (registered in the default domain) unless plain operators are asked for.
+    if (opts.fused !== false) return g.node('SimplifiedLayerNormalization', [x, weight], [{ name: 'axis', type: A.INT, i: -1 }, { name: 'epsilon', type: A.FLOAT, f: eps }]);
     const ms = g.node('ReduceMean', [g.node('Mul', [x, x]), 'axes_last'], [{ name: 'keepdims', type: A.INT, i: 1 }]);
     const inv = g.node('Div', ['one', g.node('Sqrt', [g.node('Add', [ms, 'eps'])])]);
     return g.node('Mul', [g.node('Mul', [x, inv]), weight]);
