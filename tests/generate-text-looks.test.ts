@@ -181,3 +181,12 @@ describeWith('/generate-text looks inside stories260K', [path.join(llama2c, 'sto
     if (agree === 40) expect(q.data.text).toBe(fp.data.text);
   });
 });
+
+it('top-k over a large vocabulary equals a full sort', () => {
+  let seed = 5;
+  const values = Float64Array.from({ length: 50_000 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31));
+  values[123] = values[77]!; // a tie
+  const sorted = Array.from(values.keys()).sort((a, b) => values[b]! - values[a]! || a - b).slice(0, 5);
+  expect(topK(values, 5).map((x) => x.id)).toEqual(sorted);
+  expect(topK([1, 3, 3, 2], 3).map((x) => x.id)).toEqual([1, 2, 3]);
+});

@@ -25,8 +25,16 @@ export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Arra
 
 /** The k largest entries, largest first (ties: lower id first). */
 export function topK(values: ArrayLike<number>, k: number): { id: number; p: number }[] {
-  const ids = Array.from({ length: values.length }, (_, i) => i);
-  return ids.sort((a, b) => values[b]! - values[a]! || a - b).slice(0, k).map((id) => ({ id, p: values[id]! }));
+  // One pass keeping the k best in order: vocabularies reach 150k tokens, k is 5.
+  const best: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (best.length === k && values[i]! <= values[best[k - 1]!]!) continue;
+    let at = best.length;
+    while (at > 0 && values[i]! > values[best[at - 1]!]!) at--;
+    best.splice(at, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best.map((id) => ({ id, p: values[id]! }));
 }
 
 export interface TokenProb {
