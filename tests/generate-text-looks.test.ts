@@ -190,3 +190,22 @@ it('top-k over a large vocabulary equals a full sort', () => {
   expect(topK(values, 5).map((x) => x.id)).toEqual(sorted);
   expect(topK([1, 3, 3, 2], 3).map((x) => x.id)).toEqual([1, 2, 3]);
 });
+
+// Any text model: the reference stories260K export (optimum's graph, not our converter's).
+const reference = path.join(MODELS_DIR, 'stories260K');
+describeWith('/generate-text looks inside another export (reference stories260K)', [path.join(reference, 'onnx/model.onnx')], () => {
+  let app: ReturnType<typeof testApp>;
+  beforeAll(() => {
+    app = testApp({ SINAPSIS_TEXT_MODEL: reference });
+  });
+  afterAll(() => app.dispose());
+
+  it('probabilities from its own logits; no attention outputs, said in Spanish', async () => {
+    const r = await app.service.run({ command: 'generate-text', options: { prompt: 'Once upon a time', 'max-new-tokens': 10, temperature: 0, 'show-probabilities': true, 'show-attention': true }, ctx: { platform: 'test', userId: 'u', lang: 'es' } });
+    const steps = (r.data.probabilities as { steps: { top: { p: number }[] }[] }).steps;
+    expect(steps).toHaveLength(5);
+    for (const s of steps) expect(s.top.reduce((a, b) => a + b.p, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    expect(r.images.map((i) => i.name)).toEqual(['next-token-probabilities.png', 'temperature.png']);
+    expect(r.text).toMatch(/stories260K no expone su atención/);
+  });
+});
