@@ -156,6 +156,17 @@ describeWith('/generate-text looks inside stories260K', [path.join(llama2c, 'sto
     expect(d[1]).toBe(0); // causal: the first token cannot look ahead
   });
 
+  it('blocklisted terms are masked in the charts too', async () => {
+    const masked = testApp({ SINAPSIS_TEXT_MODEL: withAttn, SINAPSIS_BLOCKLIST: 'Lily' });
+    try {
+      const r = await generate(masked, { 'show-probabilities': true, 'show-attention': true, prompt: 'Lily and Lily' });
+      expect(JSON.stringify(r.data)).not.toMatch(/Lily/);
+      expect((r.data.attention as { tokens: string[] }).tokens[1]).toBe('"␣****"');
+    } finally {
+      await masked.dispose();
+    }
+  });
+
   it('show-attention on a model without attention outputs: a clear localized note, the text still answers', async () => {
     const es = await generate(plainApp, { 'show-attention': true }, 'es');
     expect(es.images).toHaveLength(0);

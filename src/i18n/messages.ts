@@ -310,6 +310,10 @@ const MESSAGES = {
     en: (p) => `👀 To look inside the network, run it again with ${p.options}.`,
     es: (p) => `👀 Para mirar adentro de la red, volvé a pedirlo con ${p.options}.`,
   },
+  look_failed: {
+    en: (p) => `ℹ️ I could not look inside ${p.model} this time; the text above is complete.`,
+    es: (p) => `ℹ️ Esta vez no pude mirar adentro de ${p.model}; el texto de arriba está completo.`,
+  },
   attention_unavailable: {
     en: (p) => `ℹ️ ${p.model} does not expose its attention. Models converted with \`npm run convert-llama2c -- <in> <out> --attentions\` do.`,
     es: (p) => `ℹ️ ${p.model} no expone su atención. Los modelos convertidos con \`npm run convert-llama2c -- <origen> <destino> --attentions\` sí.`,
