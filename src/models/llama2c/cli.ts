@@ -14,7 +14,7 @@ const attentions = args.includes('--attentions');
 const [src, out] = args.filter((a) => a !== '--attentions');
 if (!src || !out || (dtype !== 'fp32' && dtype !== 'q8')) {
   console.error('Usage: npm run convert-llama2c -- <folder with model .bin and tokenizer .model> <out folder> [--dtype fp32|q8] [--attentions]');
-  console.error('  --dtype q8     int8 weights (MatMulNBits): about 4× smaller and faster on CPU');
+  console.error('  --dtype q8     int8 weights (MatMulNBits): about 3.4× smaller and faster on CPU');
   console.error('  --attentions   also output attention probabilities (the heat map of /generate-text show-attention)');
   process.exit(2);
 }
