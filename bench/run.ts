@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   slack: () => import('./slack.js'),
   explain: () => import('./explain.js'),
   'generate-text': () => import('./generate-text.js'),
+  'generate-text-110m': () => import('./generate-text-110m.js'),
   gate: () => import('./gate.js'),
   colorize: () => import('./colorize.js'),
   playground: () => import('./playground.js'),
@@ -14,7 +15,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
 };
 const load = name ? benches[name] : undefined;
 if (!load) {
-  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N | --mb N]`);
+  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N | --mb N | --tokens N]`);
   process.exit(2);
 }
 await (await load()).run(rest);

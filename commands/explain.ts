@@ -47,6 +47,49 @@ export default defineCommand({
         'es-419': { name: 'imagen', description: 'Foto opcional: mirá qué ve una red convolucional en ella', label: 'Foto (opcional)' },
       },
     },
+    // A neuron by hand (/explain neuron): these four only matter for that computation.
+    {
+      name: 'inputs',
+      type: 'string',
+      maxLength: 200,
+      texts: {
+        'en-US': { name: 'inputs', description: 'Neuron by hand: the inputs, e.g. 1, 0.5, -2' },
+        'es-ES': { name: 'entradas', description: 'Neurona a mano: las entradas, p. ej. 1; 0,5; -2' },
+        'es-419': { name: 'entradas', description: 'Neurona a mano: las entradas, p. ej. 1; 0,5; -2' },
+      },
+    },
+    {
+      name: 'weights',
+      type: 'string',
+      maxLength: 200,
+      texts: {
+        'en-US': { name: 'weights', description: 'Neuron by hand: one weight per input, e.g. 0.8, 0.6, -0.2' },
+        'es-ES': { name: 'pesos', description: 'Neurona a mano: un peso por entrada, p. ej. 0,8; 0,6; -0,2' },
+        'es-419': { name: 'pesos', description: 'Neurona a mano: un peso por entrada, p. ej. 0,8; 0,6; -0,2' },
+      },
+    },
+    {
+      name: 'bias',
+      type: 'number',
+      min: -1000,
+      max: 1000,
+      texts: {
+        'en-US': { name: 'bias', description: 'Neuron by hand: the bias added to the weighted sum' },
+        'es-ES': { name: 'sesgo', description: 'Neurona a mano: el sesgo que se suma a la suma ponderada' },
+        'es-419': { name: 'sesgo', description: 'Neurona a mano: el sesgo que se suma a la suma ponderada' },
+      },
+    },
+    {
+      name: 'activation',
+      type: 'string',
+      maxLength: 10,
+      choices: ['sigmoid', 'relu', 'tanh', 'step', 'linear'],
+      texts: {
+        'en-US': { name: 'activation', description: 'Neuron by hand: the activation function' },
+        'es-ES': { name: 'activacion', description: 'Neurona a mano: la función de activación' },
+        'es-419': { name: 'activacion', description: 'Neurona a mano: la función de activación' },
+      },
+    },
   ],
   // The convolutions section of the notes, with the pictures made from this message's photo.
   contextMenu: {

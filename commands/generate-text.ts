@@ -85,6 +85,26 @@ export default defineCommand({
         'es-419': { name: 'semilla', description: 'Misma semilla, mismo texto', label: 'Semilla' },
       },
     },
+    {
+      name: 'show-probabilities',
+      type: 'boolean',
+      default: false,
+      texts: {
+        'en-US': { name: 'show-probabilities', description: 'Also show, as a chart, the likeliest next tokens and how temperature changes them' },
+        'es-ES': { name: 'mostrar-probabilidades', description: 'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura' },
+        'es-419': { name: 'mostrar-probabilidades', description: 'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura' },
+      },
+    },
+    {
+      name: 'show-attention',
+      type: 'boolean',
+      default: false,
+      texts: {
+        'en-US': { name: 'show-attention', description: 'Also show where each word of your prompt looks (attention heat map)' },
+        'es-ES': { name: 'mostrar-atencion', description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)' },
+        'es-419': { name: 'mostrar-atencion', description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)' },
+      },
+    },
   ],
   continues: 'prompt',
   // The default model (TinyStories) only writes English stories: the Spanish pages say so in the label.

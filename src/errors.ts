@@ -9,7 +9,7 @@ export type ErrorCode = Extract<
   | 'model_missing' | 'model_corrupt' | 'model_not_found' | 'model_download_failed' | 'disk_full' | 'model_load_timeout' | 'not_available_yet' | 'command_disabled'
   | 'queue_full' | 'user_queue_full' | 'timeout' | 'cancelled' | 'internal'
   | 'attachment_refused' | 'download_failed' | 'button_expired' | 'not_your_button'
-  | 'unsupported_pair' | 'language_unknown' | 'same_language' | 'slack_no_image'
+  | 'unsupported_pair' | 'language_unknown' | 'same_language' | 'slack_no_image' | 'neuron_input'
   | 'message_no_text' | 'message_no_image' | 'message_too_long' | 'message_image_elsewhere'
   | 'role_not_allowed' | 'cooldown' | 'daily_quota' | 'server_queue_share' | 'admin_only' | 'admin_unauthorized' | 'admin_form_token'
 >;
@@ -49,6 +49,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   message_no_image: 400,
   message_too_long: 413,
   message_image_elsewhere: 400,
+  neuron_input: 400,
   role_not_allowed: 403,
   cooldown: 429,
   daily_quota: 429,

@@ -239,7 +239,8 @@ describe('CLI mirrors it', () => {
     const refused = cli(['explain', '--topic', 'neuron', '--server', 'S1', '--user', 'ana', '--json'], dataDir);
     expect(refused.status).not.toBe(0);
     expect(JSON.parse(refused.stdout).error.code).toBe('command_disabled');
-    const other = cli(['explain', '--topic', 'neuron', '--server', 'S2', '--json'], dataDir);
+    // A question, not the bare word: "/explain neuron" alone is the neuron computed by hand.
+    const other = cli(['explain', '--topic', 'what is a neuron', '--server', 'S2', '--json'], dataDir);
     expect(other.status).toBe(0);
     expect(JSON.parse(other.stdout).sources[0].id).toBe('neuron');
     const status = cli(['admin', 'status', '--server', 'S1', '--json'], dataDir);

@@ -260,6 +260,114 @@ const MESSAGES = {
   },
   stop_max_tokens: { en: 'stopped at the token limit', es: 'cortado en el límite de tokens' },
   stop_cancelled: { en: 'cancelled', es: 'cancelado' },
+  // Looks inside the networks: /generate-text show-probabilities / show-attention, /explain neuron.
+  probs_title: {
+    en: (p) => `${p.model}: the 5 likeliest next tokens at each of the first ${p.steps} steps (softmax of the logits, temperature 1)`,
+    es: (p) => `${p.model}: los 5 tokens siguientes más probables en cada uno de los primeros ${p.steps} pasos (softmax de los logits, temperatura 1)`,
+  },
+  probs_step: {
+    en: (p) => `Step ${p.step}: it wrote ${p.token}`,
+    es: (p) => `Paso ${p.step}: escribió ${p.token}`,
+  },
+  probs_rest: { en: 'the other tokens', es: 'los demás tokens' },
+  probs_legend: {
+    en: 'Bars: probability of each token. Dark bar: the token the model chose.',
+    es: 'Barras: probabilidad de cada token. Barra oscura: el token que eligió el modelo.',
+  },
+  temps_title: {
+    en: (p) => `Step 1 of ${p.model} at three temperatures: the logits are divided by T before the softmax`,
+    es: (p) => `Paso 1 de ${p.model} con tres temperaturas: los logits se dividen por T antes del softmax`,
+  },
+  temps_legend: {
+    en: 'Low T sharpens (almost always the top token); high T flattens (more surprises).',
+    es: 'T baja afila (casi siempre el primero); T alta aplana (más sorpresas).',
+  },
+  probs_alt: {
+    en: (p) => `Bar chart: next-token probabilities for the first ${p.steps} steps`,
+    es: (p) => `Gráfico de barras: probabilidades del siguiente token en los primeros ${p.steps} pasos`,
+  },
+  temps_alt: { en: 'Bar chart: the same step at temperature 0.2, 1.0 and 1.5', es: 'Gráfico de barras: el mismo paso con temperatura 0,2, 1,0 y 1,5' },
+  probs_summary: {
+    en: (p) => `📊 Step 1: ${p.top} (temperature 0.2 → ${p.cold}, 1.5 → ${p.hot}).`,
+    es: (p) => `📊 Paso 1: ${p.top} (temperatura 0,2 → ${p.cold}; 1,5 → ${p.hot}).`,
+  },
+  attention_title: {
+    en: (p) => `${p.model}: attention of the last layer (${p.layer}), ${p.heads} heads, over your prompt`,
+    es: (p) => `${p.model}: atención de la última capa (${p.layer}), ${p.heads} cabezas, sobre tu texto`,
+  },
+  attention_legend: {
+    en: 'Row: the token that looks; column: the token it looks at. Darker = more attention (each row adds up to 1).',
+    es: 'Fila: el token que mira; columna: el token al que mira. Más oscuro = más atención (cada fila suma 1).',
+  },
+  attention_head: { en: (p) => `head ${p.head}`, es: (p) => `cabeza ${p.head}` },
+  attention_truncated: {
+    en: (p) => `Only the first ${p.shown} of ${p.total} prompt tokens are shown.`,
+    es: (p) => `Se muestran solo los primeros ${p.shown} de los ${p.total} tokens del texto.`,
+  },
+  attention_alt: {
+    en: (p) => `Heat map of the attention of ${p.heads} heads over ${p.tokens} prompt tokens`,
+    es: (p) => `Mapa de calor de la atención de ${p.heads} cabezas sobre ${p.tokens} tokens del texto`,
+  },
+  neuron_title: {
+    en: (p) => `🧮 A neuron by hand (activation: ${p.activation})`,
+    es: (p) => `🧮 Una neurona a mano (activación: ${p.activation})`,
+  },
+  neuron_step_products: { en: '1. Multiply each input by its weight:', es: '1. Multiplicá cada entrada por su peso:' },
+  neuron_step_sum: {
+    en: (p) => `2. Add them up, plus the bias: z = ${p.terms} = ${p.z}`,
+    es: (p) => `2. Sumalos y agregá el sesgo: z = ${p.terms} = ${p.z}`,
+  },
+  neuron_step_activation: {
+    en: (p) => `3. Apply the activation: ${p.formula} = ${p.output}`,
+    es: (p) => `3. Aplicá la activación: ${p.formula} = ${p.output}`,
+  },
+  neuron_output: { en: (p) => `Output of the neuron: **${p.output}**`, es: (p) => `Salida de la neurona: **${p.output}**` },
+  neuron_defaults: {
+    en: (p) => `(Example values for what you left out: ${p.which}. Try inputs, weights, bias and activation.)`,
+    es: (p) => `(Valores de ejemplo para lo que no pusiste: ${p.which}. Probá con entradas, pesos, sesgo y activación.)`,
+  },
+  neuron_filled_weights: {
+    en: 'Weights were not given: each input gets weight 1.',
+    es: 'No pusiste pesos: cada entrada tiene peso 1.',
+  },
+  neuron_why: {
+    en: 'Without the activation, stacking neurons would only give another weighted sum (a straight line); the non-linearity is what lets a network learn curves.',
+    es: 'Sin la activación, apilar neuronas daría solo otra suma ponderada (una recta); la no linealidad es lo que le permite a una red aprender curvas.',
+  },
+  neuron_plot_title: {
+    en: (p) => `${p.activation}(z): the activation, and this neuron's point`,
+    es: (p) => `${p.activation}(z): la activación y el punto de esta neurona`,
+  },
+  neuron_plot_alt: {
+    en: (p) => `Plot of ${p.activation} with the point z = ${p.z}, output ${p.output}`,
+    es: (p) => `Gráfico de ${p.activation} con el punto z = ${p.z}, salida ${p.output}`,
+  },
+  neuron_input: {
+    en: (p) =>
+      p.reason === 'count'
+        ? `There are ${p.inputs} inputs and ${p.weights} weights: give one weight per input.`
+        : p.reason === 'too_many'
+          ? `At most ${p.max} inputs, please (there were ${p.inputs}).`
+          : `"${p.value}" in ${p.option} is not a number. Write numbers separated by commas (1, 0.5, -2) or semicolons (1; 0,5; -2).`,
+    es: (p) =>
+      p.reason === 'count'
+        ? `Hay ${p.inputs} entradas y ${p.weights} pesos: poné un peso por entrada.`
+        : p.reason === 'too_many'
+          ? `Como máximo ${p.max} entradas (pusiste ${p.inputs}).`
+          : `"${p.value}" en ${p.option === 'weights' ? 'pesos' : 'entradas'} no es un número. Escribí números separados por comas (1, 0.5, -2) o por punto y coma (1; 0,5; -2).`,
+  },
+  explain_look_inside: {
+    en: (p) => `👀 To look inside the network, run it again with ${p.options}.`,
+    es: (p) => `👀 Para mirar adentro de la red, volvé a pedirlo con ${p.options}.`,
+  },
+  look_failed: {
+    en: (p) => `ℹ️ I could not look inside ${p.model} this time; the text above is complete.`,
+    es: (p) => `ℹ️ Esta vez no pude mirar adentro de ${p.model}; el texto de arriba está completo.`,
+  },
+  attention_unavailable: {
+    en: (p) => `ℹ️ ${p.model} does not expose its attention. Models converted with \`npm run convert-llama2c -- <in> <out> --attentions\` do.`,
+    es: (p) => `ℹ️ ${p.model} no expone su atención. Los modelos convertidos con \`npm run convert-llama2c -- <origen> <destino> --attentions\` sí.`,
+  },
   unsupported_pair: {
     en: (p) => `Translating ${p.from} → ${p.to} is not supported on this server. Supported pairs: ${p.supported}.`,
     es: (p) => `Este servidor no traduce ${p.from} → ${p.to}. Pares disponibles: ${p.supported}.`,

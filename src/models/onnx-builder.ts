@@ -6,6 +6,8 @@ const { onnx } = onnxProto;
 export const T = onnx.TensorProto.DataType;
 export const A = onnx.AttributeProto.AttributeType;
 export type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[] };
+/** onnxruntime's contrib operators (MatMulNBits...) live in this domain. */
+export const MS_DOMAIN = 'com.microsoft';
 export type Dim = number | string;
 
 export class GraphBuilder {
@@ -13,9 +15,9 @@ export class GraphBuilder {
   readonly initializers: object[] = [];
   private n = 0;
 
-  node(op: string, inputs: string[], attrs: Attr[] = [], outName?: string): string {
+  node(op: string, inputs: string[], attrs: Attr[] = [], outName?: string, domain?: string): string {
     const out = outName ?? `${op.toLowerCase()}_${this.n++}`;
-    this.nodes.push({ opType: op, input: inputs, output: [out], name: `${op}_${this.n++}`, attribute: attrs });
+    this.nodes.push({ opType: op, input: inputs, output: [out], name: `${op}_${this.n++}`, attribute: attrs, ...(domain ? { domain } : {}) });
     return out;
   }
   split(input: string, axis: number, outputs: string[]): string[] {
@@ -24,6 +26,10 @@ export class GraphBuilder {
   }
   float(name: string, data: Float32Array, dims: number[]): string {
     this.initializers.push({ name, dataType: T.FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
+  uint8(name: string, data: Uint8Array, dims: number[]): string {
+    this.initializers.push({ name, dataType: T.UINT8, dims, rawData: data });
     return name;
   }
   int64(name: string, values: number[], dims = [values.length]): string {
@@ -42,9 +48,10 @@ export const valueInfo = (name: string, elemType: number, dims: Dim[]) => ({
 });
 
 export function encodeModel(g: GraphBuilder, name: string, inputs: object[], outputs: object[], producer: string): Uint8Array {
+  const contrib = g.nodes.some((n) => (n as { domain?: string }).domain === MS_DOMAIN);
   const model = {
     irVersion: 8,
-    opsetImport: [{ domain: '', version: 18 }],
+    opsetImport: [{ domain: '', version: 18 }, ...(contrib ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
     producerName: producer,
     graph: { name, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
   };

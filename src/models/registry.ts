@@ -76,6 +76,15 @@ interface Spec {
   dtype?: string;
 }
 
+function folderDtype(folder: string): string | undefined {
+  try {
+    const dtype = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8'))['transformers.js_config']?.dtype;
+    return typeof dtype === 'string' ? dtype : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // Files up to this size are hashed on first load: a damaged file then fails
 // with a clear message instead of an obscure runtime error.
 const VERIFY_ON_LOAD_MAX_BYTES = 64 * 1024 * 1024;
@@ -427,13 +436,16 @@ export class ModelRegistry {
   private async loadPipeline(spec: Spec) {
     const started = performance.now();
     const { root, files } = await this.prepare(spec);
-    const dtype = spec.dtype ?? (spec.hub ? dtypeOfFiles(files) : 'fp32');
+    // A folder says which weights it carries (convert-llama2c --dtype q8 writes model_quantized.onnx).
+    const dtype = spec.dtype ?? (spec.hub ? dtypeOfFiles(files) : ((spec.local && folderDtype(spec.local)) ?? 'fp32'));
     // Never reach for the hub from transformers.js: files come from our verified download or a local folder.
     hfEnv.allowRemoteModels = false;
     hfEnv.localModelPath = '/';
     const name = spec.local ? path.basename(spec.local) : (spec.entry?.id ?? spec.key);
     try {
-      const pipe = await this.timed(pipeline(HF_TASKS[spec.task] ?? (spec.task as HfTask), root, { dtype: dtype as 'fp32' }), name);
+      // SINAPSIS_ORT_THREADS applies to pipelines too, not only to plain sessions.
+      const session_options = this.opts.ortThreads ? { intraOpNumThreads: this.opts.ortThreads } : {};
+      const pipe = await this.timed(pipeline(HF_TASKS[spec.task] ?? (spec.task as HfTask), root, { dtype: dtype as 'fp32', session_options }), name);
       this.loadTimes.set(spec.key, performance.now() - started);
       this.opts.log?.('model loaded', { model: spec.key, ms: Math.round(performance.now() - started) });
       return pipe as HfPipeline;

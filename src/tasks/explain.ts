@@ -11,6 +11,7 @@ import { decoding, inspectImage } from '../images/load.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { rephrase } from './grounded-rephrase.js';
 import { classicFiltersGrid, firstLayerGrid, sampleImage } from './cnn-pictures.js';
+import { isNeuronRequest, neuronTask } from './neuron.js';
 import type { FollowUp, ResultImage, Task, TaskResult } from './types.js';
 
 let index: KnowledgeIndex | undefined;
@@ -151,6 +152,8 @@ const quoteTitles = (titles: string[], lang: Lang) => {
  * when grounded in it. Nothing is invented.
  */
 export const explainTask: Task = async ({ options, images, lang, langSource }, { models, signal, explainRephrase }): Promise<TaskResult> => {
+  // "/explain neuron" (or any of inputs/weights/bias/activation): the neuron computed by hand.
+  if (isNeuronRequest(options)) return neuronTask(options, langSource === 'default' && /neurona/i.test(String(options.topic)) ? 'es' : lang);
   const started = performance.now();
   const kb = knowledgeIndex();
   const question = String(options.topic ?? '');

@@ -1,7 +1,9 @@
 import { InterruptableStoppingCriteria, random, TextStreamer } from '@huggingface/transformers';
 import { SinapsisError } from '../errors.js';
 import { t } from '../i18n/messages.js';
-import type { Task } from './types.js';
+import { attentionPicture, probabilityPictures, probabilitySummary } from './look-pictures.js';
+import { lookInside, type Looks } from './next-token.js';
+import type { ResultImage, Task } from './types.js';
 
 // One generation at a time: they share the CPU and transformers.js' seeded RNG,
 // so running them in turn is what makes "same seed, same text" true.
@@ -13,6 +15,18 @@ export function maskTerms(text: string, terms: readonly string[]): string {
     const escaped = term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     return acc.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'giu'), (m) => '*'.repeat(m.length));
   }, text);
+}
+
+/** Blocklisted terms are masked in the pictures' token labels too. */
+function maskLooks(looks: Looks, blocklist: readonly string[]): Looks {
+  if (!blocklist.length) return looks;
+  const mask = <T extends { token: string }>(x: T): T => ({ ...x, token: maskTerms(x.token, blocklist) });
+  return {
+    ...looks,
+    steps: looks.steps.map((s) => ({ chosen: mask(s.chosen), top: s.top.map(mask) })),
+    temperatures: looks.temperatures.map((x) => ({ ...x, top: x.top.map(mask) })),
+    ...(looks.attention ? { attention: { ...looks.attention, tokens: looks.attention.tokens.map((tk) => maskTerms(tk, blocklist)) } } : {}),
+  };
 }
 
 export const generateTextTask: Task = async ({ options, lang, model }, { models, signal, report, blocklist = [] }) => {
@@ -77,10 +91,45 @@ export const generateTextTask: Task = async ({ options, lang, model }, { models,
       seed: seed ?? '',
       stop: stopReason === 'max_tokens' ? t(lang, 'stop_max_tokens') : stopReason === 'cancelled' ? t(lang, 'stop_cancelled') : '',
     });
+    // Looks inside (opt-in): one more forward pass, after the text is already written.
+    const showProbs = options['show-probabilities'] === true && newIds.length > 0;
+    const showAttention = options['show-attention'] === true;
+    const images: ResultImage[] = [];
+    const notes: string[] = [];
+    const looked: Record<string, unknown> = {};
+    if ((showProbs || showAttention) && !signal.aborted) {
+      const promptIds = (inputs.input_ids.tolist() as bigint[][])[0]!.map(Number);
+      const lookStarted = performance.now();
+      let looks: Looks | undefined;
+      try {
+        looks = maskLooks(await lookInside(generator, promptIds, newIds, { attention: showAttention }), blocklist);
+      } catch (err) {
+        // The text is already written: an export that cannot be inspected loses only the pictures.
+        notes.push(t(lang, 'look_failed', { model: id }));
+        looked.look_error = err instanceof Error ? err.message.slice(0, 200) : String(err);
+      }
+      if (looks && showProbs) {
+        images.push(...(await probabilityPictures(looks, id, lang)));
+        notes.push(probabilitySummary(looks, lang));
+        looked.probabilities = {
+          steps: looks.steps.map((s) => ({ chosen: s.chosen, top: s.top })),
+          temperatures: looks.temperatures.map((x) => ({ temperature: x.temperature, top: x.top })),
+        };
+      }
+      if (looks && showAttention && looks.attention) {
+        images.push(await attentionPicture(looks.attention, id, lang));
+        looked.attention = { layer: looks.attention.layer, heads: looks.attention.heads.length, tokens: looks.attention.tokens };
+      } else if (looks && showAttention) {
+        notes.push(t(lang, 'attention_unavailable', { model: id }));
+        looked.attention = null;
+      }
+      looked.look_ms = Math.round(performance.now() - lookStarted);
+    }
     return {
-      text: `${generated}\n\n${footer}`,
-      images: [],
+      text: [generated, '', footer, ...(notes.length ? ['', ...notes] : [])].join('\n'),
+      images,
       data: {
+        ...looked,
         text: generated,
         prompt_tokens: promptTokens,
         tokens: newIds.length,

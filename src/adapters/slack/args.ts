@@ -56,5 +56,6 @@ function flags(specOptions: readonly OptionSpec[], tokens: string[]) {
 export function usageHint(spec: CommandSpec): string {
   const textOption = spec.options.find((o) => o.type === 'string');
   const flags = spec.options.filter((o) => o !== textOption && o.type !== 'image').map((o) => (o.type === 'boolean' ? `[--${o.name}]` : `[--${o.name} …]`));
-  return [textOption ? `<${textOption.name}>` : '', ...flags].filter(Boolean).join(' ').slice(0, 100);
+  // Slack caps hints at 100 characters: keep whole flags only, never a cut-off one.
+  return [textOption ? `<${textOption.name}>` : '', ...flags].filter(Boolean).reduce((hint, part) => (hint && `${hint} ${part}`.length > 100 ? hint : hint ? `${hint} ${part}` : part), '');
 }

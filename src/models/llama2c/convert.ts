@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readCheckpoint } from './checkpoint.js';
-import { buildLlamaOnnx } from './onnx-graph.js';
+import { buildLlamaOnnx, type GraphOptions } from './onnx-graph.js';
 import { readPieces, tokenizerJson } from './sentencepiece.js';
 
 export interface ConvertResult {
@@ -13,9 +13,12 @@ export interface ConvertResult {
 /**
  * A llama2.c model folder (checkpoint `*.bin` + SentencePiece `*.model`) →
  * the transformers.js layout: config.json, generation_config.json,
- * tokenizer.json, tokenizer_config.json, onnx/model.onnx (fp32, with KV cache).
+ * tokenizer.json, tokenizer_config.json, onnx/model.onnx (fp32, with KV cache),
+ * or onnx/model_quantized.onnx with `dtype: 'q8'` (transformers.js' name for q8).
+ * `attentions` adds attention-probability outputs (for /generate-text's heat map).
  */
-export function convertLlama2c(opts: { checkpoint: string; tokenizer: string; outDir: string }): ConvertResult {
+export function convertLlama2c(opts: { checkpoint: string; tokenizer: string; outDir: string } & GraphOptions): ConvertResult {
+  const dtype = opts.dtype ?? 'fp32';
   const { config, weights } = readCheckpoint(readFileSync(opts.checkpoint));
   const pieces = readPieces(readFileSync(opts.tokenizer));
   if (pieces.length !== config.vocabSize) throw new Error(`tokenizer has ${pieces.length} pieces, the model ${config.vocabSize}`);
@@ -43,7 +46,8 @@ export function convertLlama2c(opts: { checkpoint: string; tokenizer: string; ou
         eos_token_id: eos,
         torch_dtype: 'float32',
         use_cache: true,
-        'transformers.js_config': { dtype: 'fp32' },
+        // The registry and transformers.js load the file this dtype names.
+        'transformers.js_config': { dtype },
       },
       null,
       2,
@@ -70,7 +74,7 @@ export function convertLlama2c(opts: { checkpoint: string; tokenizer: string; ou
       null,
       2,
     ),
-    'onnx/model.onnx': buildLlamaOnnx(config, weights),
+    [dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx']: buildLlamaOnnx(config, weights, { dtype, attentions: opts.attentions }),
   };
   mkdirSync(path.join(opts.outDir, 'onnx'), { recursive: true });
   for (const [name, data] of Object.entries(files)) writeFileSync(path.join(opts.outDir, name), data);
