@@ -53,9 +53,9 @@ export default defineCommand({
       type: 'string',
       maxLength: 200,
       texts: {
-        'en-US': { name: 'inputs', description: 'Neuron by hand: the inputs, e.g. 1, 0.5, -2' },
-        'es-ES': { name: 'entradas', description: 'Neurona a mano: las entradas, p. ej. 1; 0,5; -2' },
-        'es-419': { name: 'entradas', description: 'Neurona a mano: las entradas, p. ej. 1; 0,5; -2' },
+        'en-US': { name: 'inputs', description: 'Neuron by hand: the inputs, e.g. 1, 0.5, -2', label: 'Neuron: inputs' },
+        'es-ES': { name: 'entradas', description: 'Neurona a mano: las entradas, p. ej. 1; 0,5; -2', label: 'Neurona: entradas' },
+        'es-419': { name: 'entradas', description: 'Neurona a mano: las entradas, p. ej. 1; 0,5; -2', label: 'Neurona: entradas' },
       },
     },
     {
@@ -63,9 +63,9 @@ export default defineCommand({
       type: 'string',
       maxLength: 200,
       texts: {
-        'en-US': { name: 'weights', description: 'Neuron by hand: one weight per input, e.g. 0.8, 0.6, -0.2' },
-        'es-ES': { name: 'pesos', description: 'Neurona a mano: un peso por entrada, p. ej. 0,8; 0,6; -0,2' },
-        'es-419': { name: 'pesos', description: 'Neurona a mano: un peso por entrada, p. ej. 0,8; 0,6; -0,2' },
+        'en-US': { name: 'weights', description: 'Neuron by hand: one weight per input, e.g. 0.8, 0.6, -0.2', label: 'Neuron: weights' },
+        'es-ES': { name: 'pesos', description: 'Neurona a mano: un peso por entrada, p. ej. 0,8; 0,6; -0,2', label: 'Neurona: pesos' },
+        'es-419': { name: 'pesos', description: 'Neurona a mano: un peso por entrada, p. ej. 0,8; 0,6; -0,2', label: 'Neurona: pesos' },
       },
     },
     {
@@ -74,9 +74,9 @@ export default defineCommand({
       min: -1000,
       max: 1000,
       texts: {
-        'en-US': { name: 'bias', description: 'Neuron by hand: the bias added to the weighted sum' },
-        'es-ES': { name: 'sesgo', description: 'Neurona a mano: el sesgo que se suma a la suma ponderada' },
-        'es-419': { name: 'sesgo', description: 'Neurona a mano: el sesgo que se suma a la suma ponderada' },
+        'en-US': { name: 'bias', description: 'Neuron by hand: the bias added to the weighted sum', label: 'Neuron: bias' },
+        'es-ES': { name: 'sesgo', description: 'Neurona a mano: el sesgo que se suma a la suma ponderada', label: 'Neurona: sesgo' },
+        'es-419': { name: 'sesgo', description: 'Neurona a mano: el sesgo que se suma a la suma ponderada', label: 'Neurona: sesgo' },
       },
     },
     {
@@ -85,9 +85,9 @@ export default defineCommand({
       maxLength: 10,
       choices: ['sigmoid', 'relu', 'tanh', 'step', 'linear'],
       texts: {
-        'en-US': { name: 'activation', description: 'Neuron by hand: the activation function' },
-        'es-ES': { name: 'activacion', description: 'Neurona a mano: la función de activación' },
-        'es-419': { name: 'activacion', description: 'Neurona a mano: la función de activación' },
+        'en-US': { name: 'activation', description: 'Neuron by hand: the activation function', label: 'Neuron: activation' },
+        'es-ES': { name: 'activacion', description: 'Neurona a mano: la función de activación', label: 'Neurona: activación' },
+        'es-419': { name: 'activacion', description: 'Neurona a mano: la función de activación', label: 'Neurona: activación' },
       },
     },
   ],

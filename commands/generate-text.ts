@@ -90,9 +90,9 @@ export default defineCommand({
       type: 'boolean',
       default: false,
       texts: {
-        'en-US': { name: 'show-probabilities', description: 'Also show, as a chart, the likeliest next tokens and how temperature changes them' },
-        'es-ES': { name: 'mostrar-probabilidades', description: 'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura' },
-        'es-419': { name: 'mostrar-probabilidades', description: 'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura' },
+        'en-US': { name: 'show-probabilities', description: 'Also show, as a chart, the likeliest next tokens and how temperature changes them', label: 'Show next-token probabilities' },
+        'es-ES': { name: 'mostrar-probabilidades', description: 'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura', label: 'Mostrar probabilidades del próximo token' },
+        'es-419': { name: 'mostrar-probabilidades', description: 'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura', label: 'Mostrar probabilidades del próximo token' },
       },
     },
     {
@@ -100,9 +100,9 @@ export default defineCommand({
       type: 'boolean',
       default: false,
       texts: {
-        'en-US': { name: 'show-attention', description: 'Also show where each word of your prompt looks (attention heat map)' },
-        'es-ES': { name: 'mostrar-atencion', description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)' },
-        'es-419': { name: 'mostrar-atencion', description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)' },
+        'en-US': { name: 'show-attention', description: 'Also show where each word of your prompt looks (attention heat map)', label: 'Show attention' },
+        'es-ES': { name: 'mostrar-atencion', description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)', label: 'Mostrar la atención' },
+        'es-419': { name: 'mostrar-atencion', description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)', label: 'Mostrar la atención' },
       },
     },
   ],
