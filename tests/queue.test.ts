@@ -68,7 +68,7 @@ describe('MemoryQueue', () => {
     expect(() => q.submit({ id: '3', userId: 'a', payload: '3' })).toThrow(expect.objectContaining({ code: 'user_queue_full' }));
     q.submit({ id: '4', userId: 'b', payload: '4' });
     expect(() => q.submit({ id: '5', userId: 'c', payload: '5' })).toThrow(expect.objectContaining({ code: 'queue_full' }));
-    expect(q.stats()).toEqual({ waiting: 3, running: 1 });
+    expect(q.stats()).toEqual({ waiting: 3, running: 1, stuck: 0 });
   });
 
   it('cancels waiting and running jobs', async () => {

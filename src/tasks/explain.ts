@@ -58,6 +58,8 @@ async function retrieve(models: ModelRegistry, kb: KnowledgeIndex, question: str
 export const explainTask: Task = async ({ options, images, lang, langSource }, { models, signal, explainRephrase }): Promise<TaskResult> => {
   const started = performance.now();
   index ??= new KnowledgeIndex();
+  // An attached photo is checked whatever the topic: a bad file is refused, never silently ignored.
+  if (images.image) await inspectImage(images.image, PHOTO_LIMITS);
   const question = String(options.topic ?? '');
   const language = langSource === 'default' ? ((await detectLang(question)) ?? lang) : lang;
   const retrieval = await retrieve(models, index, question);

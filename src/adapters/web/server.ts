@@ -1,11 +1,13 @@
+import { createServer, type Server } from 'node:http';
 import multipart from '@fastify/multipart';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { findCommand } from '../../../commands/index.js';
 import type { CommandSpec } from '../../../commands/spec.js';
 import type { App } from '../../core/app.js';
 import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
 import { langFromAcceptLanguage, langOf, type Lang } from '../../i18n/locale.js';
 import { registerAdmin } from './admin.js';
+import { cancelOnDisconnect, securityHeaders, webIdentity } from './hardening.js';
 import { commandPage, indexPage } from './pages.js';
 
 // Text fields of a form are small; anything bigger is not a real form.
@@ -21,47 +23,91 @@ function maxUploadBytes(spec: CommandSpec): number {
   return Math.max(0, ...spec.options.map((o) => (o.type === 'image' ? o.maxBytes : 0)));
 }
 
+/** The client went away mid-request (closed tab, cut connection): nobody to answer. */
+function clientGone(req: FastifyRequest): boolean {
+  // The request stream itself may be destroyed by the multipart parser after a refusal; the socket tells.
+  return req.raw.socket?.destroyed === true;
+}
+
 /** Multipart body → raw option strings and image buffers, refusing oversized files while streaming. */
 async function readMultipart(req: FastifyRequest, spec: CommandSpec) {
   const options: Record<string, unknown> = {};
   const images: Record<string, Buffer> = {};
   const maxBytes = maxUploadBytes(spec);
-  for await (const part of req.parts({ limits: { fileSize: maxBytes || 1, fieldSize: FIELD_LIMIT, files: 4, fields: 32 } })) {
-    if (part.type === 'file') {
-      try {
-        images[part.fieldname] = await part.toBuffer();
-      } catch (err) {
-        if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
+  try {
+    for await (const part of req.parts({ limits: { fileSize: maxBytes || 1, fieldSize: FIELD_LIMIT, files: 4, fields: 32 } })) {
+      if (part.type === 'file') {
+        // Two files in one field: refuse rather than silently keep the last one.
+        if (images[part.fieldname]) throw new SinapsisError('one_image_per_field', { option: part.fieldname });
+        try {
+          images[part.fieldname] = await part.toBuffer();
+        } catch (err) {
+          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+            throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
+          }
+          throw err;
         }
-        throw err;
+      } else {
+        options[part.fieldname] = part.value;
       }
-    } else {
-      options[part.fieldname] = part.value;
     }
+  } catch (err) {
+    if (err instanceof SinapsisError || clientGone(req)) throw err;
+    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
+    }
+    // No boundary, no closing boundary, a cut part: the client's form is broken, not the server.
+    throw new SinapsisError('malformed_body', {}, { cause: err });
   }
   return { options, images };
 }
 
 export async function buildWebServer(app: App): Promise<FastifyInstance> {
   const fallback = app.config.SINAPSIS_DEFAULT_LANGUAGE;
+  const { config } = app;
+  const requestTimeout = config.SINAPSIS_WEB_BODY_TIMEOUT_S * 1000;
+  const keepAliveTimeout = config.SINAPSIS_WEB_KEEPALIVE_S * 1000;
   const web = Fastify({
     loggerInstance: app.logger.child({ adapter: 'web' }) as FastifyBaseLogger, bodyLimit: JSON_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
     // On shutdown, do not wait for clients still pushing an upload we already refused.
     forceCloseConnections: true,
-  });
+    // A request (headers and body) must arrive within this; an idle keep-alive socket is closed.
+    requestTimeout,
+    keepAliveTimeout,
+    // Node checks those deadlines every 30 s by default: a stalled upload would be held that long.
+    serverFactory: (handler) => createServer({ requestTimeout, headersTimeout: Math.min(requestTimeout, 60_000), keepAliveTimeout, connectionsCheckingInterval: Math.min(1_000, requestTimeout) }, handler),
+    trustProxy: config.SINAPSIS_TRUST_PROXY as boolean | string[],
+    // A URL that does not decode gets the common error body, not fastify's.
+    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => {
+      const e = (err as { code?: string }).code === 'FST_ERR_BAD_URL' ? new SinapsisError('bad_url') : new SinapsisError('malformed_body');
+      reply.status(e.httpStatus).send(errorBody(e, requestLang(req, fallback)));
+    },
+  } as FastifyHttpOptions<Server>) as unknown as FastifyInstance;
   await web.register(multipart);
+  securityHeaders(web);
+  const identity = webIdentity(app);
+  // Uploads being received at once: each holds up to its file size in memory.
+  let uploading = 0;
 
   web.setErrorHandler((err, req, reply) => {
     const lang = requestLang(req, fallback);
     const code = (err as { code?: string }).code;
+    if (clientGone(req) && !(err instanceof SinapsisError)) {
+      // One line per abort, not a stack: clients that give up are normal traffic.
+      req.log.info({ url: req.url.split('?')[0], ip: req.ip, reason: (err as Error).message }, 'client aborted the request');
+      return reply.status(499).send(errorBody(new SinapsisError('cancelled'), lang));
+    }
     let e: SinapsisError;
+    const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     if (err instanceof SinapsisError) e = err;
-    else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || code === 'FST_REQ_FILE_TOO_LARGE') e = new SinapsisError('upload_too_large', { limit: Math.round(JSON_LIMIT / 1024 / 1024) || 1 });
-    else if (code?.startsWith('FST_ERR_CTP') || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code?.startsWith('FST_')) e = new SinapsisError('invalid_option', { option: 'body', expected: 'multipart/form-data or JSON' });
+    else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new SinapsisError('body_too_large', { limit: Math.round((form ? FIELD_LIMIT : JSON_LIMIT) / 1024) });
+    else if (code === 'FST_REQ_FILE_TOO_LARGE') e = new SinapsisError('upload_too_large', { limit: Math.round(JSON_LIMIT / 1024 / 1024) || 1 });
+    else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') e = new SinapsisError('invalid_option', { option: 'body', expected: 'multipart/form-data or JSON' });
+    else if (code?.startsWith('FST_') || (err as { statusCode?: number }).statusCode === 400) e = new SinapsisError('malformed_body', {}, { cause: err });
     else e = asSinapsisError(err);
     if (e.code === 'internal') req.log.error({ err }, 'request failed');
+    if (e.code === 'malformed_body' || e.code === 'body_too_large' || e.code === 'upload_too_large' || e.code === 'uploads_busy') reply.header('connection', 'close');
     reply.status(e.httpStatus).send(errorBody(e, lang));
   });
   web.setNotFoundHandler((req, reply) => {
@@ -75,11 +121,22 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   });
   registerAdmin(web, app, (req) => requestLang(req, fallback));
 
-  web.get('/healthz', async () => ({ status: 'ok', queue: app.service.queue.stats() }));
-  web.get('/', async (req, reply) => reply.type('text/html; charset=utf-8').send(indexPage(requestLang(req, fallback))));
+  // Degraded (503) when a job's work never settled after it was stopped (a hung model load)
+  // or the store refuses writes (full disk): requests are still answered, but an operator should look.
+  web.get('/healthz', async (_req, reply) => {
+    const queue = app.service.queue.stats();
+    const store = app.service.storeHealth();
+    const degraded = queue.stuck > 0 || !store.ok;
+    return reply.status(degraded ? 503 : 200).send({ status: degraded ? 'degraded' : 'ok', queue, store });
+  });
+  web.get('/', async (req, reply) => {
+    identity(req, reply);
+    return reply.type('text/html; charset=utf-8').send(indexPage(requestLang(req, fallback)));
+  });
   web.get<{ Params: { name: string } }>('/c/:name', async (req, reply) => {
     const spec = findCommand(req.params.name);
     if (!spec) return reply.callNotFound();
+    identity(req, reply);
     return reply.type('text/html; charset=utf-8').send(commandPage(spec, requestLang(req, fallback)));
   });
 
@@ -93,16 +150,25 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
       const declared = Number(req.headers['content-length'] ?? 0);
       const cap = maxUploadBytes(spec) + FIELD_LIMIT;
       if (declared > cap) throw new SinapsisError('upload_too_large', { limit: Math.round(maxUploadBytes(spec) / 1024 / 1024) });
-      ({ options, images } = await readMultipart(req, spec));
+      // A cap on bodies being received at once bounds the memory slow or stalled uploads can hold.
+      if (uploading >= config.SINAPSIS_WEB_MAX_UPLOADS) throw new SinapsisError('uploads_busy');
+      uploading++;
+      try {
+        ({ options, images } = await readMultipart(req, spec));
+      } finally {
+        uploading--;
+      }
     } else if (req.body && typeof req.body === 'object') {
       options = req.body as Record<string, unknown>;
     }
-    const result = await app.service.run({
+    const handle = app.service.submit({
       command: req.params.name,
       options,
       images,
-      ctx: { platform: 'web', userId: req.ip, lang, langSource: req.headers['accept-language'] || (req.query as Record<string, unknown>).lang ? 'platform' : 'default' },
+      ctx: { platform: 'web', userId: identity(req, reply), lang, langSource: req.headers['accept-language'] || (req.query as Record<string, unknown>).lang ? 'platform' : 'default' },
     });
+    cancelOnDisconnect(reply, handle.cancel);
+    const result = await handle.result;
     return reply.send({
       text: result.text,
       data: result.data,
