@@ -24,9 +24,27 @@ export function sampleImage(): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
+/**
+ * The photo cropped and scaled to a `side`×`side` square (like fit: cover). A very elongated
+ * photo (1×100000) is cropped to its central square first: scaling its short side up to `side`
+ * would ask sharp for an image millions of pixels long.
+ */
+export async function squarePhoto(photo: Buffer, side: number) {
+  const meta = await sharp(photo).metadata();
+  const swapped = (meta.orientation ?? 1) >= 5;
+  const w = (swapped ? meta.height : meta.width) ?? side;
+  const h = (swapped ? meta.width : meta.height) ?? side;
+  const img = sharp(photo).rotate();
+  if (Math.max(w, h) / Math.min(w, h) > 8) {
+    const s = Math.min(w, h);
+    img.extract({ left: Math.floor((w - s) / 2), top: Math.floor((h - s) / 2), width: s, height: s });
+  }
+  return img.resize(side, side, { fit: 'cover' });
+}
+
 /** Original (grey) plus each classic filter's output, each captioned with its name and its 3×3 numbers. */
 export async function classicFiltersGrid(photo: Buffer, lang: Lang): Promise<Buffer> {
-  const grey = await sharp(photo).rotate().resize(SIDE, SIDE, { fit: 'cover' }).greyscale().png().toBuffer();
+  const grey = await (await squarePhoto(photo, SIDE)).greyscale().png().toBuffer();
   const tiles = [{ label: [lang === 'es' ? 'Original (gris)' : 'Original (grey)'], img: grey }];
   for (const f of FILTERS) {
     const img = await sharp(grey)
@@ -68,7 +86,7 @@ const FIRST_LAYER = {
 export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang: Lang): Promise<{ png: Buffer; channels: number }> {
   const session = await models.onnxSession('yunet-n', FIRST_LAYER);
   const output = session.outputNames.at(-1)!;
-  const { data, info } = await sharp(photo).rotate().resize(SIDE * 2, SIDE * 2, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await (await squarePhoto(photo, SIDE * 2)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const lb = letterbox(info.width, info.height, [640, 640]);
   const out = await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }, [output]);
   const maps = out[output]!;
