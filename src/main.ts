@@ -49,16 +49,24 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     const graceMs = config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000;
     log.info({ signal, graceS: config.SINAPSIS_SHUTDOWN_TIMEOUT_S }, 'shutting down');
-    // Whatever is stuck (a hung model load, a chat API that never answers), the process ends in bounded time.
+    // Whatever is stuck (a hung model load, a chat API that never answers), the process ends in
+    // bounded time. Not with process.exit: it waits for libuv's thread pool, and a thread blocked
+    // in a read that never ends (a FIFO, a dead network mount) would hold it for ever.
+    const kill = () => process.kill(process.pid, 'SIGKILL');
     setTimeout(() => {
       log.warn('shutdown took too long: exiting anyway');
-      process.exit(1);
+      kill();
     }, graceMs + 2_000).unref();
     // First end every job with "the bot is restarting" while the adapters can still deliver it.
     await app.service.queue.close(graceMs);
     await new Promise((r) => setTimeout(r, 500));
+    const hung = app.service.queue.stats();
     for (const stop of stops) await stop().catch(() => undefined);
     await web.close();
+    if (hung.running + hung.stuck > 0) {
+      log.warn({ running: hung.running, stuck: hung.stuck }, 'work that never stopped is abandoned');
+      kill();
+    }
     await app.close();
     process.exit(0);
   });
