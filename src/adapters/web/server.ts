@@ -15,7 +15,7 @@ const FIELD_LIMIT = 64 * 1024;
 const JSON_LIMIT = 256 * 1024;
 
 function requestLang(req: FastifyRequest, fallback: Lang): Lang {
-  const q = (req.query as Record<string, string | undefined>).lang;
+  const q = ((req.query ?? {}) as Record<string, string | undefined>).lang;
   return q ? langOf(q, fallback) : langFromAcceptLanguage(req.headers['accept-language'], fallback);
 }
 
@@ -80,7 +80,11 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     trustProxy: config.SINAPSIS_TRUST_PROXY as boolean | string[],
     // A URL that does not decode gets the common error body, not fastify's.
     frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => {
-      const e = (err as { code?: string }).code === 'FST_ERR_BAD_URL' ? new SinapsisError('bad_url') : new SinapsisError('malformed_body');
+      const code = (err as { code?: string }).code;
+      // A name past the router's 100 characters is no command either: same answer as any unknown one.
+      const e = code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new SinapsisError('unknown_command', { name: `${req.url.split('?')[0]!.slice(0, 60)}…`, available: '/, /c/<command>, /api/commands/<command>, /healthz' })
+        : code === 'FST_ERR_BAD_URL' ? new SinapsisError('bad_url') : new SinapsisError('malformed_body');
       reply.status(e.httpStatus).send(errorBody(e, requestLang(req, fallback)));
     },
   } as FastifyHttpOptions<Server>) as unknown as FastifyInstance;
