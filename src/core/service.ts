@@ -215,7 +215,7 @@ export class Service {
 
   /** Health of the store behind the jobs log and quotas, for /healthz. */
   storeHealth() {
-    return this.deps.log.health;
+    return this.deps.log.health();
   }
 
   /** A security event (failed admin login) in the moderators' audit trail; never throws. */

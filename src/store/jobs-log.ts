@@ -24,6 +24,7 @@ export interface StoreHealth {
 }
 
 const DAY = 24 * 3600_000;
+const HEALTH_WINDOW_MS = 5 * 60_000;
 
 /**
  * The jobs log. A failed write (full disk) never fails the request it describes: it is counted
@@ -33,7 +34,8 @@ export class JobsLog {
   private readonly insert;
   private readonly prune;
   private lastPrune = 0;
-  readonly health: StoreHealth = { ok: true, failedWrites: 0 };
+  private failedWrites = 0;
+  private lastFailure?: { at: number; error: string };
 
   constructor(
     private readonly db: DB,
@@ -65,15 +67,19 @@ export class JobsLog {
   guard(write: () => void): boolean {
     try {
       write();
-      this.health.ok = true;
       return true;
     } catch (err) {
-      this.health.ok = false;
-      this.health.failedWrites++;
-      this.health.lastError = String((err as Error).message ?? err);
+      this.failedWrites++;
+      this.lastFailure = { at: (this.opts.now ?? Date.now)(), error: String((err as Error).message ?? err) };
       this.opts.onError?.(err);
       return false;
     }
+  }
+
+  /** Unhealthy while writes failed in the last few minutes: a full disk rarely fails every single write. */
+  health(): StoreHealth {
+    const recent = this.lastFailure && (this.opts.now ?? Date.now)() - this.lastFailure.at < HEALTH_WINDOW_MS;
+    return { ok: !recent, failedWrites: this.failedWrites, ...(this.lastFailure ? { lastError: this.lastFailure.error } : {}) };
   }
 
   recent(limit = 50): JobLogEntry[] {
