@@ -12,7 +12,9 @@ import type { CommandRequest } from '../src/core/service.js';
 import { AcceptedJobs } from '../src/store/accepted-jobs.js';
 import { openDatabase } from '../src/store/db.js';
 import { JobsLog } from '../src/store/jobs-log.js';
+import { startSlack } from '../src/adapters/slack/app.js';
 import { APP_ID, FakeDiscord } from './fakes/discord/server.js';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL, FakeSlack } from './fakes/slack/server.js';
 import { testApp } from './helpers/app.js';
 import { MODELS_DIR } from './helpers/assets.js';
 import { startWeb } from './helpers/web.js';
@@ -76,6 +78,27 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
       expect(edit.json.content).toBe('⚠️ Se reinició el bot: probá de nuevo. Este pedido no se contó en tu cupo.');
       // A token past its 15 minutes cannot be used: not even tried.
       expect(fake.callsFor('tok-old')).toEqual([]);
+    } finally {
+      await bot.stop();
+      await app.dispose();
+      await fake.stop();
+    }
+  });
+});
+
+describe('item 6 on Slack', () => {
+  it('a restarted bot edits the interrupted "working…" message', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
+    const db = openDatabase(dir);
+    new AcceptedJobs(db).add({ id: 'j-slack', createdAt: Date.now() - 3600_000, platform: 'slack', userId: 'U1', serverId: 'T1', command: 'explain', day: '2026-01-01', reply: { channel: CHANNEL, ts: '1700000000.000100', lang: 'en' } });
+    db.close();
+    const fake = await new FakeSlack().start();
+    const app = testApp({ SINAPSIS_DATA_DIR: dir, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl, SLACK_FILE_URLS: fake.filesUrl });
+    expect(app.service.recoverInterrupted()).toHaveLength(1);
+    const bot = await startSlack({ ...app, logger: silent }, { retries: 0 });
+    try {
+      const update = await fake.waitFor((c) => c.method === 'chat.update' && c.args.ts === '1700000000.000100');
+      expect(update.args).toMatchObject({ channel: CHANNEL, text: '⚠️ The bot restarted before answering: please try again. This request was not counted against your quota.' });
     } finally {
       await bot.stop();
       await app.dispose();
