@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'generate-text': () => import('./generate-text.js'),
   gate: () => import('./gate.js'),
   colorize: () => import('./colorize.js'),
+  audit: () => import('./audit.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {
