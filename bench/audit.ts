@@ -22,7 +22,8 @@ const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'sinapsis-audit-'));
 interface Server { url: string; port: number; child: ChildProcess; log: () => string; alive: () => boolean }
 
 async function start(env: Record<string, string>): Promise<Server> {
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+  // One process (no tsx wrapper), so kill -9 hits the server itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', SINAPSIS_AUTO_DOWNLOAD: 'false', SINAPSIS_MODELS_DIR: MODELS, LOG_LEVEL: 'info', ...env },
   });
@@ -242,8 +243,14 @@ async function killNine() {
     if (r.status === 200) answered.push(i + 1);
     return r.status;
   }, () => 'reset'));
-  await sleep(400);
+  // Kill as soon as (nearly) all 20 are accepted: queued or running.
+  let inQueue = 0;
+  for (let k = 0; k < 400 && inQueue < 18; k++) {
+    const q = await fetch(`${s.url}/healthz`).then((r) => r.json() as Promise<{ queue: { waiting: number; running: number } }>).catch(() => undefined);
+    inQueue = q ? q.queue.waiting + q.queue.running : 0;
+  }
   s.child.kill('SIGKILL');
+  console.log(`(killed with ${inQueue} jobs waiting or running)`);
   const before = await Promise.all(inFlight);
   s = await start(env);
   const db = new Database(path.join(dir, 'sinapsis.db'), { readonly: true });

@@ -198,7 +198,7 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
         if (settled) return;
         this.stuck++;
         job.release?.();
-      }, this.opts.stopGraceMs ?? Math.min(5_000, this.opts.timeoutMs));
+      }, this.opts.stopGraceMs ?? Math.min(1_000, this.opts.timeoutMs));
     };
     abort.signal.addEventListener('abort', onAbort, { once: true });
     try {
