@@ -15,7 +15,7 @@ const MODELS = path.resolve(process.env.SINAPSIS_MODELS_DIR ?? path.join(ROOT, '
 const PHOTO = path.join(MODELS, '../data/faces-dlib/2008_001009.jpg');
 const COLORIZER = path.join(ROOT, 'tests/fixtures/models/colorizer-tiny/colorizer-tiny-512.onnx');
 const TOKEN = 'audit-admin-token-0123456789';
-const HANG_MS = 20_000;
+const HANG_MS = 40_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'sinapsis-audit-'));
 
@@ -201,6 +201,32 @@ async function badInputs(): Promise<Record<string, Record<Outcome | 'tried', num
   return table;
 }
 
+/** 60 clients each push half of a 9.9 MB upload, then stall: memory and what each is told. */
+async function stalledUploads() {
+  const s = await start({ SINAPSIS_DATA_DIR: tmp() });
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const before = rss();
+  const size = Math.round(9.9 * 1024 * 1024);
+  const half = Buffer.alloc(Math.round(size / 2), 7);
+  const t0 = Date.now();
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, rss())), 100);
+  const answers = await Promise.all(
+    Array.from({ length: 60 }, (_, i) =>
+      raw(s.port, [
+        `POST /api/commands/detect-faces HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=u${i}\r\nContent-Length: ${size + 200}\r\n\r\n--u${i}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n`,
+        half,
+      ]),
+    ),
+  );
+  clearInterval(sampler);
+  const counts: Record<string, number> = {};
+  for (const a of answers) counts[a] = (counts[a] ?? 0) + 1;
+  console.log('\n## 60 stalled 9.9 MB uploads (half sent, then nothing), default settings (body timeout 30 s, 8 uploads at once)');
+  console.log(`answers: ${JSON.stringify(counts)}; all settled after ${Date.now() - t0} ms; RSS ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB; alive ${s.alive()}`);
+  await stop(s);
+}
+
 async function load() {
   const photo = readFileSync(PHOTO);
   const s = await start({ SINAPSIS_DATA_DIR: tmp(), SINAPSIS_TEXT_MODEL: path.join(MODELS, 'stories260K'), SINAPSIS_TRUST_PROXY: 'true' });
@@ -369,6 +395,6 @@ async function fullDisk() {
 export async function run(args: string[]) {
   if (!existsSync(PHOTO)) throw new Error(`needs ${PHOTO} (set SINAPSIS_MODELS_DIR to ../shared/models)`);
   const only = args[0];
-  const phases: Record<string, () => Promise<unknown>> = { bad: badInputs, load, kill: killNine, fifo: () => hungModel('fifo'), stall: () => hungModel('stall'), disk: fullDisk };
+  const phases: Record<string, () => Promise<unknown>> = { bad: badInputs, uploads: stalledUploads, load, kill: killNine, fifo: () => hungModel('fifo'), stall: () => hungModel('stall'), disk: fullDisk };
   for (const [name, phase] of Object.entries(phases)) if (!only || only === name) await phase();
 }
