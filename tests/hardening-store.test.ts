@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/index.js';
 import { createApp, type App } from '../src/core/app.js';
 import type { CommandRequest } from '../src/core/service.js';
 import { AcceptedJobs } from '../src/store/accepted-jobs.js';
+import { InteractionStates } from '../src/store/interaction-state.js';
 import { openDatabase } from '../src/store/db.js';
 import { JobsLog } from '../src/store/jobs-log.js';
 import { startSlack } from '../src/adapters/slack/app.js';
@@ -142,6 +143,17 @@ describe('item 4: a store that refuses writes (full disk) never costs the user t
     // A refusal on a full disk is still the user's clear refusal, not an internal error.
     const unknown = await fetch(`${s.url}/api/commands/paint`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('item 4 in chat: the buttons\' state failing to save never costs the reply', () => {
+  it('save() on a store that refuses writes returns an id that simply finds nothing', () => {
+    const db = openDatabase(mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-')));
+    const states = new InteractionStates(db);
+    db.exec('DROP TABLE interaction_state; CREATE TABLE interaction_state (id TEXT CHECK (0))');
+    const id = states.save({ platform: 'discord', userId: 'u', command: 'explain', options: {} });
+    expect(id).toMatch(/^[\w-]{12}$/);
+    db.close();
   });
 });
 
