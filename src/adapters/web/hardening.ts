@@ -34,7 +34,7 @@ export function htmlPolicy(html: string): string {
   ].join('; ');
 }
 
-/** nosniff, no framing, no referrer leaks, CSP; results and admin pages are never cached. */
+/** nosniff, no framing, no referrer leaks, CSP; results, admin and pages are never cached. */
 export function securityHeaders(web: FastifyInstance): void {
   web.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -45,8 +45,9 @@ export function securityHeaders(web: FastifyInstance): void {
     if (!reply.hasHeader('content-security-policy')) {
       reply.header('content-security-policy', type.startsWith('text/html') && typeof payload === 'string' ? htmlPolicy(payload) : "default-src 'none'; frame-ancestors 'none'");
     }
-    const url = req.url;
-    if (url.startsWith('/api/') || url.startsWith('/admin') || url.startsWith('/healthz')) reply.header('cache-control', 'no-store');
+    // Results (JSON, result images), admin and pages: never stored by a browser or a proxy. A route
+    // that serves static files sets its own Cache-Control, which is kept.
+    if (!reply.hasHeader('cache-control') || req.url.startsWith('/api/') || req.url.startsWith('/admin')) reply.header('cache-control', 'no-store');
     return payload;
   });
 }
