@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   colorize: () => import('./colorize.js'),
   playground: () => import('./playground.js'),
   'model-download': () => import('./model-download.js'),
+  audit: () => import('./audit.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {

@@ -12,6 +12,8 @@ export type ErrorCode = Extract<
   | 'unsupported_pair' | 'language_unknown' | 'same_language' | 'slack_no_image' | 'neuron_input'
   | 'message_no_text' | 'message_no_image' | 'message_too_long' | 'message_image_elsewhere'
   | 'role_not_allowed' | 'cooldown' | 'daily_quota' | 'server_queue_share' | 'admin_only' | 'admin_unauthorized' | 'admin_form_token'
+  | 'shutting_down' | 'restarted' | 'body_too_large' | 'malformed_body' | 'request_timeout' | 'uploads_busy'
+  | 'one_image_per_field' | 'bad_url' | 'admin_cross_site' | 'admin_throttled'
 >;
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -57,6 +59,16 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   admin_only: 403,
   admin_unauthorized: 401,
   admin_form_token: 403,
+  shutting_down: 503,
+  restarted: 503,
+  body_too_large: 413,
+  malformed_body: 400,
+  request_timeout: 408,
+  uploads_busy: 503,
+  one_image_per_field: 400,
+  bad_url: 400,
+  admin_cross_site: 403,
+  admin_throttled: 429,
 };
 
 /** An error the user should read: carries a code and the values its message needs. */

@@ -8,6 +8,9 @@ import { buildWebServer } from './adapters/web/server.js';
 const config = loadConfig();
 const app = createApp(config);
 const log = app.logger;
+// Jobs a killed process accepted and never answered: refunded now; each adapter tells its users.
+const interrupted = app.service.recoverInterrupted();
+if (interrupted.length) log.warn({ jobs: interrupted.length }, 'jobs accepted before the last crash were never answered: refunded');
 
 // One bad request must never take the bot down: log and keep serving.
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
@@ -53,9 +56,26 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    const graceMs = config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000;
+    log.info({ signal, graceS: config.SINAPSIS_SHUTDOWN_TIMEOUT_S }, 'shutting down');
+    // Whatever is stuck (a hung model load, a chat API that never answers), the process ends in
+    // bounded time. Not with process.exit: it waits for libuv's thread pool, and a thread blocked
+    // in a read that never ends (a FIFO, a dead network mount) would hold it for ever.
+    const kill = () => process.kill(process.pid, 'SIGKILL');
+    setTimeout(() => {
+      log.warn('shutdown took too long: exiting anyway');
+      kill();
+    }, graceMs + 2_000).unref();
+    // First end every job with "the bot is restarting" while the adapters can still deliver it.
+    await app.service.queue.close(graceMs);
+    await new Promise((r) => setTimeout(r, 500));
+    const hung = app.service.queue.stats();
     for (const stop of stops) await stop().catch(() => undefined);
     await web.close();
+    if (hung.running + hung.stuck > 0) {
+      log.warn({ running: hung.running, stuck: hung.stuck }, 'work that never stopped is abandoned');
+      kill();
+    }
     await app.close();
     process.exit(0);
   });

@@ -68,7 +68,7 @@ describe('MemoryQueue', () => {
     expect(() => q.submit({ id: '3', userId: 'a', payload: '3' })).toThrow(expect.objectContaining({ code: 'user_queue_full' }));
     q.submit({ id: '4', userId: 'b', payload: '4' });
     expect(() => q.submit({ id: '5', userId: 'c', payload: '5' })).toThrow(expect.objectContaining({ code: 'queue_full' }));
-    expect(q.stats()).toEqual({ waiting: 3, running: 1 });
+    expect(q.stats()).toEqual({ waiting: 3, running: 1, stuck: 0 });
   });
 
   it('cancels waiting and running jobs', async () => {
@@ -110,5 +110,34 @@ describe('MemoryQueue', () => {
     const bad = q.submit({ id: '1', userId: 'a', payload: 'bad' }, { onStart: () => { throw new Error('adapter bug'); } });
     await expect(bad.result).rejects.toThrow('boom');
     await expect(q.submit({ id: '2', userId: 'a', payload: 'ok' }).result).resolves.toBe('ok');
+  });
+
+  it('frees the slot of work that never settles after its timeout plus a grace period, and reports it as stuck', async () => {
+    const never = () => new Promise<string>(() => undefined);
+    const q = new MemoryQueue<string, string>((p) => (p === 'hang' ? never() : Promise.resolve(p)), { ...opts, timeoutMs: 50, stopGraceMs: 50 });
+    const hung = q.submit({ id: 'hang', userId: 'a', payload: 'hang' });
+    const next = q.submit({ id: 'next', userId: 'b', payload: 'next' });
+    const t0 = Date.now();
+    await expect(hung.result).rejects.toMatchObject({ code: 'timeout' });
+    await expect(next.result).resolves.toBe('next');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(q.stats()).toEqual({ waiting: 0, running: 0, stuck: 1 });
+  });
+
+  it('close() ends waiting and running jobs with shutting_down and returns within its grace even if work hangs', async () => {
+    const q = new MemoryQueue<string, string>(() => new Promise<string>(() => undefined), { ...opts, concurrency: 1 });
+    const running = q.submit({ id: '1', userId: 'a', payload: '1' });
+    const waiting = q.submit({ id: '2', userId: 'b', payload: '2' });
+    await tick();
+    const errors = [running, waiting].map((h) => h.result.catch((e) => e));
+    const t0 = Date.now();
+    await q.close(100);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    for (const e of errors) {
+      const err = await e;
+      expect(err.code).toBe('shutting_down');
+      expect(err.localized('es')).toMatch(/reiniciando/);
+    }
+    expect(() => q.submit({ id: '3', userId: 'c', payload: '3' })).toThrow(SinapsisError);
   });
 });

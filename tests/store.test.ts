@@ -14,7 +14,7 @@ describe('store', () => {
     dirs.push(dir);
     let db = openDatabase(dir);
     expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
-    new JobsLog(db).record({ id: 'j1', createdAt: 1, platform: 'web', userId: 'u', command: 'detect-faces', outcome: 'ok', durationMs: 12 });
+    new JobsLog(db).record({ id: 'j1', createdAt: Date.now(), platform: 'web', userId: 'u', command: 'detect-faces', outcome: 'ok', durationMs: 12 });
     new Gate(db).rules.setSwitch('', '', 'detect-faces', false, 'test', 1);
     db.close();
     db = openDatabase(dir);

@@ -31,6 +31,23 @@ const schema = z.object({
   SINAPSIS_QUEUE_MAX: z.coerce.number().int().min(1).default(100),
   SINAPSIS_QUEUE_MAX_PER_USER: z.coerce.number().int().min(1).default(5),
   SINAPSIS_JOB_TIMEOUT_S: z.coerce.number().min(1).default(120),
+  SINAPSIS_SHUTDOWN_TIMEOUT_S: z.coerce.number().min(0).default(10),
+  SINAPSIS_WEB_BODY_TIMEOUT_S: z.coerce.number().min(1).default(30),
+  SINAPSIS_WEB_KEEPALIVE_S: z.coerce.number().min(1).default(5),
+  SINAPSIS_WEB_MAX_UPLOADS: z.coerce.number().int().min(1).default(8),
+  SINAPSIS_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v): boolean | number | string[] => {
+      const s = (v ?? '').trim();
+      if (!s || s === 'false' || s === '0') return false;
+      if (s === 'true') return true;
+      if (/^\d+$/.test(s)) return Number(s);
+      return s.split(',').map((x) => x.trim()).filter(Boolean);
+    }),
+  SINAPSIS_WEB_COOKIE_ID: bool.default(false),
+  SINAPSIS_COOKIE_SECRET: z.string().min(16, 'SINAPSIS_COOKIE_SECRET must be at least 16 characters').optional(),
+  SINAPSIS_JOBS_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   SINAPSIS_ORT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   SINAPSIS_LOG_INPUTS: bool.default(false),
   SINAPSIS_DISABLED_COMMANDS: list,

@@ -6,6 +6,7 @@ import { registryFromConfig } from '../models/setup.js';
 import { MemoryQueue } from '../queue/memory-queue.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Gate } from '../store/gate.js';
+import { AcceptedJobs } from '../store/accepted-jobs.js';
 import { JobsLog } from '../store/jobs-log.js';
 import { Service } from './service.js';
 
@@ -33,7 +34,11 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     }),
     adminSpec: adminSpec(config.SINAPSIS_ADMIN_COMMAND),
     queueMax: config.SINAPSIS_QUEUE_MAX,
-    log: new JobsLog(db),
+    log: new JobsLog(db, {
+      retentionDays: config.SINAPSIS_JOBS_RETENTION_DAYS,
+      onError: (err) => logger.error({ err: String((err as Error).message ?? err) }, 'store write failed; the request is answered anyway'),
+    }),
+    accepted: new AcceptedJobs(db),
     logInputs: config.SINAPSIS_LOG_INPUTS,
     blocklist: config.SINAPSIS_BLOCKLIST,
     explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
@@ -45,6 +50,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
         timeoutMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000,
       }),
   });
+
   return {
     config,
     db,
@@ -52,7 +58,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     service,
     logger,
     async close() {
-      await service.queue.close();
+      await service.queue.close(config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000);
       await models.close();
       db.close();
     },

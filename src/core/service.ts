@@ -6,6 +6,7 @@ import { withDownloadListener } from '../models/progress.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { JobEvents, JobHandle, JobQueue, Processor } from '../queue/types.js';
 import type { Gate, GateContext } from '../store/gate.js';
+import type { AcceptedJob, AcceptedJobs } from '../store/accepted-jobs.js';
 import type { JobsLog } from '../store/jobs-log.js';
 import { TASKS } from '../tasks/index.js';
 import type { TaskResult } from '../tasks/types.js';
@@ -19,6 +20,11 @@ export interface RequestContext extends GateContext {
   langSource?: 'platform' | 'default';
   /** Model override (manifest id or, from the CLI only, a local folder). */
   model?: string;
+  /**
+   * What the adapter needs to answer this job after a restart (Discord: application id and
+   * interaction token). Kept only while the job is unanswered.
+   */
+  reply?: Record<string, unknown>;
 }
 
 export interface CommandRequest {
@@ -43,6 +49,8 @@ export interface ServiceDeps {
   models: ModelRegistry;
   gate: Gate;
   log: JobsLog;
+  /** Durable record of accepted, unanswered jobs (refunded and reported after a crash). */
+  accepted?: AcceptedJobs;
   logInputs: boolean;
   blocklist?: readonly string[];
   explainRephrase?: boolean;
@@ -52,6 +60,8 @@ export interface ServiceDeps {
   queueMax: number;
   makeQueue: (process: Processor<JobPayload, TaskResult>) => JobQueue<JobPayload, TaskResult>;
 }
+
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The path every adapter uses: validate against the spec → gate → queue →
@@ -63,6 +73,10 @@ export class Service {
   private readonly admins: Admin;
   /** Requests now waiting or running: the per-server queue share and the moderators' status read it. */
   private readonly inFlight = new Set<{ server: string; command: string; position: () => number }>();
+  /** Jobs a previous process accepted and never answered, refunded at start, until an adapter takes them. */
+  private interrupted: AcceptedJob[] = [];
+  /** When each identical refusal (user, command, reason) was last written to the jobs log. */
+  private readonly refusalsLogged = new Map<string, number>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.admins = new Admin({
@@ -103,9 +117,26 @@ export class Service {
       return { spec, options };
     } catch (err) {
       const e = asSinapsisError(err);
-      this.record(randomUUID(), Date.now(), req, e.code);
+      this.recordRefusal(req, e.code);
       throw e;
     }
+  }
+
+  /**
+   * A refusal goes to the jobs log once a minute per user, command and reason: a client
+   * hammering an unknown command must not grow the table by one row per request.
+   */
+  private recordRefusal(req: CommandRequest, code: string) {
+    const now = Date.now();
+    const key = `${req.ctx.platform}\0${req.ctx.userId}\0${req.command.slice(0, 64)}\0${code}`;
+    const last = this.refusalsLogged.get(key);
+    if (last !== undefined && now - last < REFUSAL_LOG_INTERVAL_MS) return;
+    if (this.refusalsLogged.size >= 10_000) {
+      for (const [k, at] of this.refusalsLogged) if (now - at >= REFUSAL_LOG_INTERVAL_MS) this.refusalsLogged.delete(k);
+      if (this.refusalsLogged.size >= 10_000) this.refusalsLogged.clear();
+    }
+    this.refusalsLogged.set(key, now);
+    this.record(randomUUID(), now, req, code);
   }
 
   /** Validates and enqueues; throws (localizable) before queueing when the request is refused. */
@@ -115,14 +146,21 @@ export class Service {
     const started = Date.now();
     const server = req.ctx.serverId ?? '';
     let handle: JobHandle<TaskResult>;
-    let refund: () => void;
+    let refund: () => void = () => undefined;
+    const guard = (write: () => void) => this.deps.log.guard(write);
     try {
-      refund = this.deps.gate.count(spec.name, req.ctx);
+      // With the store failing (full disk) the job still runs; only the bookkeeping is lost.
+      guard(() => {
+        const counted = this.deps.gate.count(spec.name, req.ctx);
+        refund = () => guard(counted);
+        this.deps.accepted?.add({ id, createdAt: started, platform: req.ctx.platform, userId: req.ctx.userId, serverId: server, channelId: req.ctx.channelId, command: spec.name, day: counted.day, reply: req.ctx.reply });
+      });
       const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
       try {
         handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
       } catch (err) {
         refund();
+        guard(() => this.deps.accepted?.remove(id));
         throw err;
       }
     } catch (err) {
@@ -132,7 +170,10 @@ export class Service {
     }
     const entry = { server, command: spec.name, position: () => handle.position() };
     this.inFlight.add(entry);
-    const settle = () => this.inFlight.delete(entry);
+    const settle = () => {
+      this.inFlight.delete(entry);
+      guard(() => this.deps.accepted?.remove(id));
+    };
     const result = handle.result.then(
       (r) => {
         settle();
@@ -149,6 +190,42 @@ export class Service {
       },
     );
     return { id: handle.id, result, position: () => handle.position(), cancel: () => handle.cancel() };
+  }
+
+  /**
+   * At start: the jobs a previous process accepted and never answered (it was killed). Each is
+   * refunded and logged as "restarted"; adapters then take theirs to tell the users.
+   */
+  recoverInterrupted(): AcceptedJob[] {
+    const accepted = this.deps.accepted;
+    if (!accepted) return [];
+    let rows: AcceptedJob[] = [];
+    this.deps.log.guard(() => {
+      rows = accepted.drain();
+      for (const r of rows) this.deps.gate.rules.refund(r.serverId, r.userId, r.command, r.day);
+    });
+    for (const r of rows) {
+      this.deps.log.record({ id: r.id, createdAt: r.createdAt, platform: r.platform, userId: r.userId, serverId: r.serverId || undefined, channelId: r.channelId, command: r.command, outcome: 'restarted' });
+    }
+    this.interrupted.push(...rows);
+    return rows;
+  }
+
+  /** The interrupted jobs of one platform (each handed out once), so its adapter can tell their users. */
+  takeInterrupted(platform: string): AcceptedJob[] {
+    const mine = this.interrupted.filter((j) => j.platform === platform);
+    this.interrupted = this.interrupted.filter((j) => j.platform !== platform);
+    return mine;
+  }
+
+  /** Health of the store behind the jobs log and quotas, for /healthz. */
+  storeHealth() {
+    return this.deps.log.health();
+  }
+
+  /** A security event (failed admin login) in the moderators' audit trail; never throws. */
+  audit(ctx: RequestContext, action: string, detail: unknown): void {
+    this.deps.log.guard(() => this.deps.gate.audit(ctx, action, null, null, detail));
   }
 
   private serverJobs(server: string): number {

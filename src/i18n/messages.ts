@@ -199,6 +199,46 @@ const MESSAGES = {
     es: (p) => `Esto tardó demasiado (más de ${p.seconds} s) y se detuvo. Probá con una entrada más chica.`,
   },
   cancelled: { en: 'The request was cancelled.', es: 'El pedido fue cancelado.' },
+  shutting_down: {
+    en: 'The bot is restarting and your request was stopped before it finished. It was not counted against your quota; please try again in a minute.',
+    es: 'El bot se está reiniciando y tu pedido se detuvo antes de terminar. No se contó en tu cupo; probá de nuevo en un minuto.',
+  },
+  restarted: {
+    en: 'The bot restarted before answering: please try again. This request was not counted against your quota.',
+    es: 'Se reinició el bot: probá de nuevo. Este pedido no se contó en tu cupo.',
+  },
+  body_too_large: {
+    en: (p) => `The request body is too large (limit ${p.limit} KB).`,
+    es: (p) => `El cuerpo del pedido es demasiado grande (límite ${p.limit} KB).`,
+  },
+  malformed_body: {
+    en: 'The upload is malformed or incomplete (a broken multipart form or JSON). Send it again from the form or with curl -F.',
+    es: 'El envío está mal formado o incompleto (un formulario multipart o un JSON roto). Volvé a enviarlo desde el formulario o con curl -F.',
+  },
+  request_timeout: {
+    en: 'The upload took too long to arrive and was stopped. Check your connection and try again.',
+    es: 'El envío tardó demasiado en llegar y se cortó. Revisá tu conexión y probá de nuevo.',
+  },
+  uploads_busy: {
+    en: 'Too many uploads are arriving right now. Please try again in a few seconds.',
+    es: 'Están llegando demasiados envíos en este momento. Probá de nuevo en unos segundos.',
+  },
+  one_image_per_field: {
+    en: (p) => `Send one image in "${p.option}"; this request had several.`,
+    es: (p) => `Mandá una sola imagen en "${p.option}"; este pedido traía varias.`,
+  },
+  bad_url: {
+    en: 'That address is not valid. Commands are at /api/commands/<command>.',
+    es: 'Esa dirección no es válida. Los comandos están en /api/commands/<comando>.',
+  },
+  admin_cross_site: {
+    en: 'The admin API only accepts JSON requests (Content-Type: application/json) from this site. Use the /admin page or curl with -H "Content-Type: application/json".',
+    es: 'La API de administración solo acepta pedidos JSON (Content-Type: application/json) desde este sitio. Usá la página /admin o curl con -H "Content-Type: application/json".',
+  },
+  admin_throttled: {
+    en: (p) => `Too many wrong admin tokens from this address. Wait ${duration(Number(p.seconds), 'en')} and try again.`,
+    es: (p) => `Demasiados tokens de administración incorrectos desde esta dirección. Esperá ${duration(Number(p.seconds), 'es')} y probá de nuevo.`,
+  },
   internal: {
     en: 'Something went wrong on my side. The error was logged; please try again.',
     es: 'Algo falló de mi lado. El error quedó registrado; probá de nuevo.',

@@ -68,8 +68,9 @@ function overlaySvg(faces: Face[], width: number, height: number, k: number): st
 
 async function baseImage(image: Sharp, width: number, height: number) {
   const k = Math.min(1, MAX_OUTPUT_SIDE / Math.max(width, height));
-  const w = Math.round(width * k);
-  const h = Math.round(height * k);
+  // A 1×100000 strip scaled to 1600 long would round its short side to 0.
+  const w = Math.max(1, Math.round(width * k));
+  const h = Math.max(1, Math.round(height * k));
   const raw = await (k < 1 ? image.resize(w, h) : image).removeAlpha().raw().toBuffer();
   return { raw, w, h, k };
 }

@@ -6,6 +6,12 @@ export interface MemoryQueueOptions {
   maxWaiting: number;
   maxWaitingPerUser: number;
   timeoutMs: number;
+  /**
+   * After a running job is stopped (timeout, cancel, shutdown), how long its work may take to
+   * notice before its slot is given to the next job anyway. Work that never settles (a model
+   * load hung on a FIFO or a stalled read) then stays counted as "stuck" instead of wedging the queue.
+   */
+  stopGraceMs?: number;
 }
 
 interface Job<P, R> {
@@ -16,6 +22,8 @@ interface Job<P, R> {
   state: 'waiting' | 'running' | 'done';
   position: number;
   abort?: AbortController;
+  /** Gives the slot back (once); set while the job holds one. */
+  release?: () => void;
 }
 
 /**
@@ -33,6 +41,9 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
   private waitingCount = 0;
   private closed = false;
   private idle: (() => void)[] = [];
+  /** Work whose job was stopped but that has not settled past the grace period. */
+  private stuck = 0;
+  private readonly runningJobs = new Set<Job<P, R>>();
 
   constructor(private readonly process: Processor<P, R>, private readonly opts: MemoryQueueOptions) {}
 
@@ -61,15 +72,28 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
   }
 
   stats(): QueueStats {
-    return { waiting: this.waitingCount, running: this.running };
+    return { waiting: this.waitingCount, running: this.running, stuck: this.stuck };
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops taking jobs; every waiting and running job ends at once with `shutting_down` (the
+   * adapters tell their users), then waits at most `graceMs` for the running work to stop.
+   */
+  async close(graceMs = 10_000): Promise<void> {
     this.closed = true;
-    for (const jobs of this.waiting.values()) for (const j of jobs) this.finish(j, undefined, new SinapsisError('cancelled'));
+    const reason = new SinapsisError('shutting_down');
+    for (const jobs of this.waiting.values()) for (const j of jobs) this.finish(j, undefined, reason);
     this.waiting.clear();
     this.waitingCount = 0;
-    if (this.running > 0) await new Promise<void>((r) => this.idle.push(r));
+    for (const j of this.runningJobs) j.abort?.abort(reason);
+    if (this.running > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((r) => this.idle.push(r)),
+        new Promise<void>((r) => (timer = setTimeout(r, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
   }
 
   private cancel(job: Job<P, R>) {
@@ -142,6 +166,7 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
   private start(job: Job<P, R>) {
     job.state = 'running';
     this.running++;
+    this.runningJobs.add(job);
     const user = job.req.userId;
     this.runningByUser.set(user, (this.runningByUser.get(user) ?? 0) + 1);
     this.lastServed.set(user, ++this.seq);
@@ -149,9 +174,32 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
     job.abort = abort;
     const seconds = Math.round(this.opts.timeoutMs / 1000);
     const timer = setTimeout(() => abort.abort(new SinapsisError('timeout', { seconds })), this.opts.timeoutMs);
-    // The caller learns of a timeout or cancellation at once; the slot stays taken
-    // until the work really stops, so a stuck task cannot oversubscribe the CPU.
-    const onAbort = () => this.finish(job, undefined, abort.signal.reason);
+    let settled = false;
+    let grace: NodeJS.Timeout | undefined;
+    job.release = () => {
+      job.release = undefined;
+      clearTimeout(timer);
+      clearTimeout(grace);
+      this.running--;
+      this.runningJobs.delete(job);
+      const left = (this.runningByUser.get(user) ?? 1) - 1;
+      if (left > 0) this.runningByUser.set(user, left);
+      else this.runningByUser.delete(user);
+      this.pump();
+      this.publishPositions();
+      if (this.running === 0) for (const r of this.idle.splice(0)) r();
+    };
+    // The caller learns of a timeout or cancellation at once. The slot stays taken while the
+    // work winds down (a stopping task must not oversubscribe the CPU), but only for the grace
+    // period: work that never settles must not hold a slot for ever.
+    const onAbort = () => {
+      this.finish(job, undefined, abort.signal.reason);
+      grace = setTimeout(() => {
+        if (settled) return;
+        this.stuck++;
+        job.release?.();
+      }, this.opts.stopGraceMs ?? Math.min(1_000, this.opts.timeoutMs));
+    };
     abort.signal.addEventListener('abort', onAbort, { once: true });
     try {
       job.events.onStart?.();
@@ -165,15 +213,10 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
         (e) => this.finish(job, undefined, e),
       )
       .finally(() => {
-        clearTimeout(timer);
+        settled = true;
         abort.signal.removeEventListener('abort', onAbort);
-        this.running--;
-        const left = (this.runningByUser.get(user) ?? 1) - 1;
-        if (left > 0) this.runningByUser.set(user, left);
-        else this.runningByUser.delete(user);
-        this.pump();
-        this.publishPositions();
-        if (this.running === 0) for (const r of this.idle.splice(0)) r();
+        if (job.release) job.release();
+        else this.stuck--;
       });
   }
 

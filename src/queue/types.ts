@@ -34,14 +34,16 @@ export interface JobHandle<R> {
 export interface QueueStats {
   waiting: number;
   running: number;
+  /** Stopped jobs whose work has not settled after the grace period (a hung model load): no slot, but not healthy. */
+  stuck: number;
 }
 
 export interface JobQueue<P, R> {
   /** Throws SinapsisError queue_full / user_queue_full when over the bounds. */
   submit(request: JobRequest<P>, events?: JobEvents): JobHandle<R>;
   stats(): QueueStats;
-  /** Stops taking jobs and waits for the running ones. */
-  close(): Promise<void>;
+  /** Stops taking jobs, ends every job with `shutting_down`, and waits at most `graceMs` for running work. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export type Processor<P, R> = (payload: P, signal: AbortSignal, report: (progress: JobProgress) => void) => Promise<R>;

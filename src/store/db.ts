@@ -101,6 +101,18 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX audit_server_at ON audit(server_id, at);
    CREATE INDEX audit_at ON audit(at);`,
+  // 4: jobs accepted but not answered yet, so a crash can refund and tell their users on restart.
+  `CREATE TABLE accepted_jobs (
+     id TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     platform TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     server_id TEXT NOT NULL,
+     channel_id TEXT,
+     command TEXT NOT NULL,
+     day TEXT NOT NULL,
+     reply_json TEXT
+   );`,
 ];
 
 export function openDatabase(dataDir: string, file = 'sinapsis.db'): DB {

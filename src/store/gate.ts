@@ -110,7 +110,13 @@ export class Gate {
     try {
       this.decide(command, ctx, load);
     } catch (err) {
-      if (err instanceof SinapsisError) this.audit(ctx, 'refused', command, null, err.code);
+      if (err instanceof SinapsisError) {
+        try {
+          this.audit(ctx, 'refused', command, null, err.code);
+        } catch {
+          // A full disk must not turn the user's clear refusal into an internal error.
+        }
+      }
       throw err;
     }
   }
@@ -149,12 +155,12 @@ export class Gate {
   }
 
   /** Counts an accepted request toward cooldown and quota; the returned function gives the quota back (a failed job). */
-  count(command: string, ctx: GateContext): () => void {
+  count(command: string, ctx: GateContext): (() => void) & { day: string } {
     const server = ctx.serverId ?? EVERYWHERE;
     const now = this.now();
     const day = dayKey(now, this.timeZone);
     this.rules.use(server, ctx.userId, command, day, now);
-    return () => this.rules.refund(server, ctx.userId, command, day);
+    return Object.assign(() => this.rules.refund(server, ctx.userId, command, day), { day });
   }
 
   /** Records a change or a refusal; old entries go after the retention period. */

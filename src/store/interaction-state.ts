@@ -20,14 +20,22 @@ export interface InteractionState {
 export class InteractionStates {
   constructor(private readonly db: DB, readonly ttlMs = 24 * 3600 * 1000) {}
 
+  /**
+   * Never throws: with the store failing (full disk) the result still goes out, and its
+   * buttons answer "expired" when pressed instead of the whole reply being lost.
+   */
   save(s: Omit<InteractionState, 'id' | 'createdAt'>, now = Date.now()): string {
     const id = randomBytes(9).toString('base64url');
-    this.db
-      .prepare(
-        `INSERT INTO interaction_state (id, platform, user_id, command, options_json, image_url, model, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, s.platform, s.userId, s.command, JSON.stringify(s.options), s.imageUrl ?? null, s.model ?? null, now);
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO interaction_state (id, platform, user_id, command, options_json, image_url, model, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, s.platform, s.userId, s.command, JSON.stringify(s.options), s.imageUrl ?? null, s.model ?? null, now);
+    } catch {
+      // The id points at nothing: pressing a button says it expired.
+    }
     return id;
   }
 

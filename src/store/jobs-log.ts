@@ -16,17 +16,70 @@ export interface JobLogEntry {
   inputJson?: string;
 }
 
+export interface StoreHealth {
+  ok: boolean;
+  /** Writes that failed since start (full disk, read-only file); the requests were answered anyway. */
+  failedWrites: number;
+  lastError?: string;
+}
+
+const DAY = 24 * 3600_000;
+const HEALTH_WINDOW_MS = 5 * 60_000;
+
+/**
+ * The jobs log. A failed write (full disk) never fails the request it describes: it is counted
+ * and reported by `/healthz` instead. Rows older than the retention period are pruned hourly.
+ */
 export class JobsLog {
   private readonly insert;
-  constructor(private readonly db: DB) {
+  private readonly prune;
+  private lastPrune = 0;
+  private failedWrites = 0;
+  private lastFailure?: { at: number; error: string };
+
+  constructor(
+    private readonly db: DB,
+    private readonly opts: { retentionDays?: number; now?: () => number; onError?: (err: unknown) => void } = {},
+  ) {
     this.insert = db.prepare(
       `INSERT INTO jobs (id, created_at, platform, user_id, server_id, channel_id, command, duration_ms, outcome, model, input_json)
        VALUES (@id, @createdAt, @platform, @userId, @serverId, @channelId, @command, @durationMs, @outcome, @model, @inputJson)`,
     );
+    this.prune = db.prepare('DELETE FROM jobs WHERE created_at < ?');
   }
 
-  record(e: JobLogEntry): void {
-    this.insert.run({ serverId: null, channelId: null, durationMs: null, model: null, inputJson: null, ...e });
+  /** Never throws: returns whether the row was written. */
+  record(e: JobLogEntry): boolean {
+    return this.guard(() => {
+      this.insert.run({ serverId: null, channelId: null, durationMs: null, model: null, inputJson: null, ...e });
+      const now = (this.opts.now ?? Date.now)();
+      if (now - this.lastPrune > 3600_000) this.pruneOld(now);
+    });
+  }
+
+  /** Deletes rows past the retention period; returns how many. */
+  pruneOld(now = (this.opts.now ?? Date.now)()): number {
+    this.lastPrune = now;
+    return this.prune.run(now - (this.opts.retentionDays ?? 90) * DAY).changes;
+  }
+
+  /** Runs a store write for a side record (log, bookkeeping): a failure is counted, not thrown. */
+  guard(write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      this.failedWrites++;
+      this.lastFailure = { at: (this.opts.now ?? Date.now)(), error: String((err as Error).message ?? err) };
+      this.opts.onError?.(err);
+      return false;
+    }
+  }
+
+  /** Unhealthy while writes failed in the last few minutes: a full disk rarely fails every single write. */
+  health(): StoreHealth {
+    const recent = this.lastFailure && (this.opts.now ?? Date.now)() - this.lastFailure.at < HEALTH_WINDOW_MS;
+    return { ok: !recent, failedWrites: this.failedWrites, ...(this.lastFailure ? { lastError: this.lastFailure.error } : {}) };
   }
 
   recent(limit = 50): JobLogEntry[] {

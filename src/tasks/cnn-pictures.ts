@@ -24,10 +24,29 @@ export function sampleImage(): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
+/** Longest side over shortest side beyond which a photo is cropped before it is scaled. */
+const MAX_ASPECT = 8;
+
+/**
+ * The photo scaled to fit a `side`×`side` box, keeping its aspect ratio. A very elongated photo
+ * (1×100000) is first cropped to its central 8:1 part: scaled whole, its short side would round
+ * to less than a pixel (and sharp would be asked for an image millions of pixels long).
+ */
+export async function fitPhoto(photo: Buffer, side: number) {
+  const meta = await sharp(photo).metadata();
+  const swapped = (meta.orientation ?? 1) >= 5;
+  const w = (swapped ? meta.height : meta.width) ?? side;
+  const h = (swapped ? meta.width : meta.height) ?? side;
+  const img = sharp(photo).rotate();
+  if (w > h * MAX_ASPECT) img.extract({ left: Math.floor((w - h * MAX_ASPECT) / 2), top: 0, width: h * MAX_ASPECT, height: h });
+  else if (h > w * MAX_ASPECT) img.extract({ left: 0, top: Math.floor((h - w * MAX_ASPECT) / 2), width: w, height: w * MAX_ASPECT });
+  return img.resize(side, side, { fit: 'inside' });
+}
+
 /** Original (grey) plus each classic filter's output, each captioned with its name and its 3×3 numbers. */
 export async function classicFiltersGrid(photo: Buffer, lang: Lang): Promise<Buffer> {
   // The photo keeps its aspect ratio: the longer side is SIDE pixels, never a squashed square.
-  const { data: grey, info } = await sharp(photo).rotate().resize(SIDE, SIDE, { fit: 'inside' }).greyscale().png().toBuffer({ resolveWithObject: true });
+  const { data: grey, info } = await (await fitPhoto(photo, SIDE)).greyscale().png().toBuffer({ resolveWithObject: true });
   const tw = Math.max(info.width, 190); // room for the caption under a narrow (portrait) photo
   const tiles = [{ label: [lang === 'es' ? 'Original (gris)' : 'Original (grey)'], img: grey }];
   for (const f of FILTERS) {
@@ -70,7 +89,7 @@ const FIRST_LAYER = {
 export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang: Lang): Promise<{ png: Buffer; channels: number }> {
   const session = await models.onnxSession('yunet-n', FIRST_LAYER);
   const output = session.outputNames.at(-1)!;
-  const { data, info } = await sharp(photo).rotate().resize(SIDE * 2, SIDE * 2, { fit: 'inside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await (await fitPhoto(photo, SIDE * 2)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const lb = letterbox(info.width, info.height, [640, 640]);
   const out = await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }, [output]);
   const maps = out[output]!;

@@ -156,6 +156,8 @@ export const explainTask: Task = async ({ options, images, lang, langSource }, {
   if (isNeuronRequest(options)) return neuronTask(options, langSource === 'default' && /neurona/i.test(String(options.topic)) ? 'es' : lang);
   const started = performance.now();
   const kb = knowledgeIndex();
+  // An attached photo is checked whatever the topic: a bad file is refused, never silently ignored.
+  if (images.image) await inspectImage(images.image, PHOTO_LIMITS);
   const question = String(options.topic ?? '');
   const detail = (['simple', 'example', 'demo'] as const).find((d) => d === options.detail);
   const language = langSource === 'default' ? ((await detectLang(question)) ?? lang) : lang;

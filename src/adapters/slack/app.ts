@@ -5,7 +5,7 @@ import { adminSpec, COMMANDS, findCommand } from '../../../commands/index.js';
 import type { App } from '../../core/app.js';
 import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
-import type { Lang } from '../../i18n/locale.js';
+import { langOf, type Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
 import { InteractionStates } from '../../store/interaction-state.js';
 import type { TaskResult } from '../../tasks/types.js';
@@ -127,7 +127,8 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     );
     try {
       const handle = service.submit(
-        { command, options, images, ctx },
+        // The placeholder can be edited after a crash to say the bot restarted.
+        { command, options, images, ctx: { ...ctx, reply: { channel: w.channel, ts, lang } } },
         { onPosition: (position) => editor.progress(`⏳ ${t(lang, 'queued', { position })}`), onProgress: (p) => editor.progress(progressText(p, lang)) },
       );
       if (handle.position() > 0) editor.progress(`⏳ ${t(lang, 'queued', { position: handle.position() })}`);
@@ -218,6 +219,12 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
   bolt.error(async (err) => log.error({ err }, 'Slack app error'));
   await bolt.start();
   log.info({ mode: socketMode ? 'socket' : `http :${config.SLACK_PORT}` }, 'Slack ready');
+  // Jobs a crashed process accepted and never answered: their "working…" messages say the bot restarted.
+  for (const job of service.takeInterrupted('slack')) {
+    const r = job.reply as { channel?: string; ts?: string; lang?: string } | undefined;
+    if (!r?.channel || !r.ts) continue;
+    await bolt.client.chat.update({ channel: r.channel, ts: r.ts, text: `⚠️ ${t(langOf(r.lang, 'es'), 'restarted')}` }).catch((err) => log.warn({ err: String(err) }, 'could not tell a user about the restart'));
+  }
   return {
     bolt,
     async stop() {
