@@ -1,33 +1,48 @@
-// Issue 12, item 2: a model file that never finishes reading (a FIFO) must not wedge the queue,
-// /healthz must say so, and SIGTERM must end the process in bounded time, telling the waiting users.
+// Issue 12, item 2: a model load that never finishes (here a download that stalls: the server sends
+// headers and a few bytes, then nothing) must not wedge the queue, /healthz must say so, and SIGTERM
+// must end the process in bounded time, telling the waiting users. A FIFO in place of a model file,
+// the audit's first way to hang a load, is now refused before it is opened (last test).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { tempDir } from './helpers/app.js';
+import { tempDir, testApp } from './helpers/app.js';
 import { describeWith, facesDir, MODELS_DIR, ROOT, yunetFile } from './helpers/assets.js';
 import { form } from './helpers/web.js';
 
 const [bin, ...args] = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start.split(' ');
 const photo = path.join(facesDir, '2008_001009.jpg');
 
-describeWith('a model file that is a FIFO (a read that never ends)', [yunetFile, photo], () => {
+/** The shared models without YuNet's folder. */
+function modelsWithoutYunet(): string {
+  const models = tempDir();
+  for (const d of readdirSync(MODELS_DIR)) if (d !== 'yunet') symlinkSync(path.join(MODELS_DIR, d), path.join(models, d));
+  return models;
+}
+
+describeWith('a model download that stalls (a load that never ends)', [yunetFile, photo], () => {
   let child: ChildProcess;
   let url: string;
   let log = '';
-  let fifo: string;
+  let mirror: Server;
+  const held: ServerResponse[] = [];
 
   beforeAll(async () => {
-    // The shared models, except YuNet's file: a FIFO nobody writes to.
-    const models = tempDir();
-    for (const d of readdirSync(MODELS_DIR)) if (d !== 'yunet') symlinkSync(path.join(MODELS_DIR, d), path.join(models, d));
-    mkdirSync(path.join(models, 'yunet'));
-    fifo = path.join(models, 'yunet/yunet_n_640_640.onnx');
-    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // A mirror that answers with headers and 1 KB of the file, then never sends the rest.
+    mirror = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(317466), 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(1024));
+      held.push(res);
+    });
+    await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', r));
+    const mirrorUrl = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}`;
     child = spawn(path.join(ROOT, 'node_modules/.bin', bin), args, {
       cwd: ROOT,
       env: {
-        ...process.env, PORT: '0', HOST: '127.0.0.1', SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_MODELS_DIR: models, SINAPSIS_AUTO_DOWNLOAD: 'false',
+        ...process.env, PORT: '0', HOST: '127.0.0.1', SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_MODELS_DIR: modelsWithoutYunet(), SINAPSIS_AUTO_DOWNLOAD: 'true',
+        SINAPSIS_MODEL_MIRROR: mirrorUrl, SINAPSIS_DOWNLOAD_STALL_S: '120', SINAPSIS_WARM_MODELS: '',
         SINAPSIS_CONCURRENCY: '1', SINAPSIS_JOB_TIMEOUT_S: '1', SINAPSIS_SHUTDOWN_TIMEOUT_S: '2', DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info',
       },
     });
@@ -45,14 +60,10 @@ describeWith('a model file that is a FIFO (a read that never ends)', [yunetFile,
     });
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
-    // Let the reader blocked on the FIFO go (if it is still there) so nothing lingers.
-    try {
-      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch {
-      // No reader left: nothing to release.
-    }
+    for (const res of held) res.destroy();
+    await new Promise((r) => mirror.close(r));
   });
 
   const detect = () => fetch(`${url}/api/commands/detect-faces`, { method: 'POST', body: form({ image: readFileSync(photo) }), headers: { 'accept-language': 'es' } });
@@ -70,7 +81,7 @@ describeWith('a model file that is a FIFO (a read that never ends)', [yunetFile,
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'degraded', queue: { stuck: expect.any(Number) } });
-    // A second request for the same model waits on the same hung load: it also times out, it does not hang.
+    // A second request for the same model waits on the same stalled download: it also times out, it does not hang.
     const again = await detect();
     expect(again.status).toBe(504);
   });
@@ -88,5 +99,22 @@ describeWith('a model file that is a FIFO (a read that never ends)', [yunetFile,
     if (code === "never") console.log(log);
     expect(code).not.toBe('never');
     expect(Date.now() - t0).toBeLessThan(2_000 + 6_000);
+  });
+});
+
+describeWith('a model file that is a FIFO', [yunetFile, photo], () => {
+  it('is refused as damaged before it is opened (a read would never end), and the server keeps serving', async () => {
+    const models = modelsWithoutYunet();
+    mkdirSync(path.join(models, 'yunet'));
+    expect(spawnSync('mkfifo', [path.join(models, 'yunet/yunet_n_640_640.onnx')]).status).toBe(0);
+    const app = testApp({ SINAPSIS_MODELS_DIR: models });
+    try {
+      const run = (command: string, options: Record<string, unknown>, images = {}) =>
+        app.service.run({ command, options, images, ctx: { platform: 'test', userId: 'u', lang: 'en' } });
+      await expect(run('detect-faces', {}, { image: readFileSync(photo) })).rejects.toMatchObject({ code: 'model_corrupt' });
+      expect((await run('explain', { topic: 'what is a neuron' })).text).toMatch(/neuron/i);
+    } finally {
+      await app.dispose();
+    }
   });
 });

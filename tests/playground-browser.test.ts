@@ -187,7 +187,7 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
       await page.click('#cancel');
       await expect.poll(() => page.locator('#status').textContent()).toBe('Cancelado.');
       await expect.poll(() => aborted, { message: 'aborted on the server' }).toBe(true);
-      expect(s.app.service.queue.stats()).toEqual({ waiting: 0, running: 0 });
+      expect(s.app.service.queue.stats()).toEqual({ waiting: 0, running: 0, stuck: 0 });
       expect(await page.locator('#cancel').isHidden(), 'cancel hidden again').toBe(true);
       await page.context().close();
     } finally {

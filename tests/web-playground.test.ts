@@ -190,7 +190,7 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
     const hold = blocker();
     const response = fetch(`${s.url}/api/commands/generate-text/stream?lang=en`, { method: 'POST', body: form({ prompt: 'Once upon a time', 'max-new-tokens': '40', temperature: '0' }) });
     await new Promise((r) => setTimeout(r, 200));
-    expect(s.app.service.queue.stats()).toEqual({ waiting: 1, running: 1 });
+    expect(s.app.service.queue.stats()).toEqual({ waiting: 1, running: 1, stuck: 0 });
     hold.release();
     await hold.done;
     const events = await readEvents(await response);
@@ -226,7 +226,7 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       expect(text).toMatch(/event: error\ndata: \{"code":"cancelled","message":"El pedido fue cancelado\."/);
       await new Promise((res) => setTimeout(res, 100));
       expect(aborted).toBe(true);
-      expect(s.app.service.queue.stats()).toEqual({ waiting: 0, running: 0 });
+      expect(s.app.service.queue.stats()).toEqual({ waiting: 0, running: 0, stuck: 0 });
 
       // A waiting job whose page goes away leaves the line.
       const hold = blocker();

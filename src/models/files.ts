@@ -20,9 +20,9 @@ export async function sha256File(file: string): Promise<string> {
  * 'file', 'dir' (a path where a file should be: the admin's mistake, reported
  * as a damaged model rather than an obscure read error) or undefined.
  */
-export function kindOf(p: string): 'file' | 'dir' | undefined {
+export function kindOf(p: string): 'file' | 'dir' | 'other' | undefined {
   const st = statSync(p, { throwIfNoEntry: false });
-  return st ? (st.isFile() ? 'file' : 'dir') : undefined;
+  return st ? (st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other') : undefined;
 }
 
 /** Path of an already-present file (its size and sha256 are checked by the caller), or undefined. */
@@ -32,6 +32,8 @@ export function locateFile(dirs: ModelDirs, file: Pick<UrlFile, 'path'>, model =
     const p = path.join(dir, file.path);
     const kind = kindOf(p);
     if (kind === 'dir') throw new SinapsisError('model_corrupt', { model, reason: `${p} is a folder, not a file` });
+    // A FIFO, socket or device would block the read for ever (or never end): refuse it before opening it.
+    if (kind === 'other') throw new SinapsisError('model_corrupt', { model, reason: `${p} is not a regular file` });
     if (kind === 'file') return p;
   }
   return undefined;

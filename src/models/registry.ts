@@ -210,8 +210,8 @@ export class ModelRegistry {
     const { model: lock } = await this.lockFor(spec, hub);
     const root = this.hubRoot(lock.repo, lock.commit);
     const files = lock.files.map((f) => path.join(root, f.path));
-    const dir = lock.files.find((f) => kindOf(path.join(root, f.path)) === 'dir');
-    if (dir) throw new SinapsisError('model_corrupt', { model: spec.entry?.id ?? spec.key, reason: `${path.join(root, dir.path)} is a folder, not a file` });
+    const odd = lock.files.find((f) => ['dir', 'other'].includes(kindOf(path.join(root, f.path)) ?? ''));
+    if (odd) throw new SinapsisError('model_corrupt', { model: spec.entry?.id ?? spec.key, reason: `${path.join(root, odd.path)} is not a regular file` });
     if (!this.missingFromLock(root, lock).length) return { root, files };
     if (!this.opts.autoDownload) throw new SinapsisError('model_missing', this.missingParams(spec));
     await this.flights.run(
@@ -387,7 +387,7 @@ export class ModelRegistry {
     const session = await cached(this.sessions, `file:${file}`, async () => {
       const kind = kindOf(file);
       if (!kind) throw new SinapsisError('model_missing', { model: id });
-      if (kind === 'dir') throw new SinapsisError('model_corrupt', { model: id, reason: `${file} is a folder, not an .onnx file` });
+      if (kind !== 'file') throw new SinapsisError('model_corrupt', { model: id, reason: `${file} is not a regular .onnx file` });
       try {
         return await this.timed(ort.InferenceSession.create(file, this.sessionOptions()), id);
       } catch (err) {
