@@ -51,10 +51,27 @@ function axis(dst: number, src: number): { i0: Int32Array; i1: Int32Array; w: Fl
   return { i0, i1, w };
 }
 
+/** Where a reused input buffer last held pixels: only that part can be non-zero where the next image is padding. */
+const written = new WeakMap<Float32Array, { width: number; height: number }>();
+
+/** Zeroes what an earlier image left where this one is padding; a fresh or unknown buffer is cleared whole. */
+function clearPadding(data: Float32Array, W: number, H: number, width: number, height: number): void {
+  const prev = written.get(data) ?? { width: W, height: H };
+  const plane = W * H;
+  for (let c = 0; c < 3; c++) {
+    if (prev.width > width) {
+      for (let y = 0, rows = Math.min(height, prev.height); y < rows; y++) data.fill(0, c * plane + y * W + width, c * plane + y * W + prev.width);
+    }
+    if (prev.height > height) data.fill(0, c * plane + height * W, c * plane + prev.height * W);
+  }
+  written.set(data, { width, height });
+}
+
 /**
  * Decoded RGB(A) pixels → letterboxed BGR planar float tensor in one pass:
  * bilinear resize, channel swap and zero padding. Doing it here instead of
- * in libvips halves the preprocessing time for these small inputs.
+ * in libvips halves the preprocessing time for these small inputs (a separable
+ * two-pass version, each source row interpolated once, measured no faster in V8).
  */
 export function toInputTensor(
   pixels: Uint8Array,
@@ -66,11 +83,7 @@ export function toInputTensor(
 ): ort.Tensor {
   const { inputWidth: W, inputHeight: H, width, height } = lb;
   const plane = W * H;
-  // A reused buffer may hold another image's pixels where this one is padded.
-  for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < height; y++) data.fill(0, c * plane + y * W + width, c * plane + (y + 1) * W);
-    data.fill(0, c * plane + height * W, (c + 1) * plane);
-  }
+  clearPadding(data, W, H, width, height);
   const px = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
   const xs = axis(width, srcWidth);
   const ys = axis(height, srcHeight);

@@ -1,11 +1,12 @@
 import detectFacesSpec from '../../commands/detect-faces.js';
 import { SinapsisError } from '../errors.js';
 import { blurFaces, drawFaces } from '../images/draw.js';
-import { decoding, inspectImage, openImage } from '../images/load.js';
+import { resultFormat, type ResultFormat } from '../images/encode.js';
+import { decodeImage, decoding, openImage } from '../images/load.js';
 import { t } from '../i18n/messages.js';
 import { modelForTask } from '../models/manifest.js';
 import type { ModelRegistry } from '../models/registry.js';
-import { BufferPool, decode, letterbox, toInputTensor, type Face } from '../models/yunet.js';
+import { BufferPool, decode, LONG_SIDE, letterbox, toInputTensor, type Face } from '../models/yunet.js';
 import type { Task } from './types.js';
 
 const imageLimits = detectFacesSpec.options.find((o) => o.name === 'image')!;
@@ -15,26 +16,34 @@ export interface Detection {
   faces: Face[];
   width: number;
   height: number;
+  /** How a picture made from this upload is best encoded (JPEG for photos). */
+  format: ResultFormat;
   /** Header check + pixel decode; letterbox resize into the tensor; the network; box decoding + NMS. */
   timings: { decodeMs: number; resizeMs: number; inferenceMs: number; postMs: number };
 }
 
-/** File bytes in → faces out, in the pixels of the EXIF-oriented image. */
+/**
+ * File bytes in → faces out, in the pixels of the EXIF-oriented image. One
+ * libvips call decodes (the header is read in JS); photos of twice the
+ * network's side or more are shrunk while decoding (JPEG shrink-on-load),
+ * smaller ones are resized in JS straight into the input tensor.
+ */
 export async function detectFaces(models: ModelRegistry, modelId: string, bytes: Buffer, minScore: number): Promise<Detection> {
   const t0 = performance.now();
-  const info = await inspectImage(bytes, imageLimits);
+  // Refused uploads never load the model. Decoded at most at the network's usual side (640).
+  const img = await decodeImage(bytes, imageLimits, { maxSide: LONG_SIDE, shrinkFrom: 2 * LONG_SIDE });
+  const info = img.source;
   const session = await models.onnxSession(modelId);
   const dims = session.inputMetadata[0];
   const shape = dims && 'shape' in dims ? dims.shape : [];
   const fixed = typeof shape[2] === 'number' && typeof shape[3] === 'number' ? ([shape[3], shape[2]] as [number, number]) : undefined;
   const lb = letterbox(info.width, info.height, fixed);
-  const { data, info: px } = await decoding(openImage(bytes, imageLimits).raw().toBuffer({ resolveWithObject: true }));
   const buffer = inputBuffers.acquire(3 * lb.inputWidth * lb.inputHeight);
   const t1 = performance.now();
   let out;
   let t2 = t1;
   try {
-    const input = toInputTensor(data, px.width, px.height, px.channels, lb, buffer);
+    const input = toInputTensor(img.data, img.width, img.height, img.channels, lb, buffer);
     t2 = performance.now();
     out = await session.run({ [session.inputNames[0]!]: input });
   } finally {
@@ -53,6 +62,7 @@ export async function detectFaces(models: ModelRegistry, modelId: string, bytes:
     faces: faces.map(round),
     width: info.width,
     height: info.height,
+    format: resultFormat(img),
     timings: { decodeMs: t1 - t0, resizeMs: t2 - t1, inferenceMs: t3 - t2, postMs: performance.now() - t3 },
   };
 }
@@ -67,8 +77,8 @@ export const detectFacesTask: Task = async ({ options, images, lang }, { models,
   const blur = options.blur === true;
   const t4 = performance.now();
   const image = openImage(bytes, imageLimits);
-  const png = await decoding(
-    blur ? blurFaces(image, det.width, det.height, det.faces) : drawFaces(image, det.width, det.height, det.faces),
+  const picture = await decoding(
+    blur ? blurFaces(image, det.width, det.height, det.faces, det.format) : drawFaces(image, det.width, det.height, det.faces, det.format),
   );
   const drawMs = performance.now() - t4;
   const totalMs = performance.now() - started;
@@ -91,7 +101,7 @@ export const detectFacesTask: Task = async ({ options, images, lang }, { models,
   ];
   return {
     text: lines.join('\n'),
-    images: [{ name: blur ? 'faces-blurred.png' : 'faces.png', mime: 'image/png', data: png, alt: lines[0]! }],
+    images: [{ name: `${blur ? 'faces-blurred' : 'faces'}.${det.format.ext}`, mime: det.format.mime, data: picture, alt: lines[0]! }],
     data: { faces: det.faces, width: det.width, height: det.height },
     timings: { ...det.timings, drawMs, totalMs },
     model: modelId,
