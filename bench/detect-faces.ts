@@ -92,7 +92,7 @@ export async function run(args: string[]) {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   const jobsStarted = performance.now();
   loop.enable();
-  await Promise.all(
+  const jobs = await Promise.all(
     Array.from({ length: 8 }, (_, i) =>
       app.service.run({
         command: 'detect-faces',
@@ -118,6 +118,13 @@ export async function run(args: string[]) {
     network_only: { ours_median_ms: round(median(stages.inferenceMs)), peer_forward_median_ms: round(median(peerForward)), ratio: round(median(stages.inferenceMs) / median(peerForward), 3) },
     ours: { p90_ms: round(quantile(ours, 0.9)), model_load_ms: round(loadMs), first_call_ms: round(firstMs), ort_threads: config.SINAPSIS_ORT_THREADS || 'default' },
     peer: { ...peerInfo, p90_ms: round(quantile(peerTimes, 0.9)), recall: round(peerTp / totalFaces, 3), precision: round(peerTp / Math.max(1, peerDetections), 3) },
+    // The whole task on those 8 jobs: drawing = decode at reply size, boxes, JPEG/PNG encode (libvips, one pipeline).
+    full_task_8_jobs: {
+      draw_median_ms: round(median(jobs.map((j) => j.timings.drawMs!))),
+      total_median_ms: round(median(jobs.map((j) => j.timings.totalMs!))),
+      pictures: [...new Set(jobs.map((j) => j.images[0]!.mime))].join(', '),
+      picture_kb_median: round(median(jobs.map((j) => j.images[0]!.data.length / 1024))),
+    },
     event_loop_delay_8_jobs: { p50_ms: round(loop.percentile(50) / 1e6), p99_ms: round(loop.percentile(99) / 1e6), max_ms: round(loop.max / 1e6), jobs_wall_ms: round(jobsMs), concurrency: config.SINAPSIS_CONCURRENCY },
     peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
   };
