@@ -28,7 +28,7 @@ const DRAWN_RATIO = 0.15;
 export function looksDrawn(px: Uint8Array, channels: number, pixels: number): boolean {
   const step = Math.max(1, Math.floor(pixels / SAMPLES));
   const samples = Math.ceil(pixels / step);
-  const limit = Math.max(1, Math.floor(samples * DRAWN_RATIO));
+  const limit = Math.max(2, Math.floor(samples * DRAWN_RATIO));
   // Open addressing over colour+1 (0 = empty); twice the samples keeps probes short.
   const table = new Uint32Array(2 * SAMPLES);
   const mask = table.length - 1;
