@@ -1,8 +1,9 @@
+import sharp from 'sharp';
 import detectFacesSpec from '../../commands/detect-faces.js';
 import { SinapsisError } from '../errors.js';
 import { blurFaces, drawFaces } from '../images/draw.js';
 import { resultFormat, type ResultFormat } from '../images/encode.js';
-import { decodeImage, decoding, openImage } from '../images/load.js';
+import { decodeImage, decoding, openImage, type DecodedImage } from '../images/load.js';
 import { t } from '../i18n/messages.js';
 import { modelForTask } from '../models/manifest.js';
 import type { ModelRegistry } from '../models/registry.js';
@@ -18,6 +19,8 @@ export interface Detection {
   height: number;
   /** How a picture made from this upload is best encoded (JPEG for photos). */
   format: ResultFormat;
+  /** The decoded pixels, when they are the whole photo (not shrunk): drawing reuses them. */
+  pixels?: DecodedImage;
   /** Header check + pixel decode; letterbox resize into the tensor; the network; box decoding + NMS. */
   timings: { decodeMs: number; resizeMs: number; inferenceMs: number; postMs: number };
 }
@@ -63,6 +66,7 @@ export async function detectFaces(models: ModelRegistry, modelId: string, bytes:
     width: info.width,
     height: info.height,
     format: resultFormat(img),
+    ...(img.width === info.width && img.height === info.height ? { pixels: img } : {}),
     timings: { decodeMs: t1 - t0, resizeMs: t2 - t1, inferenceMs: t3 - t2, postMs: performance.now() - t3 },
   };
 }
@@ -76,7 +80,9 @@ export const detectFacesTask: Task = async ({ options, images, lang }, { models,
   signal.throwIfAborted();
   const blur = options.blur === true;
   const t4 = performance.now();
-  const image = openImage(bytes, imageLimits);
+  // The photo decoded for detection when it was decoded whole; else decoded again at the reply size.
+  const px = det.pixels;
+  const image = px ? sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels as 3 | 4 } }) : openImage(bytes, imageLimits);
   const picture = await decoding(
     blur ? blurFaces(image, det.width, det.height, det.faces, det.format) : drawFaces(image, det.width, det.height, det.faces, det.format),
   );
