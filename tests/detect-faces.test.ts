@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { decode, letterbox, toInputTensor } from '../src/models/yunet.js';
 import { detectFaces } from '../src/tasks/detect-faces.js';
 import type { TaskResult } from '../src/tasks/types.js';
 import { testApp } from './helpers/app.js';
@@ -51,6 +52,23 @@ describeWith('detect-faces on YuNet', [yunetFile, photo], () => {
     await detectFaces(app.models, 'yunet-n', b, 0.6);
     const again = await detectFaces(app.models, 'yunet-n', a, 0.6);
     expect(again.faces).toEqual(first.faces);
+  });
+
+  it('the letterbox inside the graph gives the JS letterbox’s faces; a dynamic-size model keeps the JS one', async () => {
+    const bytes = readFileSync(path.join(facesDir, '2007_007763.jpg')); // 500×375, seven faces
+    const inGraph = await detectFaces(app.models, 'yunet-n', bytes, 0.6);
+    const session = await app.models.onnxSession('yunet-n');
+    const { data, info } = await sharp(bytes).rotate().raw().toBuffer({ resolveWithObject: true });
+    const lb = letterbox(info.width, info.height, [640, 640]);
+    const js = decode(await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }), lb, info.width, info.height, 0.6);
+    js.sort((a, b) => a.box[0] - b.box[0] || a.box[1] - b.box[1]);
+    expect(inGraph.faces.length).toBe(js.length);
+    inGraph.faces.forEach((f, i) => {
+      f.box.forEach((v, k) => expect(Math.abs(v - js[i]!.box[k]!)).toBeLessThan(0.2));
+      expect(Math.abs(f.score - js[i]!.score)).toBeLessThan(1e-3);
+    });
+    const dynamic = await detectFaces(app.models, 'yunet-n-dynamic', readFileSync(photo), 0.6);
+    expect(dynamic.faces).toHaveLength(2);
   });
 
   it('loads the model once, lazily, and can warm it ahead of the first request', async () => {

@@ -1,3 +1,4 @@
+import type * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import detectFacesSpec from '../../commands/detect-faces.js';
 import { SinapsisError } from '../errors.js';
@@ -7,7 +8,7 @@ import { decodeImage, decoding, openImage, type DecodedImage } from '../images/l
 import { t } from '../i18n/messages.js';
 import { modelForTask } from '../models/manifest.js';
 import type { ModelRegistry } from '../models/registry.js';
-import { BufferPool, decode, LONG_SIDE, letterbox, toInputTensor, type Face } from '../models/yunet.js';
+import { BufferPool, decode, graphInputSize, LONG_SIDE, letterbox, letterboxFeeds, letterboxInGraph, toInputTensor, type Face } from '../models/yunet.js';
 import type { Task } from './types.js';
 
 const imageLimits = detectFacesSpec.options.find((o) => o.name === 'image')!;
@@ -21,36 +22,65 @@ export interface Detection {
   format: ResultFormat;
   /** The decoded pixels, when they are the whole photo (not shrunk): drawing reuses them. */
   pixels?: DecodedImage;
-  /** Header check + pixel decode; letterbox resize into the tensor; the network; box decoding + NMS. */
+  /**
+   * Header check + pixel decode; the tensor (BGR planes; with the letterbox in the graph, the
+   * resize itself is in inferenceMs); the network; box decoding + NMS.
+   */
   timings: { decodeMs: number; resizeMs: number; inferenceMs: number; postMs: number };
+}
+
+/** Models whose graph could not take the letterbox (e.g. a dynamic input size): resized in JS instead. */
+const jsLetterbox = new Set<string>();
+
+/** The session with the letterbox in its graph, else (once that failed for this model) the plain one. */
+async function sessionFor(models: ModelRegistry, modelId: string): Promise<{ session: ort.InferenceSession; inGraph: boolean }> {
+  if (!jsLetterbox.has(modelId)) {
+    try {
+      return { session: await models.onnxSession(modelId, letterboxInGraph(modelId)), inGraph: true };
+    } catch {
+      // A missing or damaged file fails the plain load below with its own error; only a model
+      // that loads plain but not edited is remembered as one to resize in JS.
+      const session = await models.onnxSession(modelId);
+      jsLetterbox.add(modelId);
+      return { session, inGraph: false };
+    }
+  }
+  return { session: await models.onnxSession(modelId), inGraph: false };
 }
 
 /**
  * File bytes in → faces out, in the pixels of the EXIF-oriented image. One
  * libvips call decodes (the header is read in JS); photos of twice the
- * network's side or more are shrunk while decoding (JPEG shrink-on-load),
- * smaller ones are resized in JS straight into the input tensor.
+ * network's side or more are shrunk while decoding (JPEG shrink-on-load).
+ * The letterbox resize runs inside the network's graph (onnxruntime, off the
+ * event loop); models that cannot take it are resized in JS into the tensor.
  */
 export async function detectFaces(models: ModelRegistry, modelId: string, bytes: Buffer, minScore: number): Promise<Detection> {
   const t0 = performance.now();
   // Refused uploads never load the model. Decoded at most at the network's usual side (640).
   const img = await decodeImage(bytes, imageLimits, { maxSide: LONG_SIDE, shrinkFrom: 2 * LONG_SIDE });
   const info = img.source;
-  const session = await models.onnxSession(modelId);
+  const { session, inGraph } = await sessionFor(models, modelId);
   const dims = session.inputMetadata[0];
   const shape = dims && 'shape' in dims ? dims.shape : [];
-  const fixed = typeof shape[2] === 'number' && typeof shape[3] === 'number' ? ([shape[3], shape[2]] as [number, number]) : undefined;
+  const fixed = inGraph ? graphInputSize(modelId) : typeof shape[2] === 'number' && typeof shape[3] === 'number' ? ([shape[3], shape[2]] as [number, number]) : undefined;
   const lb = letterbox(info.width, info.height, fixed);
-  const buffer = inputBuffers.acquire(3 * lb.inputWidth * lb.inputHeight);
   const t1 = performance.now();
   let out;
   let t2 = t1;
-  try {
-    const input = toInputTensor(img.data, img.width, img.height, img.channels, lb, buffer);
+  if (inGraph) {
+    const feeds = letterboxFeeds(img.data, img.width, img.height, img.channels, lb);
     t2 = performance.now();
-    out = await session.run({ [session.inputNames[0]!]: input });
-  } finally {
-    inputBuffers.release(buffer);
+    out = await session.run(feeds);
+  } else {
+    const buffer = inputBuffers.acquire(3 * lb.inputWidth * lb.inputHeight);
+    try {
+      const input = toInputTensor(img.data, img.width, img.height, img.channels, lb, buffer);
+      t2 = performance.now();
+      out = await session.run({ [session.inputNames[0]!]: input });
+    } finally {
+      inputBuffers.release(buffer);
+    }
   }
   const t3 = performance.now();
   const faces = decode(out, lb, info.width, info.height, minScore);
