@@ -31,16 +31,17 @@ export async function run(args: string[]) {
   await colorize(files[512]!);
   const firstMs = performance.now() - t;
 
-  const ours: Record<number, { total: number[]; network: number[] }> = {};
-  const peer: Record<number, { total: number[]; network: number[] }> = {};
+  const ours: Record<number, { total: number[]; network: number[]; own: number[]; compose: number[] }> = {};
+  const peer: Record<number, { total: number[]; network: number[]; own: number[] }> = {};
   const runPeer = (n: number) => {
     const r = spawnSync(PEER_PYTHON, [path.join(ROOT, 'bench/peer_opencv_colorize.py')], { input: JSON.stringify({ model, images: Object.values(files), rounds: n, size: 512 }), encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`OpenCV peer failed:\n${r.stderr}`);
     const doc = JSON.parse(r.stdout);
     for (const [side, file] of Object.entries(files)) {
-      const p = (peer[Number(side)] ??= { total: [], network: [] });
+      const p = (peer[Number(side)] ??= { total: [], network: [], own: [] });
       p.total.push(...doc.total_ms[file]);
       p.network.push(...doc.network_ms[file]);
+      p.own.push(...(doc.total_ms[file] as number[]).map((v, i) => v - doc.network_ms[file][i]));
     }
     return { opencv: doc.opencv, threads: doc.threads };
   };
@@ -48,9 +49,12 @@ export async function run(args: string[]) {
     for (let i = 0; i < n; i++) {
       for (const [side, file] of Object.entries(files)) {
         const r = await colorize(file);
-        const o = (ours[Number(side)] ??= { total: [], network: [] });
+        const o = (ours[Number(side)] ??= { total: [], network: [], own: [], compose: [] });
         o.total.push(r.timings.totalMs!);
         o.network.push(r.timings.inferenceMs!);
+        // Our own work around the network, as the peer does it (decode → colorized picture); the comparison picture apart.
+        o.own.push(r.timings.totalMs! - r.timings.inferenceMs! - r.timings.composeMs!);
+        o.compose.push(r.timings.composeMs!);
       }
     }
   };
@@ -78,8 +82,14 @@ export async function run(args: string[]) {
       {
         ours_ms: round(median(ours[side]!.total)),
         ours_network_ms: round(median(ours[side]!.network)),
+        ours_own_ms: round(median(ours[side]!.own)),
+        ours_compose_ms: round(median(ours[side]!.compose)),
         peer_ms: round(median(peer[side]!.total)),
         peer_network_ms: round(median(peer[side]!.network)),
+        peer_own_ms: round(median(peer[side]!.own)),
+        // Decode → colorized picture around the network, ours vs the peer's (the issue's measure).
+        own_ratio: round(median(ours[side]!.own) / median(peer[side]!.own), 2),
+        // Everything, comparison picture included, vs the peer's whole pipeline.
         ratio: round(median(ours[side]!.total) / median(peer[side]!.total), 2),
       },
     ]),
@@ -87,6 +97,9 @@ export async function run(args: string[]) {
   console.log(JSON.stringify({ model: path.basename(model), rounds, first_call_incl_load_ms: round(firstMs), peer: peerInfo, by_long_side: rows }, null, 2));
   console.log(
     JSON.stringify({
+      colorize_own_ratio_256: rows[256]!.own_ratio,
+      colorize_own_ratio_512: rows[512]!.own_ratio,
+      colorize_own_ratio_1024: rows[1024]!.own_ratio,
       colorize_ratio_256: rows[256]!.ratio,
       colorize_ratio_512: rows[512]!.ratio,
       colorize_ratio_1024: rows[1024]!.ratio,

@@ -70,7 +70,7 @@ describe('CLI without models', () => {
 });
 
 describeWith('CLI detect-faces', [yunetFile, photo], () => {
-  it('prints {"faces":[{box,score,landmarks}],"image"} in original-image pixels and writes the PNG', async () => {
+  it('prints {"faces":[{box,score,landmarks}],"image"} in original-image pixels and writes the picture (JPEG for a photo)', async () => {
     const out = tempDir();
     const r = cli(['detect-faces', '--image', photo, '--out', out, '--json']);
     expect(r.code).toBe(0);
@@ -84,7 +84,8 @@ describeWith('CLI detect-faces', [yunetFile, photo], () => {
       expect(f.box[1] + f.box[3]).toBeLessThanOrEqual(480);
     }
     expect(path.dirname(doc.image)).toBe(out);
-    expect((await sharp(doc.image).metadata()).format).toBe('png');
+    expect((await sharp(doc.image).metadata()).format).toBe('jpeg');
+    expect(doc.image).toMatch(/\.jpg$/);
   });
 
   it('bad inputs exit non-zero with the error document', () => {

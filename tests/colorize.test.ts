@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { greyOf, greyRgb, labToRgb, rgbToLab } from '../src/images/lab.js';
+import { greyOf, greyRgb, labToRgb, lightness, recombine, rgbToLab, sampleAb } from '../src/images/lab.js';
 import { resizePlane } from '../src/tasks/colorize.js';
 import { tempDir, testApp } from './helpers/app.js';
 import { ROOT } from './helpers/assets.js';
@@ -46,6 +46,45 @@ describe('Lab colour space', () => {
     expect(worst).toBeLessThanOrEqual(1);
   });
 
+  it('the fused one-pass helpers give what the plain conversions give', () => {
+    const [w, h] = [300, 200];
+    const n = w * h;
+    const rgb = Uint8Array.from({ length: n * 4 }, () => Math.floor(Math.random() * 256));
+    const full = rgbToLab(rgb, n, 4);
+    // L and the network's grey in one pass.
+    const one = lightness(rgb, n, 4);
+    const grey = greyOf(rgb, n, 4);
+    let worstL = 0;
+    let worstGrey = 0;
+    for (let i = 0; i < n; i++) {
+      worstL = Math.max(worstL, Math.abs(one.L[i]! - full.L[i]!));
+      worstGrey = Math.max(worstGrey, Math.abs(one.grey[i]! - grey[i]!));
+    }
+    expect(worstL).toBeLessThan(1e-3);
+    expect(worstGrey).toBeLessThan(1e-6);
+    // a/b at every 7th pixel, exactly where rgbToLab puts them.
+    const s = sampleAb(rgb, n, 4, 7);
+    expect(s.index.length).toBe(Math.ceil(n / 7));
+    s.index.forEach((i, k) => {
+      expect(i).toBe(k * 7);
+      expect(Math.abs(s.a[k]! - full.a[i]!)).toBeLessThan(1e-3);
+      expect(Math.abs(s.b[k]! - full.b[i]!)).toBeLessThan(1e-3);
+    });
+    // Upsampling + strength + Lab → RGB in one pass equals the three steps apart; ΔE is the mean over the samples.
+    const [nw, nh] = [64, 48];
+    const ab = Float32Array.from({ length: 2 * nw * nh }, () => Math.random() * 80 - 40);
+    const a = resizePlane(ab.subarray(0, nw * nh), nw, nh, w, h).map((v) => v * 0.5);
+    const b = resizePlane(ab.subarray(nw * nh), nw, nh, w, h).map((v) => v * 0.5);
+    const r = recombine(full.L, w, h, ab, nw, nh, 0.5, s);
+    const apart = labToRgb(full.L, a, b);
+    let worst = 0;
+    for (let i = 0; i < apart.length; i++) worst = Math.max(worst, Math.abs(r.rgb[i]! - apart[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
+    const expected = [...s.index].reduce((sum, i, k) => sum + Math.hypot(a[i]! - s.a[k]!, b[i]! - s.b[k]!), 0) / s.index.length;
+    expect(r.meanDeltaE!).toBeCloseTo(expected, 2);
+    expect(recombine(full.L, w, h, ab, nw, nh, 1).meanDeltaE).toBeUndefined();
+  });
+
   it('bilinear upsampling keeps a constant plane constant and a ramp monotonic', () => {
     expect([...resizePlane(new Float32Array(4).fill(3), 2, 2, 5, 7)].every((v) => v === 3)).toBe(true);
     const up = resizePlane(Float32Array.from([0, 10]), 2, 1, 8, 1);
@@ -76,9 +115,10 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     expect(r.data).toMatchObject({ width: 640, height: 400, had_colour: true, network_input: [512, 512], strength: 1 });
     expect(r.data.mean_delta_e).toBeGreaterThan(5);
     expect(r.text).toMatch(/^Coloreada por colorizer-tiny-512 en \d+ ms \(intensidad 1\)\.\nComparada con los colores reales: distancia de color media ΔE [\d.]+/);
-    expect(r.images.map((i) => i.name)).toEqual(['colorized.png', 'before-after.png']);
+    // A photo in, photos out: JPEG.
+    expect(r.images.map((i) => [i.name, i.mime])).toEqual([['colorized.jpg', 'image/jpeg'], ['before-after.jpg', 'image/jpeg']]);
     const colorized = await sharp(r.images[0]!.data).metadata();
-    expect([colorized.format, colorized.width, colorized.height]).toEqual(['png', 640, 400]);
+    expect([colorized.format, colorized.width, colorized.height]).toEqual(['jpeg', 640, 400]);
     const panelW = Math.round((640 * 320) / 400);
     const composite = sharp(r.images[1]!.data);
     expect(await composite.metadata()).toMatchObject({ width: 3 * panelW + 2 * 6, height: 320 + 2 * 44 });
@@ -91,7 +131,7 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     expect(await chroma(0)).toBeGreaterThan(20);
     expect(await chroma(panelW + 6)).toBeLessThan(1);
     expect(await chroma(2 * (panelW + 6))).toBeGreaterThan(5);
-    if (process.env.SINAPSIS_PICTURES) writeFileSync(path.join(process.env.SINAPSIS_PICTURES, 'before-after.png'), r.images[1]!.data);
+    if (process.env.SINAPSIS_PICTURES) writeFileSync(path.join(process.env.SINAPSIS_PICTURES, r.images[1]!.name), r.images[1]!.data);
   });
 
   it('the network only sees lightness: a colour photo and its grey copy get the same colours', async () => {

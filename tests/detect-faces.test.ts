@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { labelSpots } from '../src/images/draw.js';
+import { decode, letterbox, toInputTensor } from '../src/models/yunet.js';
 import { detectFaces } from '../src/tasks/detect-faces.js';
 import type { TaskResult } from '../src/tasks/types.js';
 import { testApp } from './helpers/app.js';
@@ -39,7 +40,7 @@ describeWith('detect-faces on YuNet', [yunetFile, photo, crowd], () => {
     expect(overlapping).toBe(0);
   });
 
-  it('finds both faces with boxes, scores, five landmarks and a numbered PNG', async () => {
+  it('finds both faces with boxes, scores, five landmarks and a numbered JPEG (the upload is a photo)', async () => {
     const r: TaskResult = await run({ image: readFileSync(photo) });
     const faces = r.data.faces as { box: number[]; score: number; landmarks: number[][] }[];
     expect(faces).toHaveLength(2);
@@ -59,7 +60,8 @@ describeWith('detect-faces on YuNet', [yunetFile, photo, crowd], () => {
     expect(r.text).toMatch(/^Found 2 faces\./);
     expect(r.text).toMatch(/nobody is identified/);
     const meta = await sharp(r.images[0]!.data).metadata();
-    expect([meta.format, meta.width, meta.height]).toEqual(['png', 360, 480]);
+    expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['jpeg', 360, 480, 3]);
+    expect(r.images[0]).toMatchObject({ name: 'faces.jpg', mime: 'image/jpeg' });
     expect(r.model).toBe('yunet-n');
   });
 
@@ -70,6 +72,23 @@ describeWith('detect-faces on YuNet', [yunetFile, photo, crowd], () => {
     await detectFaces(app.models, 'yunet-n', b, 0.6);
     const again = await detectFaces(app.models, 'yunet-n', a, 0.6);
     expect(again.faces).toEqual(first.faces);
+  });
+
+  it('the letterbox inside the graph gives the JS letterbox’s faces; a dynamic-size model keeps the JS one', async () => {
+    const bytes = readFileSync(path.join(facesDir, '2007_007763.jpg')); // 500×375, seven faces
+    const inGraph = await detectFaces(app.models, 'yunet-n', bytes, 0.6);
+    const session = await app.models.onnxSession('yunet-n');
+    const { data, info } = await sharp(bytes).rotate().raw().toBuffer({ resolveWithObject: true });
+    const lb = letterbox(info.width, info.height, [640, 640]);
+    const js = decode(await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }), lb, info.width, info.height, 0.6);
+    js.sort((a, b) => a.box[0] - b.box[0] || a.box[1] - b.box[1]);
+    expect(inGraph.faces.length).toBe(js.length);
+    inGraph.faces.forEach((f, i) => {
+      f.box.forEach((v, k) => expect(Math.abs(v - js[i]!.box[k]!)).toBeLessThan(0.2));
+      expect(Math.abs(f.score - js[i]!.score)).toBeLessThan(1e-3);
+    });
+    const dynamic = await detectFaces(app.models, 'yunet-n-dynamic', readFileSync(photo), 0.6);
+    expect(dynamic.faces).toHaveLength(2);
   });
 
   it('loads the model once, lazily, and can warm it ahead of the first request', async () => {
@@ -117,15 +136,47 @@ describeWith('detect-faces on YuNet', [yunetFile, photo, crowd], () => {
     const corner = { left: 0, top: 0, width: 40, height: 40 };
     const a = await sharp(r.images[0]!.data).extract(corner).raw().toBuffer();
     const b = await sharp(bytes).extract(corner).raw().toBuffer();
-    expect(a.equals(b)).toBe(true);
+    // Unchanged up to JPEG's own rounding (the result is a JPEG like the upload).
+    let diff = 0;
+    for (let i = 0; i < a.length; i++) diff += Math.abs(a[i]! - b[i]!);
+    expect(diff / a.length).toBeLessThan(3);
+    expect(r.images[0]).toMatchObject({ name: 'faces-blurred.jpg', mime: 'image/jpeg' });
   });
 
-  it('reads PNG and WebP as well as JPEG', async () => {
+  it('reads PNG and WebP as well as JPEG; a photo comes back as JPEG whatever its file format', async () => {
     const bytes = readFileSync(photo);
     for (const format of ['png', 'webp'] as const) {
       const r = await run({ image: await sharp(bytes).toFormat(format).toBuffer() });
       expect((r.data.faces as unknown[]).length).toBe(2);
+      expect(r.images[0]).toMatchObject({ name: 'faces.jpg', mime: 'image/jpeg' });
     }
+  });
+
+  it('keeps PNG for an upload with transparency and for a drawing, and the PNG has no alpha channel', async () => {
+    const bytes = readFileSync(photo);
+    const transparent = await sharp(bytes).ensureAlpha(0.9).png().toBuffer();
+    const t = await run({ image: transparent });
+    expect((t.data.faces as unknown[]).length).toBe(2);
+    expect(t.images[0]).toMatchObject({ name: 'faces.png', mime: 'image/png' });
+    // A flat-colour drawing: few distinct colours.
+    const drawing = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#fff"/><circle cx="200" cy="150" r="80" fill="#fc0" stroke="#000" stroke-width="4"/><rect x="20" y="20" width="90" height="40" fill="#36c"/></svg>')).png().toBuffer();
+    for (const options of [{}, { blur: 'true' }]) {
+      const d = await run({ image: drawing }, options);
+      expect(d.images[0]!.mime).toBe('image/png');
+      expect(d.images[0]!.name).toMatch(/\.png$/);
+      const meta = await sharp(d.images[0]!.data).metadata();
+      expect([meta.format, meta.channels]).toEqual(['png', 3]);
+    }
+  });
+
+  it('big photos are shrunk while decoding and give the same faces as a full decode', async () => {
+    // 2.5× upscaled: over twice the network's side, so JPEG shrink-on-load applies.
+    const big = await sharp(readFileSync(photo)).resize(900, 1200).jpeg({ quality: 95 }).toBuffer();
+    const det = await detectFaces(app.models, 'yunet-n', big, 0.6);
+    expect([det.width, det.height]).toEqual([900, 1200]);
+    const small = await detectFaces(app.models, 'yunet-n', readFileSync(photo), 0.6);
+    expect(det.faces).toHaveLength(2);
+    det.faces.forEach((f, i) => f.box.forEach((v, k) => expect(Math.abs(v / 2.5 - small.faces[i]!.box[k]!)).toBeLessThan(5)));
   });
 
   const refusals: [string, () => Promise<Buffer>, string][] = [

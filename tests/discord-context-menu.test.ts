@@ -151,7 +151,7 @@ describe('Discord message commands (translation and colorizer fixtures)', () => 
     expect(cb.json.type).toBe(5);
     expect((cb.json.data?.flags ?? 0) & EPHEMERAL).toBe(0);
     const edit = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
-    expect(edit.files.map((f) => f.name)).toEqual(['colorized.png', 'before-after.png']);
+    expect(edit.files.map((f) => f.name)).toEqual(['colorized.jpg', 'before-after.jpg']);
     expect(edit.json.content).toMatch(/^Coloreada por colorizer-tiny-512/);
     expect(edit.json.components[0].components.map((b: any) => b.label)).toEqual(['Otra vez', 'Explicar', 'Borrar']);
   });
@@ -200,9 +200,9 @@ describeWith('Discord "Detect faces" on a posted photo', [yunetFile, photo], () 
     const id = s.fake.messageCommand('Detect faces', s.fake.postedMessage('look at us', [att]), { locale: 'es-ES' });
     const edit = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
     expect(edit.json.content).toMatch(/^Encontré 2 caras\./);
-    expect(edit.files[0]!.name).toBe('faces.png');
+    expect(edit.files[0]!.name).toBe('faces.jpg');
     const blur = edit.json.components[0].components[0].custom_id;
     const b = s.fake.button(blur, { id: '900000000000000011' });
-    expect((await s.fake.waitFor(isEdit(b, (c) => c.files.length > 0))).files[0]!.name).toBe('faces-blurred.png');
+    expect((await s.fake.waitFor(isEdit(b, (c) => c.files.length > 0))).files[0]!.name).toBe('faces-blurred.jpg');
   });
 });

@@ -56,7 +56,7 @@ describe('Discord without models', () => {
     const att = s.fake.attachment('grey.jpg', await sharp({ create: { width: 96, height: 64, channels: 3, background: '#666' } }).jpeg().toBuffer());
     const id = s.fake.command('colorize', [{ name: 'image', type: 11, value: att.id }], { attachments: { [att.id]: att }, locale: 'es-419' });
     const edit = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
-    expect(edit.files.map((f) => f.name)).toEqual(['colorized.png', 'before-after.png']);
+    expect(edit.files.map((f) => f.name)).toEqual(['colorized.jpg', 'before-after.jpg']);
     expect(edit.json.content).toMatch(/^Coloreada por colorizer-tiny-512/);
   });
 
@@ -152,14 +152,14 @@ describeWith('Discord /detect-faces end to end', [yunetFile, photo], () => {
     return s.fake.command('detect-faces', options, { attachments: { [att.id]: att }, locale: opts.locale, userId: opts.userId });
   };
 
-  it('defers at once, then edits the reply with the count, a PNG attachment and buttons', async () => {
+  it('defers at once, then edits the reply with the count, a JPEG attachment (a photo in, a photo out) and buttons', async () => {
     const id = send();
     const cb = await s.fake.waitFor(isCallback(id));
     expect(cb.json).toMatchObject({ type: 5 });
     const edit = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
     expect(edit.json.content).toMatch(/^Found 2 faces\./);
-    expect(edit.files[0]!.name).toBe('faces.png');
-    expect((await sharp(edit.files[0]!.data).metadata()).format).toBe('png');
+    expect(edit.files[0]!.name).toBe('faces.jpg');
+    expect((await sharp(edit.files[0]!.data).metadata()).format).toBe('jpeg');
     expect(customIds(edit).map((c) => c.split(':')[1])).toEqual(['blur', 'explain', 'delete']);
   });
 
@@ -197,7 +197,7 @@ describeWith('Discord /detect-faces end to end', [yunetFile, photo], () => {
       const b1 = f.button(blurId!, message, { userId: '800000000000000002' });
       expect((await f.waitFor(isCallback(b1))).json.type).toBe(5);
       const blurred = await f.waitFor(isEdit(b1, (c) => c.files.length > 0));
-      expect(blurred.files[0]!.name).toBe('faces-blurred.png');
+      expect(blurred.files[0]!.name).toBe('faces-blurred.jpg');
       expect(customIds(blurred)[0]).toMatch(/^sx:boxes:/);
 
       const b2 = f.button(explainId!, message, { locale: 'es-419' });

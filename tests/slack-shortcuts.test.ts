@@ -132,7 +132,7 @@ describe('Slack message shortcuts (translation and colorizer fixtures)', () => {
     expect(placeholder.args.thread_ts).toBe(msg.ts);
     const update = s.fake.calls.find((c) => after(n)(c) && c.method === 'chat.update' && c.args.blocks)!;
     expect(update.args.text).toMatch(/^Coloreada por colorizer-tiny-512/);
-    expect(done.args.files.map((f: any) => s.fake.uploads.get(f.id)!.name)).toEqual(['colorized.png', 'before-after.png']);
+    expect(done.args.files.map((f: any) => s.fake.uploads.get(f.id)!.name)).toEqual(['colorized.jpg', 'before-after.jpg']);
   });
 
   it('"Explicar esta imagen": the convolutions notes with pictures made from the photo, in the thread', async () => {
@@ -184,6 +184,6 @@ describeWith('Slack "Detectar caras" on a posted photo', [yunetFile, photo], () 
     });
     const up = await s.fake.waitFor((c) => s.fake.calls.indexOf(c) >= m && c.method === 'files.completeUploadExternal');
     expect(up.args.thread_ts).toBe(msg.ts);
-    expect(s.fake.uploads.get(up.args.files[0].id)!.name).toBe('faces-blurred.png');
+    expect(s.fake.uploads.get(up.args.files[0].id)!.name).toBe('faces-blurred.jpg');
   });
 });

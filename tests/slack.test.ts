@@ -97,7 +97,7 @@ describeWith('Slack /detect-faces in Socket Mode', [yunetFile, photo], () => {
   afterAll(() => s?.stop());
   const after = (n: number) => (c: SlackCall) => s.fake.calls.indexOf(c) >= n;
 
-  it('an envelope is acked, the latest shared photo is read, and a PNG is uploaded; a Spanish user reads Spanish', async () => {
+  it('an envelope is acked, the latest shared photo is read, and a JPEG is uploaded; a Spanish user reads Spanish', async () => {
     s.fake.locales.set('U0000003', 'es-ES');
     s.fake.shareImage('U0000003', 'photo.jpg', readFileSync(photo));
     const n = s.fake.calls.length;
@@ -105,8 +105,8 @@ describeWith('Slack /detect-faces in Socket Mode', [yunetFile, photo], () => {
     const done = await s.fake.waitFor((c) => after(n)(c) && c.method === 'files.completeUploadExternal');
     expect(s.fake.envelopes.get(env)!.ackAt).toBeDefined();
     const upload = [...s.fake.uploads.entries()].find(([id]) => id === done.args.files[0].id)![1];
-    expect(upload.name).toBe('faces.png');
-    expect((await sharp(upload.data).metadata()).format).toBe('png');
+    expect(upload.name).toBe('faces.jpg');
+    expect((await sharp(upload.data).metadata()).format).toBe('jpeg');
     const update = s.fake.calls.find((c) => after(n)(c) && c.method === 'chat.update' && c.args.blocks)!;
     expect(update.args.text).toMatch(/^Encontré 2 caras\./);
     expect(update.args.channel).toBe(CHANNEL);
@@ -151,7 +151,7 @@ describeWith('Slack /detect-faces in Socket Mode', [yunetFile, photo], () => {
     n = s.fake.calls.length;
     press(blur, 'U0000006');
     const up = await s.fake.waitFor((c) => after(n)(c) && c.method === 'files.completeUploadExternal');
-    expect(s.fake.uploads.get(up.args.files[0].id)!.name).toBe('faces-blurred.png');
+    expect(s.fake.uploads.get(up.args.files[0].id)!.name).toBe('faces-blurred.jpg');
     press(del, 'U0000099');
     expect((await s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0000099')).args.text).toMatch(/Only the person who ran the command/);
     press(del, 'U0000006');

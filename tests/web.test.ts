@@ -100,15 +100,16 @@ describeWith('web playground /detect-faces', [yunetFile, photo], () => {
   const post = (fields: Record<string, string | Buffer>, lang = 'en') =>
     fetch(`${s.url}/api/commands/detect-faces`, { method: 'POST', body: form(fields), headers: { 'accept-language': lang } });
 
-  it('multipart upload → faces, text and a PNG', async () => {
+  it('multipart upload → faces, text and a JPEG (a photo in, a photo out)', async () => {
     const r = await post({ image: readFileSync(photo), 'min-score': '0.7' });
     expect(r.status).toBe(200);
     const body = await r.json();
     expect(body.data.faces).toHaveLength(2);
     expect(body.text).toMatch(/Found 2 faces/);
-    // Images come by URL; the bytes are a PNG.
-    const png = Buffer.from(await (await fetch(`${s.url}${body.images[0].url}`)).arrayBuffer());
-    expect((await sharp(png).metadata()).format).toBe('png');
+    // Images come by URL; a photo's picture is a JPEG.
+    expect(body.images[0]).toMatchObject({ name: 'faces.jpg', mime: 'image/jpeg' });
+    const picture = Buffer.from(await (await fetch(`${s.url}${body.images[0].url}`)).arrayBuffer());
+    expect((await sharp(picture).metadata()).format).toBe('jpeg');
   });
 
   it('each bad input: its status and error body, localized, then the next request still works', async () => {

@@ -1,5 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import type { Face } from '../models/yunet.js';
+import { JPEG_QUALITY, PNG, type ResultFormat } from './encode.js';
 
 /** Result images are capped so they stay well under chat upload limits. */
 export const MAX_OUTPUT_SIDE = 1600;
@@ -75,20 +76,24 @@ async function baseImage(image: Sharp, width: number, height: number) {
   return { raw, w, h, k };
 }
 
-/** Compositing adds an alpha channel; the photo has none, so the PNG should not either. */
-async function toRgbPng(img: Sharp): Promise<Buffer> {
+/**
+ * Compositing adds an alpha channel; the photo has none, so the PNG should not
+ * either. JPEG has no alpha: one pass, no detour through raw pixels.
+ */
+async function finish(img: Sharp, format: ResultFormat): Promise<Buffer> {
+  if (format.format === 'jpeg') return img.jpeg({ quality: JPEG_QUALITY }).toBuffer();
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
   return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).removeAlpha().png().toBuffer();
 }
 
-/** The photo with a numbered box and five landmarks per face, as PNG. */
-export async function drawFaces(image: Sharp, width: number, height: number, faces: Face[]): Promise<Buffer> {
+/** The photo with a numbered box and five landmarks per face, as JPEG or PNG. */
+export async function drawFaces(image: Sharp, width: number, height: number, faces: Face[], format: ResultFormat = PNG): Promise<Buffer> {
   const { raw, w, h, k } = await baseImage(image, width, height);
-  return toRgbPng(sharp(raw, { raw: { width: w, height: h, channels: 3 } }).composite([{ input: Buffer.from(overlaySvg(faces, w, h, k)), top: 0, left: 0 }]));
+  return finish(sharp(raw, { raw: { width: w, height: h, channels: 3 } }).composite([{ input: Buffer.from(overlaySvg(faces, w, h, k)), top: 0, left: 0 }]), format);
 }
 
-/** The photo with every face (plus a margin) pixelated and blurred beyond recognition, as PNG. */
-export async function blurFaces(image: Sharp, width: number, height: number, faces: Face[]): Promise<Buffer> {
+/** The photo with every face (plus a margin) pixelated and blurred beyond recognition, as JPEG or PNG. */
+export async function blurFaces(image: Sharp, width: number, height: number, faces: Face[], format: ResultFormat = PNG): Promise<Buffer> {
   const { raw, w, h, k } = await baseImage(image, width, height);
   const src = () => sharp(raw, { raw: { width: w, height: h, channels: 3 } });
   const patches = await Promise.all(
@@ -105,5 +110,5 @@ export async function blurFaces(image: Sharp, width: number, height: number, fac
       return { input, left, top };
     }),
   );
-  return toRgbPng(src().composite(patches.filter((p) => p !== undefined)));
+  return finish(src().composite(patches.filter((p) => p !== undefined)), format);
 }
