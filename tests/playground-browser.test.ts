@@ -79,7 +79,7 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
     await faces.locator('button.example').first().click();
     await waitResult(faces);
     const [download] = await Promise.all([faces.waitForEvent('download'), faces.locator('a.download').first().click()]);
-    expect(download.suggestedFilename()).toBe('faces.png');
+    expect(download.suggestedFilename()).toBe('faces.jpg');
     await page.context().close();
     await faces.context().close();
   });

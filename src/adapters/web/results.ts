@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { peekHeader } from '../../images/load.js';
 import type { ResultImage, TaskResult } from '../../tasks/types.js';
 
 /** How long a result image stays downloadable, and how many bytes all of them may hold. */
@@ -72,9 +73,10 @@ export interface ImageJson {
 }
 
 /** A PNG's size from its header (lets the page reserve the picture's space before it loads). */
-function pngSize(data: Buffer): { width?: number; height?: number } {
-  const png = data.length > 24 && data.readUInt32BE(0) === 0x89504e47 && data.toString('latin1', 12, 16) === 'IHDR';
-  return png ? { width: data.readUInt32BE(16), height: data.readUInt32BE(20) } : {};
+/** Pixel size from the file's header (PNG or JPEG), so the page can reserve the picture's space before it loads. */
+function imageSize(data: Buffer): { width?: number; height?: number } {
+  const h = peekHeader(data);
+  return h ? { width: h.width, height: h.height } : {};
 }
 
 /** The JSON every web client gets for a result: images by URL, base64 only when asked for. */
@@ -85,7 +87,7 @@ export function resultJson(result: TaskResult, store: ResultStore, inline: boole
     images: result.images.map((i): ImageJson => {
       const id = store.put(i);
       const url = `/r/${id}/${encodeURIComponent(i.name)}`;
-      return { name: i.name, mime: i.mime, alt: i.alt, url, download: `${url}?download=1`, preview: `${url}?preview=1`, ...pngSize(i.data), ...(inline ? { base64: i.data.toString('base64') } : {}) };
+      return { name: i.name, mime: i.mime, alt: i.alt, url, download: `${url}?download=1`, preview: `${url}?preview=1`, ...imageSize(i.data), ...(inline ? { base64: i.data.toString('base64') } : {}) };
     }),
     // Buttons the page shows under the answer (/explain's "Más simple", …): each fills the form with its options and runs it.
     ...(result.followUps?.length ? { follow_ups: result.followUps } : {}),
