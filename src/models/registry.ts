@@ -468,7 +468,7 @@ export class ModelRegistry {
     try {
       // SINAPSIS_ORT_THREADS applies to pipelines too, not only to plain sessions.
       const session_options = this.opts.ortThreads ? { intraOpNumThreads: this.opts.ortThreads } : {};
-      const pipe = await this.timed(pipeline(HF_TASKS[spec.task] ?? (spec.task as HfTask), root, { dtype: dtype as 'fp32', session_options }), name);
+      const pipe = await this.timed(pipeline((spec.entry?.pipeline ?? HF_TASKS[spec.task] ?? spec.task) as HfTask, root, { dtype: dtype as 'fp32', session_options }), name);
       this.loadTimes.set(spec.key, performance.now() - started);
       this.opts.log?.('model loaded', { model: spec.key, ms: Math.round(performance.now() - started) });
       return pipe as HfPipeline;
