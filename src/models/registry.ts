@@ -333,6 +333,8 @@ export class ModelRegistry {
   async textGenerator(ref: string | undefined, opts: { allowFolder?: boolean } = {}): Promise<{ generator: TextGenerationPipeline; id: string }> {
     if (!ref && !this.defaultRef('generate-text')) throw new SinapsisError('model_missing', { model: 'generate-text (SINAPSIS_TEXT_MODEL)' });
     const { pipeline, id } = await this.forTask('generate-text', ref, opts);
+    // --model naming an onnxruntime network (a face detector) is not a text generator.
+    if (!pipeline) throw new SinapsisError('model_corrupt', { model: id });
     return { generator: pipeline as TextGenerationPipeline, id };
   }
 
