@@ -3,6 +3,8 @@ import { defineCommand, PHOTO_LIMITS } from './spec.js';
 export default defineCommand({
   name: 'colorize',
   task: 'colorize',
+  run: () => import('../src/tasks/colorize.js').then((m) => m.colorizeTask),
+  models: { uses: [{ task: 'colorize', setting: 'SINAPSIS_COLORIZE_MODEL' }], need: 'all' },
   texts: {
     'en-US': { name: 'colorize', description: 'Colour a black-and-white photo with a neural network' },
     'es-ES': { name: 'colorear', description: 'Colorea una foto en blanco y negro con una red neuronal' },

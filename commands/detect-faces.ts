@@ -3,6 +3,10 @@ import { defineCommand, PHOTO_LIMITS } from './spec.js';
 export default defineCommand({
   name: 'detect-faces',
   task: 'detect-faces',
+  run: () => import('../src/tasks/detect-faces.js').then((m) => m.detectFacesTask),
+  models: { uses: [{ task: 'detect-faces' }], need: 'all' },
+  // Under a result: "blur faces" when they are boxed, "show boxes" when they are blurred.
+  buttons: { toggle: { option: 'blur', on: 'blur', off: 'boxes' } },
   texts: {
     'en-US': { name: 'detect-faces', description: 'Find faces in a photo with a convolutional network (YuNet)' },
     'es-ES': { name: 'detectar-caras', description: 'Encuentra caras en una foto con una red convolucional (YuNet)' },

@@ -3,6 +3,8 @@ import { defineCommand, PHOTO_LIMITS } from './spec.js';
 export default defineCommand({
   name: 'explain',
   task: 'explain',
+  run: () => import('../src/tasks/explain.js').then((m) => m.explainTask),
+  models: { uses: [{ task: 'embed', setting: 'SINAPSIS_EMBEDDING_MODEL' }, { task: 'detect-faces' }], need: 'optional' },
   texts: {
     'en-US': { name: 'explain', description: 'Ask the course tutor about a deep-learning concept' },
     'es-ES': { name: 'explicar', description: 'Pregunta al tutor del curso por un concepto de aprendizaje profundo' },

@@ -3,6 +3,8 @@ import { defineCommand } from './spec.js';
 export default defineCommand({
   name: 'generate-text',
   task: 'generate-text',
+  run: () => import('../src/tasks/generate-text.js').then((m) => m.generateTextTask),
+  models: { uses: [{ task: 'generate-text', setting: 'SINAPSIS_TEXT_MODEL' }], need: 'all' },
   texts: {
     'en-US': { name: 'generate-text', description: 'Continue a prompt with a small language model (transformer)' },
     'es-ES': { name: 'generar-texto', description: 'Continúa un texto con un modelo de lenguaje pequeño (transformer)' },

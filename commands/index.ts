@@ -8,10 +8,42 @@ import type { AdminSpec, CommandSpec } from './spec.js';
 
 export * from './spec.js';
 
-export const COMMANDS: readonly CommandSpec[] = [translate, generateText, colorize, detectFaces, explain];
+const registered: CommandSpec[] = [];
+
+/**
+ * Every command, in registration order: Discord and Slack registration, the web
+ * pages and API, the CLI and help all read this list (and nothing else).
+ */
+export const COMMANDS: readonly CommandSpec[] = registered;
+
+/**
+ * The one entry point for a command: its spec, which also says how to load its
+ * task, the models it uses and its buttons. `replace` swaps a registered command
+ * in place (tests stand a fake task in). Returns a function that undoes it.
+ */
+export function registerCommand(spec: CommandSpec, opts: { replace?: boolean } = {}): () => void {
+  const at = registered.findIndex((c) => c.name === spec.name);
+  if (at >= 0 && !opts.replace) throw new Error(`Command "${spec.name}" is registered twice`);
+  const previous = at >= 0 ? registered[at] : undefined;
+  if (at >= 0) registered[at] = spec;
+  else registered.push(spec);
+  return () => {
+    const i = registered.indexOf(spec);
+    if (i < 0) return;
+    if (previous) registered[i] = previous;
+    else registered.splice(i, 1);
+  };
+}
+
+for (const spec of [translate, generateText, colorize, detectFaces, explain]) registerCommand(spec);
 
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);
+}
+
+/** Whether the command has a task to run (a spec without one is listed as "not available yet"). */
+export function hasTask(spec: CommandSpec): boolean {
+  return Boolean(spec.run);
 }
 
 /** The moderators' command, named by SINAPSIS_ADMIN_COMMAND (default "sinapsis"). */

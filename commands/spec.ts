@@ -1,6 +1,8 @@
 // The shape every command spec has. Specs are plain data: adapters derive
 // Discord/Slack registration, web forms, CLI flags and help from them.
 
+import type { Task } from '../src/tasks/types.js';
+
 export const LOCALES = ['en-US', 'es-ES', 'es-419'] as const;
 export type Locale = (typeof LOCALES)[number];
 
@@ -79,11 +81,39 @@ export interface MessageActionSpec {
   reply: 'private' | 'public';
 }
 
+/**
+ * A kind of model a task loads: a manifest `task` (models/manifest.json). Its
+ * default is the manifest's first entry of that kind; `setting` names the
+ * environment variable that picks another (documented in .env.example).
+ */
+export interface ModelUse {
+  task: string;
+  setting?: string;
+}
+
+/** A button under a result that flips a boolean option and re-runs (e.g. /detect-faces' blur ↔ boxes). */
+export interface ToggleButton {
+  option: string;
+  /** Button names (the action in its id; its label is the message `button_<name>`): shown when the option is off / on. */
+  on: string;
+  off: string;
+}
+
 export interface CommandSpec {
   /** Canonical name: the Discord/Slack command, the CLI subcommand, the URL path. */
   name: string;
-  /** Key into the task registry (src/tasks). */
+  /** The task's name (jobs log, models, availability). */
   task: string;
+  /**
+   * Loads the task (src/tasks/<task>.ts). A function, so that adapters, pages and help read
+   * specs without importing task code (onnxruntime, sharp); only the process that runs jobs
+   * calls it. A spec without one is listed as "not available yet".
+   */
+  run?: () => Promise<Task>;
+  /** The models the task loads, and whether it needs all of them, any one, or none (optional extras). */
+  models?: { uses: readonly ModelUse[]; need: 'all' | 'any' | 'optional' };
+  /** Buttons of its own under a result; "again", "explain" and "delete" come with every command. */
+  buttons?: { toggle?: ToggleButton };
   texts: Localized<LocalizedLabel>;
   /** Longer help shown on the web page, in CLI --help and in chat help. */
   help: Localized<string>;

@@ -3,6 +3,9 @@ import { defineCommand } from './spec.js';
 export default defineCommand({
   name: 'translate',
   task: 'translate',
+  run: () => import('../src/tasks/translate.js').then((m) => m.translateTask),
+  // One model per language pair; SINAPSIS_TRANSLATION_MODELS (a pair → model map) overrides the manifest's.
+  models: { uses: [{ task: 'translate' }], need: 'any' },
   texts: {
     'en-US': { name: 'translate', description: 'Translate text between Spanish and English with a neural network' },
     'es-ES': { name: 'traducir', description: 'Traduce texto entre español e inglés con una red neuronal' },

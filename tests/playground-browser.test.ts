@@ -4,23 +4,23 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { COMMANDS } from '../commands/index.js';
 import { readSample } from '../src/samples/index.js';
-import { TASKS } from '../src/tasks/index.js';
-import type { Task } from '../src/tasks/types.js';
 import { CHROMIUM, DATA_DIR, describeWith, MODELS_DIR, ROOT, yunetFile } from './helpers/assets.js';
+import { standInTask } from './helpers/tasks.js';
 import { startWeb } from './helpers/web.js';
 
 const stories = path.join(MODELS_DIR, 'stories260K');
 const FIXTURES = path.join(ROOT, 'tests/fixtures/models');
 const crowd = path.join(DATA_DIR, 'faces-demo/1.jpg');
 const axeSource = readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-const tasks = TASKS as Record<string, Task>;
 /** Set SINAPSIS_SCREENSHOTS=dir to keep the screenshots (1280 and 390 px wide) and look at them. */
 const SHOTS = process.env.SINAPSIS_SCREENSHOTS;
 
 describeWith('playground in headless Chromium: examples, photo input, live progress, cancel, phone, accessibility', [CHROMIUM, yunetFile, stories, crowd], () => {
   let s: Awaited<ReturnType<typeof startWeb>>;
   let browser: Browser;
-  const real = tasks['generate-text']!;
+  // Stand-in tasks (a job holding the only slot, a fake generator), undone after each use.
+  let undoText = () => undefined as void;
+  let undoHold = () => undefined as void;
   beforeAll(async () => {
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
     s = await startWeb({
@@ -35,8 +35,8 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
     });
   });
   afterAll(async () => {
-    tasks['generate-text'] = real;
-    delete tasks.hold;
+    undoText();
+    undoHold();
     await browser?.close();
     await s?.stop();
   });
@@ -132,10 +132,10 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
   it('shows the place in line, then the streamed text in order, then the result', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    tasks.hold = async () => {
+    undoHold = standInTask('hold', async () => {
       await gate;
       return { text: '', images: [], data: {}, timings: {} };
-    };
+    });
     const hold = s.app.service.queue.submit({ id: 'hold', userId: 'someone-else', payload: { command: 'hold', task: 'hold', options: {}, images: {}, lang: 'en', langSource: 'platform' } });
     const page = await open('/c/generate-text?lang=es');
     await page.evaluate(() => {
@@ -165,19 +165,19 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
     expect(await page.locator('#result-text').textContent()).toMatch(/^Once upon a time/);
     console.log(`[measure] click → first progress event (queue position) in the page: ${firstEventMs} ms (upper bound, includes the poll interval)`);
     await page.context().close();
-    delete tasks.hold;
+    undoHold();
   });
 
   it('Cancel stops the running job on the server', async () => {
     let aborted = false;
-    tasks['generate-text'] = async (_input, { signal, report }) => {
+    undoText = standInTask('generate-text', async (_input, { signal, report }) => {
       for (let i = 0; !signal.aborted && i < 800; i++) {
         report?.({ text: `palabra ${i} ` });
         await new Promise((r) => setTimeout(r, 25));
       }
       aborted = signal.aborted;
       throw signal.reason;
-    };
+    });
     try {
       const page = await open('/c/generate-text?lang=es');
       await page.fill('#opt-prompt', 'Había una vez');
@@ -191,19 +191,19 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
       expect(await page.locator('#cancel').isHidden(), 'cancel hidden again').toBe(true);
       await page.context().close();
     } finally {
-      tasks['generate-text'] = real;
+      undoText();
     }
   });
 
   it('shows progress kinds other than text generically: a model download as a percentage and a bar', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    tasks['generate-text'] = async (_input, { report }) => {
+    undoText = standInTask('generate-text', async (_input, { report }) => {
       // The shape the default-models work reports while a model downloads.
       report?.({ kind: 'download', model: 'stories260K', loaded: 512 * 1024, total: 2048 * 1024 } as never);
       await gate;
       return { text: 'ok', images: [], data: {}, timings: {} };
-    };
+    });
     try {
       const page = await open('/c/generate-text?lang=es');
       await page.fill('#opt-prompt', 'x');
@@ -214,7 +214,7 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
       await page.locator('#result-text').waitFor();
       await page.context().close();
     } finally {
-      tasks['generate-text'] = real;
+      undoText();
     }
   });
 

@@ -7,14 +7,12 @@ import { COMMANDS } from '../commands/index.js';
 import { buildWebServer } from '../src/adapters/web/server.js';
 import { ResultStore } from '../src/adapters/web/results.js';
 import { SAMPLES, readSample } from '../src/samples/index.js';
-import { TASKS } from '../src/tasks/index.js';
-import type { Task } from '../src/tasks/types.js';
 import { testApp } from './helpers/app.js';
 import { describeWith, MODELS_DIR, ROOT, yunetFile } from './helpers/assets.js';
+import { standInTask } from './helpers/tasks.js';
 import { form, startWeb } from './helpers/web.js';
 
 const stories = path.join(MODELS_DIR, 'stories260K');
-const tasks = TASKS as Record<string, Task>;
 
 /** Reads a Server-Sent Events response into [event, data] pairs, in order. */
 export async function readEvents(r: Response): Promise<[string, any][]> {
@@ -164,13 +162,15 @@ describeWith('playground API and live route on /detect-faces', [yunetFile], () =
 
 describeWith('live route: queue position, streamed text, cancel', [stories], () => {
   let s: Awaited<ReturnType<typeof startWeb>>;
-  const real = tasks['generate-text']!;
+  // Stand-in tasks (a job holding the only slot, a fake generator), undone after each use.
+  let undoText = () => undefined as void;
+  let undoHold = () => undefined as void;
   beforeAll(async () => {
     s = await startWeb({ SINAPSIS_CONCURRENCY: '1', SINAPSIS_TEXT_MODEL: stories });
   });
   afterAll(async () => {
-    tasks['generate-text'] = real;
-    delete tasks.hold;
+    undoText();
+    undoHold();
     await s.stop();
   });
 
@@ -178,10 +178,10 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
   function blocker() {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    tasks.hold = async () => {
+    undoHold = standInTask('hold', async () => {
       await gate;
       return { text: '', images: [], data: {}, timings: {} };
-    };
+    });
     const h = s.app.service.queue.submit({ id: `hold-${Math.random()}`, userId: 'someone-else', payload: { command: 'hold', task: 'hold', options: {}, images: {}, lang: 'en', langSource: 'platform' } });
     return { release, done: h.result };
   }
@@ -207,14 +207,14 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
 
   it('Cancel (POST /api/jobs/:id/cancel) stops a running job; closing the stream cancels a waiting one', async () => {
     let aborted = false;
-    tasks['generate-text'] = async (_input, { signal, report }) => {
+    undoText = standInTask('generate-text', async (_input, { signal, report }) => {
       for (let i = 0; !signal.aborted && i < 400; i++) {
         report?.({ text: `tick ${i}` });
         await new Promise((r) => setTimeout(r, 25));
       }
       aborted = signal.aborted;
       throw signal.reason;
-    };
+    });
     try {
       const r = await fetch(`${s.url}/api/commands/generate-text/stream?lang=es`, { method: 'POST', body: form({ prompt: 'x' }) });
       const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -243,7 +243,7 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       const outcomes = s.app.db.prepare("SELECT outcome FROM jobs WHERE command = 'generate-text' ORDER BY created_at").all() as { outcome: string }[];
       expect(outcomes.slice(-2).map((o) => o.outcome)).toEqual(['cancelled', 'cancelled']);
     } finally {
-      tasks['generate-text'] = real;
+      undoText();
     }
   });
 });

@@ -1,27 +1,38 @@
 // The buttons under a result, shared by the chat adapters: ids carry an action
 // and a stored state id (src/store/interaction-state.ts), nothing else.
+import { COMMANDS, findCommand, type ToggleButton } from '../../commands/index.js';
+import type { MessageKey } from '../i18n/messages.js';
 import type { FollowUp } from '../tasks/types.js';
 
-export type ButtonAction = 'again' | 'blur' | 'boxes' | 'explain' | 'delete' | 'follow';
-/** The buttons every platform draws with a fixed label. */
-export type FixedAction = Exclude<ButtonAction, 'follow'>;
+/** 'again', 'explain', 'delete', 'follow', or a toggle button a command's spec declares (e.g. 'blur', 'boxes'). */
+export type ButtonAction = string;
+/** The buttons every platform draws with a label from the messages file (all but "follow"). */
+export type FixedAction = string;
 
-/** Message keys of the button labels (src/i18n/messages.ts); "follow" buttons carry the task's own label. */
-export const BUTTON_LABELS = { again: 'button_again', blur: 'button_blur', boxes: 'button_boxes', explain: 'button_explain', delete: 'button_delete' } as const;
+const COMMON = ['again', 'explain', 'delete', 'follow'];
+const toggles = (): ToggleButton[] => COMMANDS.flatMap((c) => (c.buttons?.toggle ? [c.buttons.toggle] : []));
+
+/** Message keys of the common button labels (src/i18n/messages.ts); "follow" buttons carry the task's own label. */
+export const BUTTON_LABELS = { again: 'button_again', explain: 'button_explain', delete: 'button_delete' } as const;
+
+/** A button's label: the message `button_<action>` (a toggle's names follow the same rule). */
+export const buttonLabel = (action: FixedAction) => `button_${action}` as MessageKey;
 
 export const customId = (action: ButtonAction, stateId: string) => `sx:${action}:${stateId}`;
 
 export function parseCustomId(id: string): { action: ButtonAction; stateId: string } | undefined {
-  const m = /^sx:(again|blur|boxes|explain|delete|follow):([\w-]+)$/.exec(id);
-  return m ? { action: m[1] as ButtonAction, stateId: m[2]! } : undefined;
+  const m = /^sx:([a-z-]+):([\w-]+)$/.exec(id);
+  if (!m || !(COMMON.includes(m[1]!) || toggles().some((t) => t.on === m[1] || t.off === m[1]))) return undefined;
+  return { action: m[1]!, stateId: m[2]! };
 }
 
 /**
- * Which buttons a result gets: blur/boxes toggle for faces, "again" elsewhere
- * (not when the task offers its own follow-ups); explain and delete always.
+ * Which buttons a result gets: the command's toggle (from its spec) when it has one, else
+ * "again" (not when the task offers its own follow-ups); explain and delete always.
  */
 export function buttonActions(command: string, options: Record<string, unknown>, hasFollowUps = false): FixedAction[] {
-  const first: FixedAction = command === 'detect-faces' ? (options.blur === true ? 'boxes' : 'blur') : 'again';
+  const toggle = findCommand(command)?.buttons?.toggle;
+  const first: FixedAction = toggle ? (options[toggle.option] === true ? toggle.off : toggle.on) : 'again';
   return hasFollowUps && first === 'again' ? ['explain', 'delete'] : [first, 'explain', 'delete'];
 }
 
@@ -36,11 +47,13 @@ export function followUpButtons(followUps: readonly FollowUp[] | undefined, save
   return (followUps ?? []).slice(0, MAX_FOLLOW_UPS).map((f) => ({ label: f.label.length > 75 ? `${f.label.slice(0, 74)}…` : f.label, id: customId('follow', save(f.options)) }));
 }
 
-/** The options a re-run uses: blur toggled, or a fresh seed for "again". */
+/** The options a re-run uses: a toggle's option turned on or off, or a fresh seed for "again". */
 export function rerunOptions(action: ButtonAction, options: Record<string, unknown>): Record<string, unknown> {
   const next = { ...options };
-  if (action === 'blur') next.blur = true;
-  if (action === 'boxes') next.blur = false;
+  for (const t of toggles()) {
+    if (action === t.on) next[t.option] = true;
+    if (action === t.off) next[t.option] = false;
+  }
   if (action === 'again' && 'seed' in next) next.seed = Math.floor(Math.random() * 2 ** 31);
   return next;
 }

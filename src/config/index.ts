@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { COMMANDS } from '../../commands/index.js';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -100,6 +101,14 @@ type Raw = z.infer<typeof schema>;
 export interface Config extends Raw {
   dataDir: string;
   modelsCache: string;
+  /** The model settings the commands name (`spec.models.uses[].setting`), by setting, when set. */
+  modelSettings: Record<string, string>;
+}
+
+/** Every model setting a command's spec names (SINAPSIS_TEXT_MODEL, ...), read from the environment. */
+function modelSettings(given: Record<string, string | undefined>): Record<string, string> {
+  const names = new Set(COMMANDS.flatMap((c) => c.models?.uses ?? []).flatMap((u) => (u.setting ? [u.setting] : [])));
+  return Object.fromEntries([...names].flatMap((n) => (given[n]?.trim() ? [[n, given[n]!.trim()]] : [])));
 }
 
 /** Reads `.env` (if any) under the real environment, validates, and resolves paths. */
@@ -114,5 +123,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   }
   const raw = parsed.data;
   const dataDir = path.resolve(raw.SINAPSIS_DATA_DIR);
-  return { ...raw, dataDir, modelsCache: path.resolve(raw.SINAPSIS_MODELS_CACHE ?? path.join(dataDir, 'models')) };
+  return { ...raw, dataDir, modelsCache: path.resolve(raw.SINAPSIS_MODELS_CACHE ?? path.join(dataDir, 'models')), modelSettings: modelSettings(given) };
 }

@@ -1,8 +1,7 @@
-import { COMMANDS } from '../../commands/index.js';
+import { COMMANDS, hasTask } from '../../commands/index.js';
 import type { Lang } from '../i18n/locale.js';
 import { t, type MessageKey } from '../i18n/messages.js';
 import type { ModelRegistry, ModelState } from '../models/registry.js';
-import { TASKS } from '../tasks/index.js';
 
 /** Whether a command can run now, told before anyone presses Run. */
 export interface CommandAvailability {
@@ -18,9 +17,10 @@ const RANK = { installed: 0, download: 1, unavailable: 2 } as const;
 
 /** Per command: its models' states (disk and locks only, no network), combined as the command needs them. */
 export function commandAvailability(models: ModelRegistry): CommandAvailability[] {
-  return COMMANDS.filter((c) => TASKS[c.task]).map((spec) => {
-    const { models: refs, need } = models.modelsFor(spec.task);
-    const states = refs.map((r) => models.state(r.ref, r.task));
+  return COMMANDS.filter(hasTask).map((spec) => {
+    // The spec says which kinds of model its task loads; the registry which one of each (setting or manifest).
+    const need = spec.models?.need ?? 'optional';
+    const states = (spec.models?.uses ?? []).flatMap((use) => models.refsFor(use.task).map((ref) => models.state(ref, use.task)));
     if (need === 'optional' || !states.length) return { command: spec.name, state: 'installed', bytes: null, models: states };
     const sorted = [...states].sort((a, b) => RANK[a.state] - RANK[b.state]);
     const pick = need === 'any' ? sorted[0]! : sorted.at(-1)!;

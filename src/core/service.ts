@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { COMMANDS, findCommand, type AdminSpec, type CommandSpec } from '../../commands/index.js';
+import { COMMANDS, findCommand, hasTask, type AdminSpec, type CommandSpec } from '../../commands/index.js';
 import { asSinapsisError, SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
 import { withDownloadListener } from '../models/progress.js';
@@ -8,7 +8,7 @@ import type { JobEvents, JobHandle, JobQueue, Processor } from '../queue/types.j
 import type { Gate, GateContext } from '../store/gate.js';
 import type { AcceptedJob, AcceptedJobs } from '../store/accepted-jobs.js';
 import type { JobsLog } from '../store/jobs-log.js';
-import { TASKS } from '../tasks/index.js';
+import { loadTask, preloadTasks } from '../tasks/load.js';
 import type { TaskResult } from '../tasks/types.js';
 import { Admin, type AdminRequest, type AdminResult } from './admin.js';
 import { commandAvailability, type CommandAvailability } from './availability.js';
@@ -83,13 +83,16 @@ export class Service {
       gate: deps.gate,
       spec: deps.adminSpec,
       commands: COMMANDS.map((c) => c.name),
-      available: (name) => Boolean(TASKS[findCommand(name)?.task ?? '']),
+      available: (name) => this.available(name),
       queueStats: () => this.queue.stats(),
       serverJobs: (server) => this.serverJobs(server),
       waiting: () => [...this.inFlight].filter((j) => j.position() > 0).map((j) => j.command),
     });
-    this.queue = deps.makeQueue((payload, signal, report) => {
-      const task = TASKS[payload.task];
+    // This process runs jobs: load the tasks' code now, not on the first request.
+    preloadTasks(COMMANDS);
+    this.queue = deps.makeQueue(async (payload, signal, report) => {
+      const spec = findCommand(payload.command);
+      const task = spec && (await loadTask(spec));
       if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
       const { options, images, lang, langSource, model } = payload;
       // A model downloaded for this job reports its progress as the job's own (typed 'download').
@@ -111,7 +114,7 @@ export class Service {
         throw new SinapsisError('unknown_command', { name: req.command, available: COMMANDS.map((c) => c.name).join(', ') });
       }
       // A command that does not exist yet says so whatever its options were.
-      if (!TASKS[spec.task]) throw new SinapsisError('not_available_yet', { command: spec.name });
+      if (!hasTask(spec)) throw new SinapsisError('not_available_yet', { command: spec.name });
       const options = parseOptions(spec, req.options, req.images);
       this.deps.gate.check(spec.name, req.ctx, { serverJobs: this.serverJobs(req.ctx.serverId ?? ''), capacity: this.deps.queueMax });
       return { spec, options };
@@ -237,6 +240,12 @@ export class Service {
   /** Per command: installed, will download N MB on first use, or unavailable with the reason (no network used). */
   availability(): CommandAvailability[] {
     return commandAvailability(this.deps.models);
+  }
+
+  /** Whether a command exists and has a task (its models may still need a download: see `availability()`). */
+  available(command: string): boolean {
+    const spec = findCommand(command);
+    return Boolean(spec && hasTask(spec));
   }
 
   /** Moderators' settings: enable, disable, roles, limits, status, language. Answers at once (no queue). */

@@ -41,6 +41,8 @@ const modelSchema = z
     /** Folder of this model inside SINAPSIS_MODELS_DIR (offline copies); defaults to the id. */
     folder: z.string().optional(),
     dtype: z.enum(['fp32', 'fp16', 'q8', 'q4', 'q4f16']).optional(),
+    /** transformers.js models: the pipeline to load ("text-classification"...), when the task's name is not one. */
+    pipeline: z.string().optional(),
     /** Translation models: the language pair they translate, e.g. ["es", "en"]. */
     pair: z.tuple([z.string(), z.string()]).optional(),
     /** Embedding models: text put before queries and passages (E5's "query: " / "passage: " when absent). */

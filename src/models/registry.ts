@@ -28,14 +28,14 @@ export interface RegistryOptions {
   loadTimeoutMs?: number;
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   ortThreads: number;
-  /** Default text-generation model: a manifest id, `org/name[@revision]` or a local folder. */
-  textModel?: string;
+  /**
+   * The administrator's model per manifest task (e.g. "generate-text" → SINAPSIS_TEXT_MODEL): a
+   * manifest id, `org/name[@revision]`, a local folder or (onnxruntime tasks) a local .onnx file.
+   * Unset tasks use the manifest's first entry of that task.
+   */
+  settings?: Readonly<Record<string, string | undefined>>;
   /** Translation models by pair ("es-en"): manifest ids, hub refs or local folders; manifest pairs fill the rest. */
   translationModels?: Record<string, string>;
-  /** Sentence-embedding model for /explain: a manifest id, hub ref or local folder. */
-  embeddingModel?: string;
-  /** Colorization network for /colorize: a manifest id or a local .onnx file. */
-  colorizeModel?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
   warn?: (msg: string, extra?: Record<string, unknown>) => void;
 }
@@ -47,6 +47,15 @@ type HfPipeline = TextGenerationPipeline | TranslationPipeline | FeatureExtracti
 export interface OnnxVariant {
   name: string;
   edit: (model: Uint8Array) => Uint8Array;
+}
+
+/** A model loaded for a task: an onnxruntime session or a transformers.js pipeline, by the manifest entry's runtime. */
+export interface LoadedModel {
+  id: string;
+  /** The manifest entry, when the model is one (not an administrator's own folder or file). */
+  entry?: ModelEntry;
+  session?: ort.InferenceSession;
+  pipeline?: HfPipeline;
 }
 
 /** What a command's model looks like right now, without touching the network. */
@@ -322,15 +331,35 @@ export class ModelRegistry {
    * or, when `allowFolder` (the CLI), a local model folder. Loaded once, then cached.
    */
   async textGenerator(ref: string | undefined, opts: { allowFolder?: boolean } = {}): Promise<{ generator: TextGenerationPipeline; id: string }> {
-    const chosen = ref ?? this.textModelRef();
-    if (!chosen) throw new SinapsisError('model_missing', { model: 'generate-text (SINAPSIS_TEXT_MODEL)' });
-    const trusted = opts.allowFolder || chosen === this.opts.textModel;
-    const { pipe, id } = await this.hfPipeline('generate-text', chosen, trusted);
-    return { generator: pipe as TextGenerationPipeline, id };
+    if (!ref && !this.defaultRef('generate-text')) throw new SinapsisError('model_missing', { model: 'generate-text (SINAPSIS_TEXT_MODEL)' });
+    const { pipeline, id } = await this.forTask('generate-text', ref, opts);
+    // --model naming an onnxruntime network (a face detector) is not a text generator.
+    if (!pipeline) throw new SinapsisError('model_corrupt', { model: id });
+    return { generator: pipeline as TextGenerationPipeline, id };
   }
 
-  private textModelRef() {
-    return this.opts.textModel ?? this.manifest.models.find((m) => m.task === 'generate-text')?.id;
+  /** The administrator's model for a manifest task, else the manifest's first entry for it. */
+  defaultRef(task: string): string | undefined {
+    return this.opts.settings?.[task] ?? this.manifest.models.find((m) => m.task === task)?.id;
+  }
+
+  /**
+   * The model for a manifest task, loaded once and cached: `ref` (a manifest id, hub ref, or
+   * with `allowFolder` a local folder), else the administrator's setting, else the manifest's
+   * first entry of that task. What it loads follows the entry's runtime: an onnxruntime
+   * session, or a transformers.js pipeline. A new command's task needs no getter of its own.
+   */
+  async forTask(task: string, ref?: string, opts: { allowFolder?: boolean } = {}): Promise<LoadedModel> {
+    const chosen = ref ?? this.defaultRef(task);
+    if (!chosen) throw new SinapsisError('model_missing', { model: task });
+    const entry = this.manifest.models.find((m) => m.id === chosen);
+    if (entry?.runtime === 'onnxruntime') return { id: entry.id, entry, session: await this.onnxSession(entry.id) };
+    // The administrator's own file or folder (a setting) is trusted like a CLI --model folder.
+    const trusted = Boolean(opts.allowFolder) || chosen === this.opts.settings?.[task];
+    const runtime = entry?.runtime ?? this.manifest.models.find((m) => m.task === task)?.runtime;
+    if (!entry && trusted && runtime === 'onnxruntime') return { id: path.basename(chosen, '.onnx'), session: await this.fileSession(path.resolve(chosen)) };
+    const { pipe, id } = await this.hfPipeline(task, chosen, trusted);
+    return { id, pipeline: pipe, ...(entry ? { entry } : {}) };
   }
 
   /** Language pairs this server can translate: configured folders/ids, then manifest entries. */
@@ -352,17 +381,13 @@ export class ModelRegistry {
     }
   }
 
-  private colorizeRef() {
-    return this.opts.colorizeModel ?? this.manifest.models.find((m) => m.task === 'colorize')?.id;
-  }
-
   /**
    * The colorization network: the configured file or id, else the manifest's
    * first `colorize` model. A local file is the administrator's own (like a
    * model folder), so it is loaded without a checksum.
    */
   async colorizer(): Promise<{ session: ort.InferenceSession; id: string; input: 'grey-rgb' | 'lightness' | undefined }> {
-    const configured = this.opts.colorizeModel;
+    const configured = this.opts.settings?.colorize;
     const candidates = configured ? [configured] : this.manifest.models.filter((m) => m.task === 'colorize').map((m) => m.id);
     if (!candidates.length) throw new SinapsisError('model_missing', { model: 'colorize (SINAPSIS_COLORIZE_MODEL)' });
     for (let i = 0; ; i++) {
@@ -383,8 +408,13 @@ export class ModelRegistry {
     const entry = this.manifest.models.find((m) => m.id === ref);
     if (entry) return { session: await this.onnxSession(ref), id: ref, input: entry.input };
     const file = path.resolve(ref);
+    return { session: await this.fileSession(file), id: path.basename(file, '.onnx'), input: undefined };
+  }
+
+  /** An administrator's own .onnx file (a setting), loaded without a checksum, once. */
+  private fileSession(file: string): Promise<ort.InferenceSession> {
     const id = path.basename(file, '.onnx');
-    const session = await cached(this.sessions, `file:${file}`, async () => {
+    return cached(this.sessions, `file:${file}`, async () => {
       const kind = kindOf(file);
       if (!kind) throw new SinapsisError('model_missing', { model: id });
       if (kind !== 'file') throw new SinapsisError('model_corrupt', { model: id, reason: `${file} is not a regular .onnx file` });
@@ -395,11 +425,6 @@ export class ModelRegistry {
         throw new SinapsisError('model_corrupt', { model: id }, { cause: err });
       }
     });
-    return { session, id, input: undefined };
-  }
-
-  private embedRef() {
-    return this.opts.embeddingModel ?? this.manifest.models.find((m) => m.task === 'embed')?.id;
   }
 
   /**
@@ -408,13 +433,13 @@ export class ModelRegistry {
    * callers then fall back to lexical search.
    */
   async embedder(): Promise<{ embedder: FeatureExtractionPipeline; id: string; prefixes: { query: string; passage: string } } | undefined> {
-    const ref = this.embedRef();
+    const ref = this.defaultRef('embed');
     if (!ref) return undefined;
     // An optional extra: after a failed download, /explain answers lexically for a minute instead of
     // waiting on the network at every question (required models retry on every request).
     const failed = this.failures.get(this.manifest.models.some((m) => m.id === ref) ? ref : (parseHubRef(ref) ? `${parseHubRef(ref)!.repo}@${parseHubRef(ref)!.revision}` : ref));
     if (failed && Date.now() - failed.at < OPTIONAL_RETRY_MS) throw new SinapsisError('model_download_failed', { model: ref, reason: failed.message, command: `npm run models:pull -- ${ref}` });
-    const { pipe, id } = await this.hfPipeline('embed', ref, ref === this.opts.embeddingModel);
+    const { pipe, id } = await this.hfPipeline('embed', ref, ref === this.opts.settings?.embed);
     const entry = this.manifest.models.find((m) => m.id === ref);
     // E5 models expect these prefixes; a manifest entry can name others.
     return { embedder: pipe as FeatureExtractionPipeline, id, prefixes: entry?.prefixes ?? { query: 'query: ', passage: 'passage: ' } };
@@ -445,7 +470,7 @@ export class ModelRegistry {
     try {
       // SINAPSIS_ORT_THREADS applies to pipelines too, not only to plain sessions.
       const session_options = this.opts.ortThreads ? { intraOpNumThreads: this.opts.ortThreads } : {};
-      const pipe = await this.timed(pipeline(HF_TASKS[spec.task] ?? (spec.task as HfTask), root, { dtype: dtype as 'fp32', session_options }), name);
+      const pipe = await this.timed(pipeline((spec.entry?.pipeline ?? HF_TASKS[spec.task] ?? spec.task) as HfTask, root, { dtype: dtype as 'fp32', session_options }), name);
       this.loadTimes.set(spec.key, performance.now() - started);
       this.opts.log?.('model loaded', { model: spec.key, ms: Math.round(performance.now() - started) });
       return pipe as HfPipeline;
@@ -498,24 +523,11 @@ export class ModelRegistry {
     }
   }
 
-  /** The models a task uses (each with the task it serves), and whether it needs all of them, any one, or none (extras). */
-  modelsFor(task: string): { models: { ref: string; task: string }[]; need: 'all' | 'any' | 'optional' } {
-    const first = (t: string) => this.manifest.models.find((m) => m.task === t)?.id;
-    const rows = (t: string, refs: (string | undefined)[]) => refs.filter((r): r is string => Boolean(r)).map((ref) => ({ ref, task: t }));
-    switch (task) {
-      case 'translate':
-        return { models: rows('translate', [...new Set(Object.values(this.translationPairs()))]), need: 'any' };
-      case 'generate-text':
-        return { models: rows('generate-text', [this.textModelRef()]), need: 'all' };
-      case 'colorize':
-        return { models: rows('colorize', [this.colorizeRef()]), need: 'all' };
-      case 'detect-faces':
-        return { models: rows('detect-faces', [first('detect-faces')]), need: 'all' };
-      case 'explain':
-        return { models: [...rows('embed', [this.embedRef()]), ...rows('detect-faces', [first('detect-faces')])], need: 'optional' };
-      default:
-        return { models: [], need: 'optional' };
-    }
+  /** The models a manifest task would load now: its one default, or for translation every pair's model. */
+  refsFor(task: string): string[] {
+    if (task === 'translate') return [...new Set(Object.values(this.translationPairs()))];
+    const ref = this.defaultRef(task);
+    return ref ? [ref] : [];
   }
 
   /** A model's state now, from the disk and the locks alone (no network). */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config/index.js';
+import { COMMANDS } from '../../commands/index.js';
 import { readManifest } from './manifest.js';
 import { ModelRegistry } from './registry.js';
 
@@ -14,11 +15,15 @@ export function registryFromConfig(config: Config, log: { info(extra: object, ms
     stallMs: config.SINAPSIS_DOWNLOAD_STALL_S * 1000,
     loadTimeoutMs: config.SINAPSIS_MODEL_LOAD_TIMEOUT_S * 1000,
     ortThreads: config.SINAPSIS_ORT_THREADS,
-    textModel: config.SINAPSIS_TEXT_MODEL,
-    embeddingModel: config.SINAPSIS_EMBEDDING_MODEL,
-    colorizeModel: config.SINAPSIS_COLORIZE_MODEL,
+    settings: modelSettingsByTask(config),
     translationModels: config.SINAPSIS_TRANSLATION_MODELS,
     log: (msg, extra) => log.info(extra ?? {}, msg),
     warn: (msg, extra) => log.warn(extra ?? {}, msg),
   });
+}
+
+/** Each manifest task's model as the administrator set it, through the setting its command's spec names. */
+export function modelSettingsByTask(config: Pick<Config, 'modelSettings'>): Record<string, string> {
+  const uses = COMMANDS.flatMap((c) => c.models?.uses ?? []);
+  return Object.fromEntries(uses.flatMap((u) => (u.setting && config.modelSettings[u.setting] ? [[u.task, config.modelSettings[u.setting]!]] : [])));
 }

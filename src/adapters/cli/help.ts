@@ -1,8 +1,7 @@
-import { COMMANDS } from '../../../commands/index.js';
+import { COMMANDS, hasTask } from '../../../commands/index.js';
 import type { AdminSpec, CommandSpec } from '../../../commands/spec.js';
 import { specLocale, type Lang } from '../../i18n/locale.js';
 import { SAMPLES } from '../../samples/index.js';
-import { TASKS } from '../../tasks/index.js';
 
 const HEAD = {
   en: { examples: 'Examples', samples: 'Sample photos (--sample NAME)', usage: 'Usage', commands: 'Commands', options: 'Options', soon: '(not available yet)', common: 'Common flags: --json (one JSON document on stdout), --out DIR (where images are written, default out/), --lang es|en, --model ID|org/name[@revision]|FOLDER (another model); context for the moderators\' rules: --server ID --channel ID --user ID --roles a,b', admin: 'Moderators: npm run --silent cli -- admin --help · Models: npm run --silent cli -- models status [--json]' },
@@ -39,7 +38,7 @@ export function helpText(lang: Lang, command?: CommandSpec): string {
     return [
       `${h.usage}: npm run --silent cli -- ${command.name} [--option value ...] [--json]`,
       '',
-      command.texts[loc].description + (TASKS[command.task] ? '' : ` ${h.soon}`),
+      command.texts[loc].description + (hasTask(command) ? '' : ` ${h.soon}`),
       command.help[loc],
       '',
       `${h.options}:`,
@@ -53,7 +52,7 @@ export function helpText(lang: Lang, command?: CommandSpec): string {
     `${h.usage}: npm run --silent cli -- <command> [--option value ...] [--json]`,
     '',
     `${h.commands}:`,
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.texts[specLocale(lang)].description}${TASKS[c.task] ? '' : ` ${h.soon}`}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.texts[specLocale(lang)].description}${hasTask(c) ? '' : ` ${h.soon}`}`),
     '',
     h.common,
     h.admin,

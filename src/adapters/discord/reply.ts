@@ -3,7 +3,7 @@ import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle } from 
 import type { Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
 import type { ResultImage, TaskResult } from '../../tasks/types.js';
-import { BUTTON_LABELS, buttonActions, customId } from '../buttons.js';
+import { buttonActions, buttonLabel, customId } from '../buttons.js';
 
 export { parseCustomId } from '../buttons.js';
 
@@ -47,7 +47,7 @@ export function resultButtons(command: string, options: Record<string, unknown>,
     row.addComponents(
       new ButtonBuilder()
         .setCustomId(customId(action, stateId))
-        .setLabel(t(lang, BUTTON_LABELS[action]))
+        .setLabel(t(lang, buttonLabel(action)))
         .setStyle(action === 'delete' ? ButtonStyle.Danger : ButtonStyle.Secondary),
     );
   }

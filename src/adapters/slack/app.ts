@@ -9,7 +9,7 @@ import { langOf, type Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
 import { InteractionStates } from '../../store/interaction-state.js';
 import type { TaskResult } from '../../tasks/types.js';
-import { BUTTON_LABELS, buttonActions, customId, followUpButtons, parseCustomId, rerunOptions } from '../buttons.js';
+import { buttonActions, buttonLabel, customId, followUpButtons, parseCustomId, rerunOptions } from '../buttons.js';
 import { downloadUserFile } from '../download.js';
 import { explainResult } from '../result-explainer.js';
 import { progressText } from '../progress-text.js';
@@ -99,7 +99,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
         elements: buttonActions(command, options, follow.length > 0).map((action) => ({
           type: 'button',
           action_id: customId(action, stateId),
-          text: { type: 'plain_text', text: t(lang, BUTTON_LABELS[action]) },
+          text: { type: 'plain_text', text: t(lang, buttonLabel(action)) },
           ...(action === 'delete' ? { style: 'danger' } : {}),
         })),
       },

@@ -1,9 +1,8 @@
-import { COMMANDS } from '../../../commands/index.js';
+import { COMMANDS, hasTask } from '../../../commands/index.js';
 import type { CommandSpec, OptionSpec } from '../../../commands/spec.js';
 import { specLocale, type Lang } from '../../i18n/locale.js';
 import { describeAvailability, type CommandAvailability } from '../../core/availability.js';
 import { findSample } from '../../samples/index.js';
-import { TASKS } from '../../tasks/index.js';
 import { assetUrl } from './playground.js';
 
 export const esc = (s: unknown) =>
@@ -121,7 +120,7 @@ function availabilityNote(a: CommandAvailability | undefined, lang: Lang): strin
 export function commandPage(spec: CommandSpec, lang: Lang, availability?: CommandAvailability): string {
   const loc = specLocale(lang);
   const ui = UI[lang];
-  const available = Boolean(TASKS[spec.task]);
+  const available = hasTask(spec);
   // A command whose photo is its input shows the picture first; a text answer (/explain) comes first otherwise.
   const imageFirst = spec.options.some((o) => o.type === 'image' && o.required);
   const body = `<h1>/${esc(spec.texts[loc].name)}</h1><p class="lead">${esc(spec.texts[loc].description)}</p>
@@ -144,7 +143,7 @@ function commandList(lang: Lang, availability: CommandAvailability[] = []): stri
   const items = COMMANDS.map((c) => {
     const a = availability.find((x) => x.command === c.name);
     const state = a && a.state !== 'installed' ? ` <span class="state ${a.state}" data-state="${a.state}">(${esc(describeAvailability(a, lang))})</span>` : '';
-    const soon = TASKS[c.task] ? state : ` <span class="soon">(${esc(ui.soon)})</span>`;
+    const soon = hasTask(c) ? state : ` <span class="soon">(${esc(ui.soon)})</span>`;
     return `<li><a href="/c/${c.name}?lang=${lang}">/${esc(c.texts[loc].name)}</a> — ${esc(c.texts[loc].description)}${soon}</li>`;
   });
   return `<ul class="commands">${items.join('')}</ul>`;
