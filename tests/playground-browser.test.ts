@@ -149,6 +149,8 @@ describeWith('playground in headless Chromium: examples, photo input, live progr
     const clicked = Date.now();
     await page.fill('#opt-prompt', 'Once upon a time');
     await page.fill('#opt-temperature', '0');
+    // Long enough to span several of the stream's 80 ms progress windows even on a fast machine.
+    await page.fill('#opt-max-new-tokens', '256');
     await page.click('#run');
     await expect.poll(() => page.locator('#status').textContent()).toBe('Esperando turno: posición 1');
     const firstEventMs = Date.now() - clicked;
