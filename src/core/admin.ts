@@ -6,7 +6,7 @@ import type { QueueStats } from '../queue/types.js';
 import { dayKey, type Gate } from '../store/gate.js';
 import { ALL_COMMANDS, EVERYWHERE, type Limits } from '../store/rules.js';
 import { parseOptions, type RawOptions } from './options.js';
-import type { RequestContext } from './service.js';
+import type { RequestContext } from './request-context.js';
 
 export interface AdminRequest {
   /** Subcommand: enable, disable, roles, limits, status, language. */

@@ -13,19 +13,10 @@ import type { TaskResult } from '../tasks/types.js';
 import { Admin, type AdminRequest, type AdminResult } from './admin.js';
 import { commandAvailability, type CommandAvailability } from './availability.js';
 import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
+import type { RequestContext } from './request-context.js';
 
-export interface RequestContext extends GateContext {
-  lang: Lang;
-  /** Whether `lang` is the user's own (platform locale, browser, --lang) or only a fallback. */
-  langSource?: 'platform' | 'default';
-  /** Model override (manifest id or, from the CLI only, a local folder). */
-  model?: string;
-  /**
-   * What the adapter needs to answer this job after a restart (Discord: application id and
-   * interaction token). Kept only while the job is unanswered.
-   */
-  reply?: Record<string, unknown>;
-}
+// Its own module so admin.ts and service.ts do not import each other; re-exported for adapters.
+export type { RequestContext } from './request-context.js';
 
 export interface CommandRequest {
   command: string;

@@ -5,7 +5,7 @@ import { SinapsisError } from '../errors.js';
 import { functionPlotPng } from '../images/charts.js';
 import type { Lang } from '../i18n/locale.js';
 import { t } from '../i18n/messages.js';
-import type { OptionValues } from '../core/options.js';
+import type { OptionValues } from '../../commands/spec.js';
 import type { TaskResult } from './types.js';
 
 export const MAX_INPUTS = 8;
