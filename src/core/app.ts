@@ -34,7 +34,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     }),
     adminSpec: adminSpec(config.SINAPSIS_ADMIN_COMMAND),
     queueMax: config.SINAPSIS_QUEUE_MAX,
-    log: new JobsLog(db, {
+    jobsLog: new JobsLog(db, {
       retentionDays: config.SINAPSIS_JOBS_RETENTION_DAYS,
       onError: (err) => logger.error({ err: String((err as Error).message ?? err) }, 'store write failed; the request is answered anyway'),
     }),

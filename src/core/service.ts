@@ -5,7 +5,7 @@ import type { Lang } from '../i18n/locale.js';
 import { withDownloadListener } from '../models/progress.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { JobEvents, JobHandle, JobQueue, Processor } from '../queue/types.js';
-import type { Gate, GateContext } from '../store/gate.js';
+import type { Gate } from '../store/gate.js';
 import type { AcceptedJob, AcceptedJobs } from '../store/accepted-jobs.js';
 import type { JobsLog } from '../store/jobs-log.js';
 import { TASKS } from '../tasks/index.js';
@@ -39,7 +39,8 @@ export interface JobPayload {
 export interface ServiceDeps {
   models: ModelRegistry;
   gate: Gate;
-  log: JobsLog;
+  /** The jobs log (one row per request and outcome), not the process logger. */
+  jobsLog: JobsLog;
   /** Durable record of accepted, unanswered jobs (refunded and reported after a crash). */
   accepted?: AcceptedJobs;
   logInputs: boolean;
@@ -138,7 +139,7 @@ export class Service {
     const server = req.ctx.serverId ?? '';
     let handle: JobHandle<TaskResult>;
     let refund: () => void = () => undefined;
-    const guard = (write: () => void) => this.deps.log.guard(write);
+    const guard = (write: () => void) => this.deps.jobsLog.guard(write);
     try {
       // With the store failing (full disk) the job still runs; only the bookkeeping is lost.
       guard(() => {
@@ -191,12 +192,12 @@ export class Service {
     const accepted = this.deps.accepted;
     if (!accepted) return [];
     let rows: AcceptedJob[] = [];
-    this.deps.log.guard(() => {
+    this.deps.jobsLog.guard(() => {
       rows = accepted.drain();
       for (const r of rows) this.deps.gate.rules.refund(r.serverId, r.userId, r.command, r.day);
     });
     for (const r of rows) {
-      this.deps.log.record({ id: r.id, createdAt: r.createdAt, platform: r.platform, userId: r.userId, serverId: r.serverId || undefined, channelId: r.channelId, command: r.command, outcome: 'restarted' });
+      this.deps.jobsLog.record({ id: r.id, createdAt: r.createdAt, platform: r.platform, userId: r.userId, serverId: r.serverId || undefined, channelId: r.channelId, command: r.command, outcome: 'restarted' });
     }
     this.interrupted.push(...rows);
     return rows;
@@ -211,12 +212,12 @@ export class Service {
 
   /** Health of the store behind the jobs log and quotas, for /healthz. */
   storeHealth() {
-    return this.deps.log.health();
+    return this.deps.jobsLog.health();
   }
 
   /** A security event (failed admin login) in the moderators' audit trail; never throws. */
   audit(ctx: RequestContext, action: string, detail: unknown): void {
-    this.deps.log.guard(() => this.deps.gate.audit(ctx, action, null, null, detail));
+    this.deps.jobsLog.guard(() => this.deps.gate.audit(ctx, action, null, null, detail));
   }
 
   private serverJobs(server: string): number {
@@ -241,7 +242,7 @@ export class Service {
   }
 
   private record(id: string, started: number, req: CommandRequest, outcome: string, extra: { durationMs?: number; model?: string } = {}) {
-    this.deps.log.record({
+    this.deps.jobsLog.record({
       id,
       createdAt: started,
       platform: req.ctx.platform,

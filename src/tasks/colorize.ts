@@ -5,7 +5,7 @@ import { t } from '../i18n/messages.js';
 import type { Lang } from '../i18n/locale.js';
 import { caption, CAPTION_H } from '../images/caption.js';
 import { MAX_OUTPUT_SIDE } from '../images/draw.js';
-import { decoding, inspectImage, openImage } from '../images/load.js';
+import { decodeOrRefuse, inspectImage, openImage } from '../images/load.js';
 import { greyOf, greyRgb, labToRgb, rgbToLab } from '../images/lab.js';
 import type { ResultImage, Task } from './types.js';
 
@@ -93,7 +93,7 @@ export const colorizeTask: Task = async ({ options, images, lang }, { models, si
   const { session, id, input: declared } = await models.colorizer();
   // Work at the size the reply can show: the network sees 512 px anyway. sharp's raw output is
   // 3-channel sRGB whatever the file holds (one-channel grey, alpha: both covered by tests).
-  const { data, info } = await decoding(
+  const { data, info } = await decodeOrRefuse(
     openImage(bytes, imageLimits).resize({ width: MAX_OUTPUT_SIDE, height: MAX_OUTPUT_SIDE, fit: 'inside', withoutEnlargement: true }).removeAlpha().raw().toBuffer({ resolveWithObject: true }),
   );
   const { width, height } = info;

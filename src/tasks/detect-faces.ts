@@ -1,7 +1,7 @@
 import detectFacesSpec from '../../commands/detect-faces.js';
 import { SinapsisError } from '../errors.js';
 import { blurFaces, drawFaces } from '../images/draw.js';
-import { decoding, inspectImage, openImage } from '../images/load.js';
+import { decodeOrRefuse, inspectImage, openImage } from '../images/load.js';
 import { t } from '../i18n/messages.js';
 import { modelForTask } from '../models/manifest.js';
 import type { ModelRegistry } from '../models/registry.js';
@@ -28,7 +28,7 @@ export async function detectFaces(models: ModelRegistry, modelId: string, bytes:
   const shape = dims && 'shape' in dims ? dims.shape : [];
   const fixed = typeof shape[2] === 'number' && typeof shape[3] === 'number' ? ([shape[3], shape[2]] as [number, number]) : undefined;
   const lb = letterbox(info.width, info.height, fixed);
-  const { data, info: px } = await decoding(openImage(bytes, imageLimits).raw().toBuffer({ resolveWithObject: true }));
+  const { data, info: px } = await decodeOrRefuse(openImage(bytes, imageLimits).raw().toBuffer({ resolveWithObject: true }));
   const buffer = inputBuffers.acquire(3 * lb.inputWidth * lb.inputHeight);
   const t1 = performance.now();
   let out;
@@ -67,7 +67,7 @@ export const detectFacesTask: Task = async ({ options, images, lang }, { models,
   const blur = options.blur === true;
   const t4 = performance.now();
   const image = openImage(bytes, imageLimits);
-  const png = await decoding(
+  const png = await decodeOrRefuse(
     blur ? blurFaces(image, det.width, det.height, det.faces) : drawFaces(image, det.width, det.height, det.faces),
   );
   const drawMs = performance.now() - t4;

@@ -6,7 +6,7 @@ import { cached } from '../models/cached.js';
 import { findCommand, PHOTO_LIMITS } from '../../commands/index.js';
 import { specLocale, type Lang } from '../i18n/locale.js';
 import { SinapsisError } from '../errors.js';
-import { decoding, inspectImage } from '../images/load.js';
+import { decodeOrRefuse, inspectImage } from '../images/load.js';
 
 import type { ModelRegistry } from '../models/registry.js';
 import { rephrase } from './grounded-rephrase.js';
@@ -219,10 +219,10 @@ export const explainTask: Task = async ({ options, images, lang, langSource }, {
 /** For convolutions: classic 3×3 filters and YuNet's first-layer maps on the user's photo (or a sample). */
 async function cnnPictures(models: ModelRegistry, photo: Buffer | undefined, lang: Lang): Promise<ResultImage[]> {
   const source = photo ? (await inspectImage(photo, PHOTO_LIMITS), photo) : await sampleImage();
-  const filters = await decoding(classicFiltersGrid(source, lang));
+  const filters = await decodeOrRefuse(classicFiltersGrid(source, lang));
   const pictures: ResultImage[] = [{ name: 'filters-3x3.png', mime: 'image/png', data: filters, alt: lang === 'es' ? 'Filtros 3×3 clásicos sobre la imagen' : 'Classic 3×3 filters on the image' }];
   try {
-    const maps = await decoding(firstLayerGrid(models, source, lang));
+    const maps = await decodeOrRefuse(firstLayerGrid(models, source, lang));
     pictures.push({ name: 'yunet-first-layer.png', mime: 'image/png', data: maps.png, alt: lang === 'es' ? 'Mapas de rasgos de la primera capa de YuNet' : "YuNet's first-layer feature maps" });
   } catch (err) {
     // Without the face model the classic filters still explain the idea; a bad photo is reported.
