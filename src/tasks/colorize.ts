@@ -75,10 +75,7 @@ async function beforeAfter(panels: { rgb: Uint8Array; label: string }[], width: 
     .toBuffer();
 }
 
-const LABELS: Record<Lang, { original: string; grey: string; colour: string }> = {
-  en: { original: 'Original', grey: 'Grey (what the network sees)', colour: 'Colorized' },
-  es: { original: 'Original', grey: 'En gris (lo que ve la red)', colour: 'Coloreada' },
-};
+const labelsFor = (lang: Lang) => ({ original: t(lang, 'colorize_label_original'), grey: t(lang, 'colorize_label_grey'), colour: t(lang, 'colorize_label_colour') });
 
 /**
  * A photo in, the network's colours out: the photo's lightness (L of Lab) goes
@@ -132,7 +129,7 @@ export const colorizeTask: Task = async ({ options, images, lang }, { models, si
   const colour = labToRgb(lab.L, a, b);
   const grey = greyRgb(data, width * height, info.channels);
   const meanDeltaE = hadColour ? Math.round((deltaE / a.length) * 10) / 10 : undefined;
-  const labels = LABELS[lang];
+  const labels = labelsFor(lang);
   const panels = [...(hadColour ? [{ rgb: new Uint8Array(data), label: labels.original }] : []), { rgb: grey, label: labels.grey }, { rgb: colour, label: labels.colour }];
   const footer = t(lang, meanDeltaE === undefined ? 'colorize_footer' : 'colorize_footer_compare', { model: id, delta: meanDeltaE ?? '' });
   const [colorized, comparison] = await Promise.all([rawImage(colour, width, height).png().toBuffer(), beforeAfter(panels, width, height, footer)]);

@@ -17,8 +17,8 @@ const ACTIVATIONS: Record<Activation, { f: (z: number) => number; formula: (z: s
   sigmoid: { f: (z) => 1 / (1 + Math.exp(-z)), formula: (z, _lang, minusZ) => `sigmoid(${z}) = 1 / (1 + e^${minusZ.startsWith('−') ? `(${minusZ})` : minusZ})` },
   relu: { f: (z) => Math.max(0, z), formula: (z) => `ReLU(${z}) = max(0, ${z})` },
   tanh: { f: (z) => Math.tanh(z), formula: (z) => `tanh(${z})` },
-  step: { f: (z) => (z >= 0 ? 1 : 0), formula: (z, lang) => (lang === 'es' ? `escalón(${z}) = 1 si z ≥ 0, si no 0` : `step(${z}) = 1 if z ≥ 0, else 0`) },
-  linear: { f: (z) => z, formula: (z, lang) => (lang === 'es' ? `lineal(${z}) = ${z}` : `linear(${z}) = ${z}`) },
+  step: { f: (z) => (z >= 0 ? 1 : 0), formula: (z, lang) => t(lang, 'neuron_formula_step', { z }) },
+  linear: { f: (z) => z, formula: (z, lang) => t(lang, 'neuron_formula_linear', { z }) },
 };
 const NAMES: Record<Lang, Record<Activation, string>> = {
   en: { sigmoid: 'sigmoid', relu: 'ReLU', tanh: 'tanh', step: 'step', linear: 'linear' },
@@ -73,15 +73,15 @@ export async function neuronTask(options: OptionValues, lang: Lang): Promise<Tas
   const started = performance.now();
   const defaulted: string[] = [];
   const given = (k: string) => options[k] !== undefined && String(options[k]).trim() !== '';
-  let inputs = given('inputs') ? parseNumbers(String(options.inputs), 'inputs') : (defaulted.push(lang === 'es' ? 'entradas' : 'inputs'), DEFAULTS.inputs);
+  let inputs = given('inputs') ? parseNumbers(String(options.inputs), 'inputs') : (defaulted.push(t(lang, 'neuron_default_inputs')), DEFAULTS.inputs);
   if (!inputs.length) inputs = DEFAULTS.inputs;
   let filledWeights = false;
   let weights: number[];
   if (given('weights')) weights = parseNumbers(String(options.weights), 'weights');
-  else if (inputs.length === DEFAULTS.weights.length) (weights = DEFAULTS.weights), defaulted.push(lang === 'es' ? 'pesos' : 'weights');
+  else if (inputs.length === DEFAULTS.weights.length) (weights = DEFAULTS.weights), defaulted.push(t(lang, 'neuron_default_weights'));
   else (weights = inputs.map(() => 1)), (filledWeights = true);
-  const bias = given('bias') ? Number(options.bias) : (defaulted.push(lang === 'es' ? 'sesgo' : 'bias'), DEFAULTS.bias);
-  const activation = given('activation') ? (String(options.activation) as Activation) : (defaulted.push(lang === 'es' ? 'activación' : 'activation'), DEFAULTS.activation);
+  const bias = given('bias') ? Number(options.bias) : (defaulted.push(t(lang, 'neuron_default_bias')), DEFAULTS.bias);
+  const activation = given('activation') ? (String(options.activation) as Activation) : (defaulted.push(t(lang, 'neuron_default_activation')), DEFAULTS.activation);
   const n = computeNeuron(inputs, weights, bias, activation);
 
   const name = NAMES[lang][activation];
