@@ -22,7 +22,7 @@ function setup(start = Date.parse('2026-11-28T12:00:00-03:00')) {
   const db = openDatabase(dir);
   const clock = { now: start };
   const gate = new Gate(db, { timeZone: TZ, now: () => clock.now, disabledByConfig: ['colorize'] });
-  const admin = new Admin({ gate, spec: adminSpec(), commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'], available: (c) => c !== 'colorize', queueStats: () => ({ waiting: 3, running: 1, stuck: 0 }), serverJobs: () => 2, waiting: () => ['detect-faces', 'translate', 'detect-faces'] });
+  const admin = new Admin({ gate, spec: adminSpec(), commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'], available: (c) => c !== 'colorize', queueStats: () => ({ waiting: 3, running: 1, stuck: 0, serverJobs: 2, waitingByKind: { 'detect-faces': 2, translate: 1 } }) });
   const mod = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'mod', serverId: 'S1', channelId: 'C1', isAdmin: true, lang: 'en', ...over });
   const user = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'u1', serverId: 'S1', channelId: 'C1', lang: 'en', ...over });
   const refusal = (fn: () => unknown): SinapsisError => {

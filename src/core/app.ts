@@ -4,10 +4,12 @@ import { adminSpec } from '../../commands/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { registryFromConfig } from '../models/setup.js';
 import { MemoryQueue } from '../queue/memory-queue.js';
+import { TASKS } from '../tasks/index.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Gate } from '../store/gate.js';
 import { AcceptedJobs } from '../store/accepted-jobs.js';
 import { JobsLog } from '../store/jobs-log.js';
+import { createProcessor } from './processor.js';
 import { Service } from './service.js';
 
 export interface App {
@@ -40,15 +42,12 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     }),
     accepted: new AcceptedJobs(db),
     logInputs: config.SINAPSIS_LOG_INPUTS,
-    blocklist: config.SINAPSIS_BLOCKLIST,
-    explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
-    makeQueue: (process) =>
-      new MemoryQueue(process, {
-        concurrency: config.SINAPSIS_CONCURRENCY,
-        maxWaiting: config.SINAPSIS_QUEUE_MAX,
-        maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
-        timeoutMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000,
-      }),
+    queue: new MemoryQueue(createProcessor({ tasks: TASKS, models, blocklist: config.SINAPSIS_BLOCKLIST, explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE }), {
+      concurrency: config.SINAPSIS_CONCURRENCY,
+      maxWaiting: config.SINAPSIS_QUEUE_MAX,
+      maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
+      timeoutMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000,
+    }),
   });
 
   return {

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { COMMANDS, findCommand, type AdminSpec, type CommandSpec } from '../../commands/index.js';
 import { asSinapsisError, SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
-import { withDownloadListener } from '../models/progress.js';
 import type { ModelRegistry } from '../models/registry.js';
-import type { JobEvents, JobHandle, JobQueue, Processor } from '../queue/types.js';
+import type { JobEvents, JobHandle, JobQueue } from '../queue/types.js';
 import type { Gate } from '../store/gate.js';
 import type { AcceptedJob, AcceptedJobs } from '../store/accepted-jobs.js';
 import type { JobsLog } from '../store/jobs-log.js';
@@ -13,6 +12,7 @@ import type { TaskResult } from '../tasks/types.js';
 import { Admin, type AdminRequest, type AdminResult } from './admin.js';
 import { commandAvailability, type CommandAvailability } from './availability.js';
 import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
+import type { JobPayload } from './processor.js';
 import type { RequestContext } from './request-context.js';
 
 // Its own module so admin.ts and service.ts do not import each other; re-exported for adapters.
@@ -25,16 +25,7 @@ export interface CommandRequest {
   ctx: RequestContext;
 }
 
-/** What travels through the queue: plain data only. */
-export interface JobPayload {
-  command: string;
-  task: string;
-  options: OptionValues;
-  images: ImageInputs;
-  lang: Lang;
-  langSource: 'platform' | 'default';
-  model?: string;
-}
+export type { JobPayload } from './processor.js';
 
 export interface ServiceDeps {
   models: ModelRegistry;
@@ -44,13 +35,12 @@ export interface ServiceDeps {
   /** Durable record of accepted, unanswered jobs (refunded and reported after a crash). */
   accepted?: AcceptedJobs;
   logInputs: boolean;
-  blocklist?: readonly string[];
-  explainRephrase?: boolean;
   /** The moderators' command (name from config). */
   adminSpec: AdminSpec;
   /** Waiting bound of the queue: a server's share is a fraction of it. */
   queueMax: number;
-  makeQueue: (process: Processor<JobPayload, TaskResult>) => JobQueue<JobPayload, TaskResult>;
+  /** Runs the jobs; its processor is built apart (core/processor.ts), so a worker process can run them too. */
+  queue: JobQueue<JobPayload, TaskResult>;
 }
 
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
@@ -63,8 +53,6 @@ const REFUSAL_LOG_INTERVAL_MS = 60_000;
 export class Service {
   readonly queue: JobQueue<JobPayload, TaskResult>;
   private readonly admins: Admin;
-  /** Requests now waiting or running: the per-server queue share and the moderators' status read it. */
-  private readonly inFlight = new Set<{ server: string; command: string; position: () => number }>();
   /** Jobs a previous process accepted and never answered, refunded at start, until an adapter takes them. */
   private interrupted: AcceptedJob[] = [];
   /** When each identical refusal (user, command, reason) was last written to the jobs log. */
@@ -76,19 +64,9 @@ export class Service {
       spec: deps.adminSpec,
       commands: COMMANDS.map((c) => c.name),
       available: (name) => Boolean(TASKS[findCommand(name)?.task ?? '']),
-      queueStats: () => this.queue.stats(),
-      serverJobs: (server) => this.serverJobs(server),
-      waiting: () => [...this.inFlight].filter((j) => j.position() > 0).map((j) => j.command),
+      queueStats: (server) => this.queue.stats(server),
     });
-    this.queue = deps.makeQueue((payload, signal, report) => {
-      const task = TASKS[payload.task];
-      if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
-      const { options, images, lang, langSource, model } = payload;
-      // A model downloaded for this job reports its progress as the job's own (typed 'download').
-      return withDownloadListener(report, () =>
-        task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist, explainRephrase: deps.explainRephrase }),
-      );
-    });
+    this.queue = deps.queue;
   }
 
   /**
@@ -149,7 +127,7 @@ export class Service {
       });
       const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
       try {
-        handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
+        handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, server, kind: spec.name, payload }, events);
       } catch (err) {
         refund();
         guard(() => this.deps.accepted?.remove(id));
@@ -160,12 +138,7 @@ export class Service {
       this.record(id, started, req, e.code);
       throw e;
     }
-    const entry = { server, command: spec.name, position: () => handle.position() };
-    this.inFlight.add(entry);
-    const settle = () => {
-      this.inFlight.delete(entry);
-      guard(() => this.deps.accepted?.remove(id));
-    };
+    const settle = () => guard(() => this.deps.accepted?.remove(id));
     const result = handle.result.then(
       (r) => {
         settle();
@@ -221,9 +194,7 @@ export class Service {
   }
 
   private serverJobs(server: string): number {
-    let n = 0;
-    for (const j of this.inFlight) if (j.server === server) n++;
-    return n;
+    return this.queue.stats(server).serverJobs ?? 0;
   }
 
   /** Per command: installed, will download N MB on first use, or unavailable with the reason (no network used). */

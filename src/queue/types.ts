@@ -9,6 +9,10 @@ export interface JobRequest<P> {
   id: string;
   /** Fairness key: one user's burst must not starve the others. */
   userId: string;
+  /** The server (guild, workspace) the job counts against for its share of the queue; '' or absent outside one. */
+  server?: string;
+  /** What the job is (its command), for the moderators' "waiting by command". */
+  kind?: string;
   payload: P;
 }
 
@@ -36,12 +40,17 @@ export interface QueueStats {
   running: number;
   /** Stopped jobs whose work has not settled after the grace period (a hung model load): no slot, but not healthy. */
   stuck: number;
+  /** Only from `stats(server)`: that server's jobs now waiting or running. */
+  serverJobs?: number;
+  /** Only from `stats(server)`: waiting jobs of every server per kind (command), in arrival order. */
+  waitingByKind?: Record<string, number>;
 }
 
 export interface JobQueue<P, R> {
   /** Throws SinapsisError queue_full / user_queue_full when over the bounds. */
   submit(request: JobRequest<P>, events?: JobEvents): JobHandle<R>;
-  stats(): QueueStats;
+  /** Queue-wide counts; with a server, also that server's jobs and the waiting jobs by kind. */
+  stats(server?: string): QueueStats;
   /** Stops taking jobs, ends every job with `shutting_down`, and waits at most `graceMs` for running work. */
   close(graceMs?: number): Promise<void>;
 }
