@@ -3,7 +3,7 @@ import { SinapsisError } from '../errors.js';
 import { t } from '../i18n/messages.js';
 import type { Lang } from '../i18n/locale.js';
 import type { QueueStats } from '../queue/types.js';
-import { dayKey, type Gate } from '../store/gate.js';
+import { dayKey, type Gate } from './gate.js';
 import { ALL_COMMANDS, EVERYWHERE, type Limits } from '../store/rules.js';
 import { parseOptions, type RawOptions } from './options.js';
 import type { RequestContext } from './request-context.js';

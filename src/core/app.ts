@@ -6,7 +6,7 @@ import { registryFromConfig } from '../models/setup.js';
 import { MemoryQueue } from '../queue/memory-queue.js';
 import { TASKS } from '../tasks/index.js';
 import { openDatabase, type DB } from '../store/db.js';
-import { Gate } from '../store/gate.js';
+import { Gate } from './gate.js';
 import { AcceptedJobs } from '../store/accepted-jobs.js';
 import { JobsLog } from '../store/jobs-log.js';
 import { createProcessor } from './processor.js';

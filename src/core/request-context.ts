@@ -1,5 +1,5 @@
 import type { Lang } from '../i18n/locale.js';
-import type { GateContext } from '../store/gate.js';
+import type { GateContext } from './gate.js';
 
 /** Who asks, where, and in which language: what every request carries from its adapter. */
 export interface RequestContext extends GateContext {

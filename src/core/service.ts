@@ -4,7 +4,7 @@ import { asSinapsisError, SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { JobEvents, JobHandle, JobQueue } from '../queue/types.js';
-import type { Gate } from '../store/gate.js';
+import type { Gate } from './gate.js';
 import type { AcceptedJob, AcceptedJobs } from '../store/accepted-jobs.js';
 import type { JobsLog } from '../store/jobs-log.js';
 import { TASKS } from '../tasks/index.js';
