@@ -7,14 +7,16 @@ import { MemoryQueue } from '../queue/memory-queue.js';
 import { TASKS } from '../tasks/index.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Gate } from './gate.js';
-import { AcceptedJobs } from '../store/accepted-jobs.js';
-import { JobsLog } from '../store/jobs-log.js';
+import { sqliteStores, type Stores } from '../store/stores.js';
 import { createProcessor } from './processor.js';
 import { Service } from './service.js';
 
 export interface App {
   config: Config;
+  /** The stores' own database handle: for tests and close() only; adapters use `stores`. */
   db: DB;
+  /** Every store (interaction states, key-value, jobs log, accepted jobs, moderators' rules): what adapters receive. */
+  stores: Stores;
   models: ModelRegistry;
   service: Service;
   logger: pino.Logger;
@@ -26,9 +28,13 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
   const db = openDatabase(config.dataDir);
   const models = registryFromConfig(config, logger);
+  const stores = sqliteStores(db, {
+    jobsRetentionDays: config.SINAPSIS_JOBS_RETENTION_DAYS,
+    onJobsLogError: (err) => logger.error({ err: String((err as Error).message ?? err) }, 'store write failed; the request is answered anyway'),
+  });
   const service = new Service({
     models,
-    gate: new Gate(db, {
+    gate: new Gate(stores.rules, {
       disabledByConfig: config.SINAPSIS_DISABLED_COMMANDS,
       timeZone: config.SINAPSIS_TIMEZONE,
       auditRetentionDays: config.SINAPSIS_AUDIT_RETENTION_DAYS,
@@ -36,11 +42,8 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     }),
     adminSpec: adminSpec(config.SINAPSIS_ADMIN_COMMAND),
     queueMax: config.SINAPSIS_QUEUE_MAX,
-    jobsLog: new JobsLog(db, {
-      retentionDays: config.SINAPSIS_JOBS_RETENTION_DAYS,
-      onError: (err) => logger.error({ err: String((err as Error).message ?? err) }, 'store write failed; the request is answered anyway'),
-    }),
-    accepted: new AcceptedJobs(db),
+    jobsLog: stores.jobsLog,
+    accepted: stores.accepted,
     logInputs: config.SINAPSIS_LOG_INPUTS,
     queue: new MemoryQueue(createProcessor({ tasks: TASKS, models, blocklist: config.SINAPSIS_BLOCKLIST, explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE }), {
       concurrency: config.SINAPSIS_CONCURRENCY,
@@ -53,6 +56,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
   return {
     config,
     db,
+    stores,
     models,
     service,
     logger,

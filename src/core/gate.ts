@@ -44,8 +44,9 @@ export class Gate {
   readonly now: () => number;
   private lastPrune = 0;
 
-  constructor(db: DB, private readonly opts: GateOptions = {}) {
-    this.rules = new Rules(db);
+  /** `rules`: the moderators' data (createApp hands the one from its stores); a database builds its own. */
+  constructor(store: DB | Rules, private readonly opts: GateOptions = {}) {
+    this.rules = store instanceof Rules ? store : new Rules(store);
     this.timeZone = opts.timeZone ?? 'UTC';
     this.now = opts.now ?? Date.now;
   }
