@@ -166,4 +166,17 @@ describe('MemoryQueue', () => {
     expect(q.stats('S1').serverJobs).toBe(0);
     expect(q.stats('S2').serverJobs).toBe(0);
   });
+
+  it('a job that has to wait hears its position during submit: callers need not poll position()', () => {
+    const g = gated();
+    const q = new MemoryQueue(g.process, opts);
+    const heard: string[] = [];
+    q.submit({ id: 'r', userId: 'a', payload: 'r' }, { onPosition: (p) => heard.push(`r@${p}`) }).result.catch(() => undefined);
+    const before = heard.length;
+    q.submit({ id: 'w', userId: 'b', payload: 'w' }, { onPosition: (p) => heard.push(`w@${p}`) }).result.catch(() => undefined);
+    // The running job is never told a position; the waiting one is told before submit returns.
+    expect(before).toBe(0);
+    expect(heard).toEqual(['w@1']);
+    void q.close(10);
+  });
 });

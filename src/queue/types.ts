@@ -17,7 +17,11 @@ export interface JobRequest<P> {
 }
 
 export interface JobEvents {
-  /** 1-based place among waiting jobs; called whenever it changes. */
+  /**
+   * 1-based place among waiting jobs; called whenever it changes, and already during `submit`
+   * for a job that has to wait: positions come only by this event (a worker-backed queue cannot
+   * answer `JobHandle.position()` synchronously and truthfully).
+   */
   onPosition?(position: number): void;
   onStart?(): void;
   /** Partial results as the job runs (e.g. generated text so far); plain data. */
@@ -30,7 +34,7 @@ export type JobProgress = { kind?: 'text'; text: string } | DownloadProgress;
 export interface JobHandle<R> {
   readonly id: string;
   readonly result: Promise<R>;
-  /** 1-based place among waiting jobs, 0 once running or finished. */
+  /** 1-based place among waiting jobs, 0 once running or finished, as last reported: prefer `onPosition`. */
   position(): number;
   cancel(): void;
 }
