@@ -1,6 +1,9 @@
 import { SinapsisError } from '../errors.js';
 import { ALL_COMMANDS, EVERYWHERE, type Limits, type Rules } from '../store/rules.js';
 
+/** The store reads the checks make: all a different backend must answer for the gate. */
+export type GateReads = Pick<Rules, 'switchesFor' | 'rolesFor' | 'limitsFor' | 'lastUse' | 'usage'>;
+
 /** Where a request comes from: the gate weighs server, channel and roles. */
 export interface GateContext {
   platform: string;
@@ -79,7 +82,7 @@ export interface GateRequest {
   /** The server, or '' (EVERYWHERE) outside one. */
   server: string;
   load?: QueueLoad;
-  rules: Rules;
+  rules: GateReads;
   now: number;
   timeZone: string;
   /** Named in refusals ("a moderator can turn it on with /sinapsis enable"). */

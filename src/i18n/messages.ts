@@ -516,6 +516,10 @@ const MESSAGES = {
   list_or: { en: ' or ', es: ' o por ' },
   neuron_formula_step: { en: (p) => `step(${p.z}) = 1 if z ≥ 0, else 0`, es: (p) => `escalón(${p.z}) = 1 si z ≥ 0, si no 0` },
   neuron_formula_linear: { en: (p) => `linear(${p.z}) = ${p.z}`, es: (p) => `lineal(${p.z}) = ${p.z}` },
+  neuron_activation_name: {
+    en: (p) => ({ sigmoid: 'sigmoid', relu: 'ReLU', tanh: 'tanh', step: 'step', linear: 'linear' })[String(p.activation)] ?? String(p.activation),
+    es: (p) => ({ sigmoid: 'sigmoide', relu: 'ReLU', tanh: 'tanh', step: 'escalón', linear: 'lineal' })[String(p.activation)] ?? String(p.activation),
+  },
   neuron_default_inputs: { en: 'inputs', es: 'entradas' },
   neuron_default_weights: { en: 'weights', es: 'pesos' },
   neuron_default_bias: { en: 'bias', es: 'sesgo' },

@@ -20,10 +20,7 @@ const ACTIVATIONS: Record<Activation, { f: (z: number) => number; formula: (z: s
   step: { f: (z) => (z >= 0 ? 1 : 0), formula: (z, lang) => t(lang, 'neuron_formula_step', { z }) },
   linear: { f: (z) => z, formula: (z, lang) => t(lang, 'neuron_formula_linear', { z }) },
 };
-const NAMES: Record<Lang, Record<Activation, string>> = {
-  en: { sigmoid: 'sigmoid', relu: 'ReLU', tanh: 'tanh', step: 'step', linear: 'linear' },
-  es: { sigmoid: 'sigmoide', relu: 'ReLU', tanh: 'tanh', step: 'escalón', linear: 'lineal' },
-};
+const activationName = (lang: Lang, activation: Activation) => t(lang, 'neuron_activation_name', { activation });
 
 /** Is this /explain call the neuron computation? "neuron"/"neurona" alone, or any of its numbers given. */
 export function isNeuronRequest(options: OptionValues): boolean {
@@ -84,7 +81,7 @@ export async function neuronTask(options: OptionValues, lang: Lang): Promise<Tas
   const activation = given('activation') ? (String(options.activation) as Activation) : (defaulted.push(t(lang, 'neuron_default_activation')), DEFAULTS.activation);
   const n = computeNeuron(inputs, weights, bias, activation);
 
-  const name = NAMES[lang][activation];
+  const name = activationName(lang, activation);
   const f = (v: number) => fmt(v, lang);
   const paren = (v: number) => (v < 0 ? `(${f(v)})` : f(v));
   const lines = [
