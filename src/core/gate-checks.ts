@@ -66,6 +66,9 @@ export function byPrecedence<R extends { server_id: string; channel_id?: string;
     const s = scopeOf(r);
     return precedence.findIndex((p) => p.where === s.where && p.command === s.command);
   };
+  // The common cases (no rule, one rule) without allocating: the gate runs on every request.
+  if (rows.length === 0) return [];
+  if (rows.length === 1) return rank(rows[0]!) >= 0 ? [rows[0]!] : [];
   return rows
     .map((row) => ({ row, rank: rank(row) }))
     .filter((x) => x.rank >= 0)
