@@ -215,6 +215,8 @@ describe('through the service', () => {
       const ask = (serverId: string) => app.service.submit({ command: 'explain', options: { topic: 'what is a neuron' }, ctx: { platform: 'cli', userId: `u${Math.random()}`, serverId, lang: 'en' } });
       expect(app.service.admin({ sub: 'status', options: {}, ctx: mod }).data.switches).toContainEqual(expect.objectContaining({ command: 'translate', enabled: false, source: 'server' }));
       const jobs = [ask('S1'), ask('S1')];
+      // The queue knows each job's server and command: one running, one waiting, both S1's.
+      expect(app.service.admin({ sub: 'status', options: {}, ctx: mod }).data.queue).toEqual({ waiting: 1, running: 1, stuck: 0, this_server: 2, waiting_by_command: { explain: 1 } });
       const e = (() => { try { ask('S1'); } catch (err) { return err as SinapsisError; } })();
       expect([e?.code, e?.localized('en')]).toEqual(['server_queue_share', 'This server already has 2 requests in the queue (its share is 50%). Try again when one finishes.']);
       jobs.push(ask('S2'));
