@@ -15,6 +15,12 @@ export interface LocalizedLabel {
 }
 export type Localized<T> = Record<Locale, T>;
 
+/** Raw values as adapters receive them: strings from forms/flags, typed values from JSON/Discord. */
+export type RawOptions = Record<string, unknown>;
+/** Raw image bytes keyed by option name; the bytes are checked by src/images. */
+export type ImageInputs = Record<string, Buffer>;
+export type OptionValues = Record<string, string | number | boolean | undefined>;
+
 interface OptionBase {
   /** Canonical (English) option name: kebab-case, also the CLI flag and API field. */
   name: string;

@@ -22,7 +22,7 @@ function setup(start = Date.parse('2026-11-28T12:00:00-03:00')) {
   const db = openDatabase(dir);
   const clock = { now: start };
   const gate = new Gate(db, { timeZone: TZ, now: () => clock.now, disabledByConfig: ['colorize'] });
-  const admin = new Admin({ gate, spec: adminSpec(), commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'], available: (c) => c !== 'colorize', queueStats: () => ({ waiting: 3, running: 1, stuck: 0 }), serverJobs: () => 2, waiting: () => ['detect-faces', 'translate', 'detect-faces'] });
+  const admin = new Admin({ gate, spec: adminSpec(), commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'], available: (c) => c !== 'colorize', queueStats: () => ({ waiting: 3, running: 1, stuck: 0, serverJobs: 2, waitingByKind: { 'detect-faces': 2, translate: 1 } }) });
   const mod = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'mod', serverId: 'S1', channelId: 'C1', isAdmin: true, lang: 'en', ...over });
   const user = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'u1', serverId: 'S1', channelId: 'C1', lang: 'en', ...over });
   const refusal = (fn: () => unknown): SinapsisError => {
@@ -215,6 +215,8 @@ describe('through the service', () => {
       const ask = (serverId: string) => app.service.submit({ command: 'explain', options: { topic: 'what is a neuron' }, ctx: { platform: 'cli', userId: `u${Math.random()}`, serverId, lang: 'en' } });
       expect(app.service.admin({ sub: 'status', options: {}, ctx: mod }).data.switches).toContainEqual(expect.objectContaining({ command: 'translate', enabled: false, source: 'server' }));
       const jobs = [ask('S1'), ask('S1')];
+      // The queue knows each job's server and command: one running, one waiting, both S1's.
+      expect(app.service.admin({ sub: 'status', options: {}, ctx: mod }).data.queue).toEqual({ waiting: 1, running: 1, stuck: 0, this_server: 2, waiting_by_command: { explain: 1 } });
       const e = (() => { try { ask('S1'); } catch (err) { return err as SinapsisError; } })();
       expect([e?.code, e?.localized('en')]).toEqual(['server_queue_share', 'This server already has 2 requests in the queue (its share is 50%). Try again when one finishes.']);
       jobs.push(ask('S2'));

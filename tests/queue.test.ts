@@ -140,4 +140,43 @@ describe('MemoryQueue', () => {
     }
     expect(() => q.submit({ id: '3', userId: 'c', payload: '3' })).toThrow(SinapsisError);
   });
+
+  it('knows the server and kind of each job: stats(server) counts that server\'s jobs until they finish', async () => {
+    const g = gated();
+    const q = new MemoryQueue(g.process, opts);
+    const h1 = q.submit({ id: '1', userId: 'a', server: 'S1', kind: 'translate', payload: '1' }); // runs
+    const h2 = q.submit({ id: '2', userId: 'b', server: 'S1', kind: 'detect-faces', payload: '2' });
+    const h3 = q.submit({ id: '3', userId: 'c', server: 'S2', kind: 'translate', payload: '3' });
+    const h4 = q.submit({ id: '4', userId: 'd', server: 'S2', kind: 'detect-faces', payload: '4' });
+    for (const h of [h2, h4]) h.result.catch(() => undefined); // ended by close() below
+    await tick();
+    // Without a server the shape is the queue-wide one, as before.
+    expect(q.stats()).toEqual({ waiting: 3, running: 1, stuck: 0 });
+    expect(q.stats('S1')).toEqual({ waiting: 3, running: 1, stuck: 0, serverJobs: 2, waitingByKind: { 'detect-faces': 2, translate: 1 } });
+    expect(q.stats('S2').serverJobs).toBe(2);
+    expect(q.stats('elsewhere').serverJobs).toBe(0);
+    h3.cancel();
+    await expect(h3.result).rejects.toMatchObject({ code: 'cancelled' });
+    expect(q.stats('S2').serverJobs).toBe(1);
+    g.release.get('1')!();
+    await h1.result;
+    expect(q.stats('S1').serverJobs).toBe(1);
+    expect(Object.keys(q.stats('S1').waitingByKind!)).toEqual(['detect-faces']);
+    await q.close(100);
+    expect(q.stats('S1').serverJobs).toBe(0);
+    expect(q.stats('S2').serverJobs).toBe(0);
+  });
+
+  it('a job that has to wait hears its position during submit: callers need not poll position()', () => {
+    const g = gated();
+    const q = new MemoryQueue(g.process, opts);
+    const heard: string[] = [];
+    q.submit({ id: 'r', userId: 'a', payload: 'r' }, { onPosition: (p) => heard.push(`r@${p}`) }).result.catch(() => undefined);
+    const before = heard.length;
+    q.submit({ id: 'w', userId: 'b', payload: 'w' }, { onPosition: (p) => heard.push(`w@${p}`) }).result.catch(() => undefined);
+    // The running job is never told a position; the waiting one is told before submit returns.
+    expect(before).toBe(0);
+    expect(heard).toEqual(['w@1']);
+    void q.close(10);
+  });
 });

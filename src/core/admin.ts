@@ -3,10 +3,10 @@ import { SinapsisError } from '../errors.js';
 import { t } from '../i18n/messages.js';
 import type { Lang } from '../i18n/locale.js';
 import type { QueueStats } from '../queue/types.js';
-import { dayKey, type Gate } from '../store/gate.js';
+import { dayKey, type Gate } from './gate.js';
 import { ALL_COMMANDS, EVERYWHERE, type Limits } from '../store/rules.js';
 import { parseOptions, type RawOptions } from './options.js';
-import type { RequestContext } from './service.js';
+import type { RequestContext } from './request-context.js';
 
 export interface AdminRequest {
   /** Subcommand: enable, disable, roles, limits, status, language. */
@@ -26,11 +26,8 @@ export interface AdminDeps {
   commands: readonly string[];
   /** Whether a command has a task yet (status says when it does not). */
   available: (command: string) => boolean;
-  queueStats: () => QueueStats;
-  /** Requests of a server now waiting or running. */
-  serverJobs: (serverId: string) => number;
-  /** The command of each waiting request, in no particular order. */
-  waiting: () => string[];
+  /** The queue's counts, with the server's own jobs and the waiting ones by command (`JobQueue.stats(server)`). */
+  queueStats: (serverId: string) => QueueStats;
 }
 
 /** Discord role mentions (<@&id>) and Slack user groups (<!subteam^ID|name>) become bare IDs. */
@@ -117,9 +114,9 @@ export class Admin {
     const server = ctx.serverId ?? EVERYWHERE;
     const switches = commands.map((c) => ({ command: c, ...gate.switchState(c, server, ctx.channelId ?? EVERYWHERE), limits: gate.limits(c, server) }));
     const roles = gate.rules.serverRoles(server).map((r) => ({ command: r.command, role: r.role_id, rule: r.allow ? 'allow' : 'deny', server: r.server_id }));
-    const waitingByCommand: Record<string, number> = {};
-    for (const c of this.deps.waiting()) waitingByCommand[c] = (waitingByCommand[c] ?? 0) + 1;
-    const queue = { ...this.deps.queueStats(), this_server: this.deps.serverJobs(server), waiting_by_command: waitingByCommand };
+    const stats = this.deps.queueStats(server);
+    const waitingByCommand = stats.waitingByKind ?? {};
+    const queue = { waiting: stats.waiting, running: stats.running, stuck: stats.stuck, this_server: stats.serverJobs ?? 0, waiting_by_command: waitingByCommand };
     const today = dayKey(gate.now(), gate.timeZone);
     const usage = gate.rules.usageByCommand(server, today);
     const changes = gate.rules.recentAudit(server, 5).map((a) => ({ at: new Date(a.at).toISOString(), actor: a.actor, action: a.action, command: a.command, before: a.before, after: a.after }));

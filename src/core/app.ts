@@ -1,18 +1,22 @@
 import pino from 'pino';
 import type { Config } from '../config/index.js';
-import { adminSpec } from '../../commands/index.js';
+import { adminSpec, COMMANDS } from '../../commands/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { registryFromConfig } from '../models/setup.js';
 import { MemoryQueue } from '../queue/memory-queue.js';
+import { preloadTasks } from '../tasks/load.js';
 import { openDatabase, type DB } from '../store/db.js';
-import { Gate } from '../store/gate.js';
-import { AcceptedJobs } from '../store/accepted-jobs.js';
-import { JobsLog } from '../store/jobs-log.js';
+import { Gate } from './gate.js';
+import { sqliteStores, type Stores } from '../store/stores.js';
+import { createProcessor } from './processor.js';
 import { Service } from './service.js';
 
 export interface App {
   config: Config;
+  /** The stores' own database handle: for tests and close() only; adapters use `stores`. */
   db: DB;
+  /** Every store (interaction states, key-value, jobs log, accepted jobs, moderators' rules): what adapters receive. */
+  stores: Stores;
   models: ModelRegistry;
   service: Service;
   logger: pino.Logger;
@@ -24,9 +28,15 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
   const db = openDatabase(config.dataDir);
   const models = registryFromConfig(config, logger);
+  const stores = sqliteStores(db, {
+    jobsRetentionDays: config.SINAPSIS_JOBS_RETENTION_DAYS,
+    onJobsLogError: (err) => logger.error({ err: String((err as Error).message ?? err) }, 'store write failed; the request is answered anyway'),
+  });
+  // This process runs jobs (the embedded queue): load the tasks' code now, not on the first request.
+  preloadTasks(COMMANDS);
   const service = new Service({
     models,
-    gate: new Gate(db, {
+    gate: new Gate(stores.rules, {
       disabledByConfig: config.SINAPSIS_DISABLED_COMMANDS,
       timeZone: config.SINAPSIS_TIMEZONE,
       auditRetentionDays: config.SINAPSIS_AUDIT_RETENTION_DAYS,
@@ -34,26 +44,21 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     }),
     adminSpec: adminSpec(config.SINAPSIS_ADMIN_COMMAND),
     queueMax: config.SINAPSIS_QUEUE_MAX,
-    log: new JobsLog(db, {
-      retentionDays: config.SINAPSIS_JOBS_RETENTION_DAYS,
-      onError: (err) => logger.error({ err: String((err as Error).message ?? err) }, 'store write failed; the request is answered anyway'),
-    }),
-    accepted: new AcceptedJobs(db),
+    jobsLog: stores.jobsLog,
+    accepted: stores.accepted,
     logInputs: config.SINAPSIS_LOG_INPUTS,
-    blocklist: config.SINAPSIS_BLOCKLIST,
-    explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
-    makeQueue: (process) =>
-      new MemoryQueue(process, {
-        concurrency: config.SINAPSIS_CONCURRENCY,
-        maxWaiting: config.SINAPSIS_QUEUE_MAX,
-        maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
-        timeoutMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000,
-      }),
+    queue: new MemoryQueue(createProcessor({ models, blocklist: config.SINAPSIS_BLOCKLIST, explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE }), {
+      concurrency: config.SINAPSIS_CONCURRENCY,
+      maxWaiting: config.SINAPSIS_QUEUE_MAX,
+      maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
+      timeoutMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000,
+    }),
   });
 
   return {
     config,
     db,
+    stores,
     models,
     service,
     logger,

@@ -1,11 +1,8 @@
-import type { CommandSpec, OptionSpec } from '../../commands/spec.js';
+import type { CommandSpec, ImageInputs, OptionSpec, OptionValues, RawOptions } from '../../commands/spec.js';
 import { SinapsisError } from '../errors.js';
 
-/** Raw values as adapters receive them: strings from forms/flags, typed values from JSON/Discord. */
-export type RawOptions = Record<string, unknown>;
-/** Raw image bytes keyed by option name; the bytes are checked by src/images. */
-export type ImageInputs = Record<string, Buffer>;
-export type OptionValues = Record<string, string | number | boolean | undefined>;
+// The value types live next to the spec (tasks import them without importing core); re-exported here.
+export type { RawOptions, ImageInputs, OptionValues } from '../../commands/spec.js';
 
 function expected(o: OptionSpec): string {
   switch (o.type) {

@@ -2,30 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { COMMANDS, findCommand, hasTask, type AdminSpec, type CommandSpec } from '../../commands/index.js';
 import { asSinapsisError, SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
-import { withDownloadListener } from '../models/progress.js';
 import type { ModelRegistry } from '../models/registry.js';
-import type { JobEvents, JobHandle, JobQueue, Processor } from '../queue/types.js';
-import type { Gate, GateContext } from '../store/gate.js';
+import type { JobEvents, JobHandle, JobQueue } from '../queue/types.js';
+import type { Gate } from './gate.js';
 import type { AcceptedJob, AcceptedJobs } from '../store/accepted-jobs.js';
 import type { JobsLog } from '../store/jobs-log.js';
-import { loadTask, preloadTasks } from '../tasks/load.js';
 import type { TaskResult } from '../tasks/types.js';
 import { Admin, type AdminRequest, type AdminResult } from './admin.js';
 import { commandAvailability, type CommandAvailability } from './availability.js';
 import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
+import type { JobPayload } from './processor.js';
+import type { RequestContext } from './request-context.js';
 
-export interface RequestContext extends GateContext {
-  lang: Lang;
-  /** Whether `lang` is the user's own (platform locale, browser, --lang) or only a fallback. */
-  langSource?: 'platform' | 'default';
-  /** Model override (manifest id or, from the CLI only, a local folder). */
-  model?: string;
-  /**
-   * What the adapter needs to answer this job after a restart (Discord: application id and
-   * interaction token). Kept only while the job is unanswered.
-   */
-  reply?: Record<string, unknown>;
-}
+// Its own module so admin.ts and service.ts do not import each other; re-exported for adapters.
+export type { RequestContext } from './request-context.js';
 
 export interface CommandRequest {
   command: string;
@@ -34,31 +24,22 @@ export interface CommandRequest {
   ctx: RequestContext;
 }
 
-/** What travels through the queue: plain data only. */
-export interface JobPayload {
-  command: string;
-  task: string;
-  options: OptionValues;
-  images: ImageInputs;
-  lang: Lang;
-  langSource: 'platform' | 'default';
-  model?: string;
-}
+export type { JobPayload } from './processor.js';
 
 export interface ServiceDeps {
   models: ModelRegistry;
   gate: Gate;
-  log: JobsLog;
+  /** The jobs log (one row per request and outcome), not the process logger. */
+  jobsLog: JobsLog;
   /** Durable record of accepted, unanswered jobs (refunded and reported after a crash). */
   accepted?: AcceptedJobs;
   logInputs: boolean;
-  blocklist?: readonly string[];
-  explainRephrase?: boolean;
   /** The moderators' command (name from config). */
   adminSpec: AdminSpec;
   /** Waiting bound of the queue: a server's share is a fraction of it. */
   queueMax: number;
-  makeQueue: (process: Processor<JobPayload, TaskResult>) => JobQueue<JobPayload, TaskResult>;
+  /** Runs the jobs; its processor is built apart (core/processor.ts), so a worker process can run them too. */
+  queue: JobQueue<JobPayload, TaskResult>;
 }
 
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
@@ -71,8 +52,6 @@ const REFUSAL_LOG_INTERVAL_MS = 60_000;
 export class Service {
   readonly queue: JobQueue<JobPayload, TaskResult>;
   private readonly admins: Admin;
-  /** Requests now waiting or running: the per-server queue share and the moderators' status read it. */
-  private readonly inFlight = new Set<{ server: string; command: string; position: () => number }>();
   /** Jobs a previous process accepted and never answered, refunded at start, until an adapter takes them. */
   private interrupted: AcceptedJob[] = [];
   /** When each identical refusal (user, command, reason) was last written to the jobs log. */
@@ -84,22 +63,9 @@ export class Service {
       spec: deps.adminSpec,
       commands: COMMANDS.map((c) => c.name),
       available: (name) => this.available(name),
-      queueStats: () => this.queue.stats(),
-      serverJobs: (server) => this.serverJobs(server),
-      waiting: () => [...this.inFlight].filter((j) => j.position() > 0).map((j) => j.command),
+      queueStats: (server) => this.queue.stats(server),
     });
-    // This process runs jobs: load the tasks' code now, not on the first request.
-    preloadTasks(COMMANDS);
-    this.queue = deps.makeQueue(async (payload, signal, report) => {
-      const spec = findCommand(payload.command);
-      const task = spec && (await loadTask(spec));
-      if (!task) throw new SinapsisError('not_available_yet', { command: payload.command });
-      const { options, images, lang, langSource, model } = payload;
-      // A model downloaded for this job reports its progress as the job's own (typed 'download').
-      return withDownloadListener(report, () =>
-        task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist, explainRephrase: deps.explainRephrase }),
-      );
-    });
+    this.queue = deps.queue;
   }
 
   /**
@@ -150,7 +116,7 @@ export class Service {
     const server = req.ctx.serverId ?? '';
     let handle: JobHandle<TaskResult>;
     let refund: () => void = () => undefined;
-    const guard = (write: () => void) => this.deps.log.guard(write);
+    const guard = (write: () => void) => this.deps.jobsLog.guard(write);
     try {
       // With the store failing (full disk) the job still runs; only the bookkeeping is lost.
       guard(() => {
@@ -160,7 +126,7 @@ export class Service {
       });
       const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
       try {
-        handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
+        handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, server, kind: spec.name, payload }, events);
       } catch (err) {
         refund();
         guard(() => this.deps.accepted?.remove(id));
@@ -171,12 +137,7 @@ export class Service {
       this.record(id, started, req, e.code);
       throw e;
     }
-    const entry = { server, command: spec.name, position: () => handle.position() };
-    this.inFlight.add(entry);
-    const settle = () => {
-      this.inFlight.delete(entry);
-      guard(() => this.deps.accepted?.remove(id));
-    };
+    const settle = () => guard(() => this.deps.accepted?.remove(id));
     const result = handle.result.then(
       (r) => {
         settle();
@@ -203,12 +164,12 @@ export class Service {
     const accepted = this.deps.accepted;
     if (!accepted) return [];
     let rows: AcceptedJob[] = [];
-    this.deps.log.guard(() => {
+    this.deps.jobsLog.guard(() => {
       rows = accepted.drain();
       for (const r of rows) this.deps.gate.rules.refund(r.serverId, r.userId, r.command, r.day);
     });
     for (const r of rows) {
-      this.deps.log.record({ id: r.id, createdAt: r.createdAt, platform: r.platform, userId: r.userId, serverId: r.serverId || undefined, channelId: r.channelId, command: r.command, outcome: 'restarted' });
+      this.deps.jobsLog.record({ id: r.id, createdAt: r.createdAt, platform: r.platform, userId: r.userId, serverId: r.serverId || undefined, channelId: r.channelId, command: r.command, outcome: 'restarted' });
     }
     this.interrupted.push(...rows);
     return rows;
@@ -223,18 +184,16 @@ export class Service {
 
   /** Health of the store behind the jobs log and quotas, for /healthz. */
   storeHealth() {
-    return this.deps.log.health();
+    return this.deps.jobsLog.health();
   }
 
   /** A security event (failed admin login) in the moderators' audit trail; never throws. */
   audit(ctx: RequestContext, action: string, detail: unknown): void {
-    this.deps.log.guard(() => this.deps.gate.audit(ctx, action, null, null, detail));
+    this.deps.jobsLog.guard(() => this.deps.gate.audit(ctx, action, null, null, detail));
   }
 
   private serverJobs(server: string): number {
-    let n = 0;
-    for (const j of this.inFlight) if (j.server === server) n++;
-    return n;
+    return this.queue.stats(server).serverJobs ?? 0;
   }
 
   /** Per command: installed, will download N MB on first use, or unavailable with the reason (no network used). */
@@ -259,7 +218,7 @@ export class Service {
   }
 
   private record(id: string, started: number, req: CommandRequest, outcome: string, extra: { durationMs?: number; model?: string } = {}) {
-    this.deps.log.record({
+    this.deps.jobsLog.record({
       id,
       createdAt: started,
       platform: req.ctx.platform,

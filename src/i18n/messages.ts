@@ -493,6 +493,37 @@ const MESSAGES = {
     en: (p) => `I have no notes about that yet. I can explain: ${p.topics}.`,
     es: (p) => `No tengo apuntes sobre eso. Puedo explicarte: ${p.topics}.`,
   },
+  // Captions and alt texts that tasks draw into pictures or attach to them.
+  colorize_label_original: { en: 'Original', es: 'Original' },
+  colorize_label_grey: { en: 'Grey (what the network sees)', es: 'En gris (lo que ve la red)' },
+  colorize_label_colour: { en: 'Colorized', es: 'Coloreada' },
+  cnn_original_grey: { en: 'Original (grey)', es: 'Original (gris)' },
+  cnn_filter_h: { en: 'Horizontal edges', es: 'Bordes horizontales' },
+  cnn_filter_v: { en: 'Vertical edges', es: 'Bordes verticales' },
+  cnn_filter_s: { en: 'Sharpen', es: 'Enfocar' },
+  cnn_filter_b: { en: 'Blur', es: 'Desenfocar' },
+  /** Three caption lines, split on newlines. */
+  cnn_first_layer_title: {
+    en: (p) => `YuNet's first learned layer: ${p.channels} feature maps\n(edges and colour blobs; white = strong activation).\nEach map has its own contrast: black = its min, white = its max.`,
+    es: (p) => `Primera capa aprendida de YuNet: ${p.channels} mapas de rasgos\n(bordes y manchas de color; blanco = activación alta).\nContraste propio por mapa: negro = su mínimo, blanco = su máximo.`,
+  },
+  explain_alt_filters: { en: 'Classic 3×3 filters on the image', es: 'Filtros 3×3 clásicos sobre la imagen' },
+  explain_alt_first_layer: { en: "YuNet's first-layer feature maps", es: 'Mapas de rasgos de la primera capa de YuNet' },
+  explain_your_photo: { en: '(your photo)', es: '(tu foto)' },
+  quoted_title: { en: (p) => `"${p.title}"`, es: (p) => `«${p.title}»` },
+  /** The last joiner of a list of titles: "a, b and c"; "a, b or c" (in Spanish "o por": "did you mean … o por …"). */
+  list_and: { en: ' and ', es: ' y ' },
+  list_or: { en: ' or ', es: ' o por ' },
+  neuron_formula_step: { en: (p) => `step(${p.z}) = 1 if z ≥ 0, else 0`, es: (p) => `escalón(${p.z}) = 1 si z ≥ 0, si no 0` },
+  neuron_formula_linear: { en: (p) => `linear(${p.z}) = ${p.z}`, es: (p) => `lineal(${p.z}) = ${p.z}` },
+  neuron_activation_name: {
+    en: (p) => ({ sigmoid: 'sigmoid', relu: 'ReLU', tanh: 'tanh', step: 'step', linear: 'linear' })[String(p.activation)] ?? String(p.activation),
+    es: (p) => ({ sigmoid: 'sigmoide', relu: 'ReLU', tanh: 'tanh', step: 'escalón', linear: 'lineal' })[String(p.activation)] ?? String(p.activation),
+  },
+  neuron_default_inputs: { en: 'inputs', es: 'entradas' },
+  neuron_default_weights: { en: 'weights', es: 'pesos' },
+  neuron_default_bias: { en: 'bias', es: 'sesgo' },
+  neuron_default_activation: { en: 'activation', es: 'activación' },
 } satisfies Record<string, Record<Lang, Text>>;
 
 export type MessageKey = keyof typeof MESSAGES;

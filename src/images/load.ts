@@ -132,8 +132,8 @@ export function openImage(buf: Buffer, limits: Limits): Sharp {
   return sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'warning' }).rotate();
 }
 
-/** Wraps a decode so damaged pixel data becomes a user-facing error. */
-export async function decoding<T>(work: Promise<T>): Promise<T> {
+/** Awaits a decode; damaged pixel data becomes the user-facing `corrupt_image` refusal. */
+export async function decodeOrRefuse<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
@@ -141,3 +141,6 @@ export async function decoding<T>(work: Promise<T>): Promise<T> {
     throw new SinapsisError('corrupt_image', {}, { cause: err });
   }
 }
+
+/** @deprecated The old name of `decodeOrRefuse`, kept only so branches written against it still merge. */
+export const decoding = decodeOrRefuse;

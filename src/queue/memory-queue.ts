@@ -20,6 +20,8 @@ interface Job<P, R> {
   resolve(r: R): void;
   reject(e: unknown): void;
   state: 'waiting' | 'running' | 'done';
+  /** Arrival order, so "waiting by kind" lists kinds as they came. */
+  seq: number;
   position: number;
   abort?: AbortController;
   /** Gives the slot back (once); set while the job holds one. */
@@ -44,6 +46,9 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
   /** Work whose job was stopped but that has not settled past the grace period. */
   private stuck = 0;
   private readonly runningJobs = new Set<Job<P, R>>();
+  /** Jobs waiting or running (not yet finished) per server: the per-server share reads it. */
+  private readonly serverJobs = new Map<string, number>();
+  private arrivals = 0;
 
   constructor(private readonly process: Processor<P, R>, private readonly opts: MemoryQueueOptions) {}
 
@@ -56,11 +61,13 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
     }
     let job!: Job<P, R>;
     const result = new Promise<R>((resolve, reject) => {
-      job = { req, events, resolve, reject, state: 'waiting', position: 0 };
+      job = { req, events, resolve, reject, state: 'waiting', position: 0, seq: ++this.arrivals };
     });
     mine.push(job);
     this.waiting.set(req.userId, mine);
     this.waitingCount++;
+    const server = req.server ?? '';
+    this.serverJobs.set(server, (this.serverJobs.get(server) ?? 0) + 1);
     this.pump();
     this.publishPositions();
     return {
@@ -71,8 +78,13 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
     };
   }
 
-  stats(): QueueStats {
-    return { waiting: this.waitingCount, running: this.running, stuck: this.stuck };
+  stats(server?: string): QueueStats {
+    const all = { waiting: this.waitingCount, running: this.running, stuck: this.stuck };
+    if (server === undefined) return all;
+    const waiting = [...this.waiting.values()].flat().sort((a, b) => a.seq - b.seq);
+    const waitingByKind: Record<string, number> = {};
+    for (const j of waiting) if (j.req.kind !== undefined) waitingByKind[j.req.kind] = (waitingByKind[j.req.kind] ?? 0) + 1;
+    return { ...all, serverJobs: this.serverJobs.get(server) ?? 0, waitingByKind };
   }
 
   /**
@@ -232,6 +244,10 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
   private finish(job: Job<P, R>, result?: R, error?: unknown) {
     if (job.state === 'done') return;
     job.state = 'done';
+    const server = job.req.server ?? '';
+    const left = (this.serverJobs.get(server) ?? 1) - 1;
+    if (left > 0) this.serverJobs.set(server, left);
+    else this.serverJobs.delete(server);
     if (error !== undefined) job.reject(error);
     else job.resolve(result as R);
   }

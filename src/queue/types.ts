@@ -9,11 +9,19 @@ export interface JobRequest<P> {
   id: string;
   /** Fairness key: one user's burst must not starve the others. */
   userId: string;
+  /** The server (guild, workspace) the job counts against for its share of the queue; '' or absent outside one. */
+  server?: string;
+  /** What the job is (its command), for the moderators' "waiting by command". */
+  kind?: string;
   payload: P;
 }
 
 export interface JobEvents {
-  /** 1-based place among waiting jobs; called whenever it changes. */
+  /**
+   * 1-based place among waiting jobs; called whenever it changes, and already during `submit`
+   * for a job that has to wait: positions come only by this event (a worker-backed queue cannot
+   * answer `JobHandle.position()` synchronously and truthfully).
+   */
   onPosition?(position: number): void;
   onStart?(): void;
   /** Partial results as the job runs (e.g. generated text so far); plain data. */
@@ -26,7 +34,7 @@ export type JobProgress = { kind?: 'text'; text: string } | DownloadProgress;
 export interface JobHandle<R> {
   readonly id: string;
   readonly result: Promise<R>;
-  /** 1-based place among waiting jobs, 0 once running or finished. */
+  /** 1-based place among waiting jobs, 0 once running or finished, as last reported: prefer `onPosition`. */
   position(): number;
   cancel(): void;
 }
@@ -36,12 +44,17 @@ export interface QueueStats {
   running: number;
   /** Stopped jobs whose work has not settled after the grace period (a hung model load): no slot, but not healthy. */
   stuck: number;
+  /** Only from `stats(server)`: that server's jobs now waiting or running. */
+  serverJobs?: number;
+  /** Only from `stats(server)`: waiting jobs of every server per kind (command), in arrival order. */
+  waitingByKind?: Record<string, number>;
 }
 
 export interface JobQueue<P, R> {
   /** Throws SinapsisError queue_full / user_queue_full when over the bounds. */
   submit(request: JobRequest<P>, events?: JobEvents): JobHandle<R>;
-  stats(): QueueStats;
+  /** Queue-wide counts; with a server, also that server's jobs and the waiting jobs by kind. */
+  stats(server?: string): QueueStats;
   /** Stops taking jobs, ends every job with `shutting_down`, and waits at most `graceMs` for running work. */
   close(graceMs?: number): Promise<void>;
 }

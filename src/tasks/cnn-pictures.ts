@@ -4,16 +4,17 @@ import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
 import { caption, CAPTION_H } from '../images/caption.js';
 import type { Lang } from '../i18n/locale.js';
+import { t, type MessageKey } from '../i18n/messages.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { letterbox, toInputTensor } from '../models/yunet.js';
 
 const SIDE = 256;
 
-const FILTERS: { key: string; label: Record<Lang, string>; kernel: number[]; scale?: number; offset?: number }[] = [
-  { key: 'h', label: { en: 'Horizontal edges', es: 'Bordes horizontales' }, kernel: [-1, -2, -1, 0, 0, 0, 1, 2, 1], offset: 128 },
-  { key: 'v', label: { en: 'Vertical edges', es: 'Bordes verticales' }, kernel: [-1, 0, 1, -2, 0, 2, -1, 0, 1], offset: 128 },
-  { key: 's', label: { en: 'Sharpen', es: 'Enfocar' }, kernel: [0, -1, 0, -1, 5, -1, 0, -1, 0] },
-  { key: 'b', label: { en: 'Blur', es: 'Desenfocar' }, kernel: [1, 1, 1, 1, 1, 1, 1, 1, 1], scale: 9 },
+const FILTERS: { key: string; label: MessageKey; kernel: number[]; scale?: number; offset?: number }[] = [
+  { key: 'h', label: 'cnn_filter_h', kernel: [-1, -2, -1, 0, 0, 0, 1, 2, 1], offset: 128 },
+  { key: 'v', label: 'cnn_filter_v', kernel: [-1, 0, 1, -2, 0, 2, -1, 0, 1], offset: 128 },
+  { key: 's', label: 'cnn_filter_s', kernel: [0, -1, 0, -1, 5, -1, 0, -1, 0] },
+  { key: 'b', label: 'cnn_filter_b', kernel: [1, 1, 1, 1, 1, 1, 1, 1, 1], scale: 9 },
 ];
 
 /** A built-in sample when the user attached no photo: simple shapes with clear edges. */
@@ -48,14 +49,14 @@ export async function classicFiltersGrid(photo: Buffer, lang: Lang): Promise<Buf
   // The photo keeps its aspect ratio: the longer side is SIDE pixels, never a squashed square.
   const { data: grey, info } = await (await fitPhoto(photo, SIDE)).greyscale().png().toBuffer({ resolveWithObject: true });
   const tw = Math.max(info.width, 190); // room for the caption under a narrow (portrait) photo
-  const tiles = [{ label: [lang === 'es' ? 'Original (gris)' : 'Original (grey)'], img: grey }];
+  const tiles = [{ label: [t(lang, 'cnn_original_grey')], img: grey }];
   for (const f of FILTERS) {
     const img = await sharp(grey)
       .convolve({ width: 3, height: 3, kernel: f.kernel, scale: f.scale ?? 1, offset: f.offset ?? 0 })
       .png()
       .toBuffer();
     const rows = [0, 3, 6].map((i) => f.kernel.slice(i, i + 3).join(' ')).join(' | ');
-    tiles.push({ label: [f.label[lang], `[${rows}]${f.scale ? ` / ${f.scale}` : ''}`], img });
+    tiles.push({ label: [t(lang, f.label), `[${rows}]${f.scale ? ` / ${f.scale}` : ''}`], img });
   }
   const cols = 3;
   const cellH = info.height + CAPTION_H;
@@ -116,10 +117,7 @@ export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang:
     for (let i = 0; i < seen.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(((seen[i]! - lo) / (hi - lo)) * 255)));
     tiles.push(await sharp(bytes, { raw: { width: mw, height: mh, channels: 1 } }).resize(tileW, tileH, { fit: 'fill' }).png().toBuffer());
   }
-  const title =
-    lang === 'es'
-      ? [`Primera capa aprendida de YuNet: ${channels} mapas de rasgos`, '(bordes y manchas de color; blanco = activación alta).', 'Contraste propio por mapa: negro = su mínimo, blanco = su máximo.']
-      : [`YuNet's first learned layer: ${channels} feature maps`, '(edges and colour blobs; white = strong activation).', 'Each map has its own contrast: black = its min, white = its max.'];
+  const title = t(lang, 'cnn_first_layer_title', { channels: channels! }).split('\n');
   const titleH = CAPTION_H + 18;
   const width = Math.max(cols * (tileW + 6) + 6, 520);
   const height = titleH + Math.ceil(channels! / cols) * (tileH + 6) + 6;

@@ -90,10 +90,7 @@ async function beforeAfter(
   );
 }
 
-const LABELS: Record<Lang, { original: string; grey: string; colour: string }> = {
-  en: { original: 'Original', grey: 'Grey (what the network sees)', colour: 'Colorized' },
-  es: { original: 'Original', grey: 'En gris (lo que ve la red)', colour: 'Coloreada' },
-};
+const labelsFor = (lang: Lang) => ({ original: t(lang, 'colorize_label_original'), grey: t(lang, 'colorize_label_grey'), colour: t(lang, 'colorize_label_colour') });
 
 /**
  * A photo in, the network's colours out: the photo's lightness (L of Lab) goes
@@ -142,7 +139,7 @@ export const colorizeTask: Task = async ({ options, images, lang }, { models, si
   const t3 = performance.now();
 
   // The comparison picture, timed apart: a reference pipeline would not make it.
-  const labels = LABELS[lang];
+  const labels = labelsFor(lang);
   const panels = [...(hadColour ? [{ rgb: 'original' as const, label: labels.original }] : []), { rgb: 'grey' as const, label: labels.grey }, { rgb: colour, label: labels.colour }];
   const footer = t(lang, meanDeltaE === undefined ? 'colorize_footer' : 'colorize_footer_compare', { model: id, delta: meanDeltaE ?? '' });
   const comparison = await beforeAfter({ rgb: data, channels: channels === 4 ? 4 : 3 }, panels, width, height, footer, format);

@@ -4,7 +4,7 @@ import detectFacesSpec from '../../commands/detect-faces.js';
 import { SinapsisError } from '../errors.js';
 import { blurFaces, drawFaces } from '../images/draw.js';
 import { resultFormat, type ResultFormat } from '../images/encode.js';
-import { decodeImage, decoding, openImage, type DecodedImage } from '../images/load.js';
+import { decodeImage, decodeOrRefuse, openImage, type DecodedImage } from '../images/load.js';
 import { t } from '../i18n/messages.js';
 import { modelForTask } from '../models/manifest.js';
 import type { ModelRegistry } from '../models/registry.js';
@@ -113,7 +113,7 @@ export const detectFacesTask: Task = async ({ options, images, lang }, { models,
   // The photo decoded for detection when it was decoded whole; else decoded again at the reply size.
   const px = det.pixels;
   const image = px ? sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels as 3 | 4 } }) : openImage(bytes, imageLimits);
-  const picture = await decoding(
+  const picture = await decodeOrRefuse(
     blur ? blurFaces(image, det.width, det.height, det.faces, det.format) : drawFaces(image, det.width, det.height, det.faces, det.format),
   );
   const drawMs = performance.now() - t4;

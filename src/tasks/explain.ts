@@ -6,7 +6,7 @@ import { cached } from '../models/cached.js';
 import { findCommand, PHOTO_LIMITS } from '../../commands/index.js';
 import { specLocale, type Lang } from '../i18n/locale.js';
 import { SinapsisError } from '../errors.js';
-import { decoding, inspectImage } from '../images/load.js';
+import { decodeOrRefuse, inspectImage } from '../images/load.js';
 
 import type { ModelRegistry } from '../models/registry.js';
 import { rephrase } from './grounded-rephrase.js';
@@ -115,7 +115,7 @@ export function demoCommand(p: Passage, lang: Lang): string {
   const parts = [`/${spec.texts[locale].name}`];
   for (const o of spec.options) {
     if (o.name in values) parts.push(`${o.texts[locale].name}: ${values[o.name]}`);
-    else if (o.type === 'image' && (o.required || spec.name !== 'explain')) parts.push(`${o.texts[locale].name}: ${lang === 'es' ? '(tu foto)' : '(your photo)'}`);
+    else if (o.type === 'image' && (o.required || spec.name !== 'explain')) parts.push(`${o.texts[locale].name}: ${t(lang, 'explain_your_photo')}`);
   }
   return parts.join(' ');
 }
@@ -137,9 +137,9 @@ function detailText(p: Passage, detail: Detail, lang: Lang): string {
   return [`**${p.title[lang]}** · ${t(lang, 'explain_in_the_bot')}`, t(lang, 'explain_try_command', { command: demoCommand(p, lang) }), '', p.example[lang]].join('\n');
 }
 
-const quoteTitles = (titles: string[], lang: Lang) => {
-  const q = titles.map((x) => (lang === 'es' ? `«${x}»` : `"${x}"`));
-  return q.length > 1 ? `${q.slice(0, -1).join(', ')} ${lang === 'es' ? 'y' : 'and'} ${q.at(-1)}` : q[0]!;
+const quoteTitles = (titles: string[], lang: Lang, last: 'list_and' | 'list_or' = 'list_and') => {
+  const q = titles.map((title) => t(lang, 'quoted_title', { title }));
+  return q.length > 1 ? `${q.slice(0, -1).join(', ')}${t(lang, last)}${q.at(-1)}` : q[0]!;
 };
 
 /**
@@ -192,7 +192,7 @@ export const explainTask: Task = async ({ options, images, lang, langSource }, {
     // One "try it" sentence, naming the command as the asker sees it (/detectar-caras in Spanish).
     const demo = best.demo && best.demo !== 'explain' ? findCommand(best.demo) : undefined;
     if (demo) lines.push('', t(language, 'explain_demo', { command: demo.texts[specLocale(language)].name }));
-    if (suggestions.length) lines.push('', t(language, 'explain_did_you_mean', { titles: quoteTitles(suggestions.map((s) => s.title[language]), language).replace(/ (y|and) /, language === 'es' ? ' o por ' : ' or ') }));
+    if (suggestions.length) lines.push('', t(language, 'explain_did_you_mean', { titles: quoteTitles(suggestions.map((s) => s.title[language]), language, 'list_or') }));
   }
   lines.push('', t(language, 'explain_source', { titles: quoteTitles(used.map((p) => p.title[language]), language) }));
   const answer = lines.join('\n');
@@ -219,11 +219,11 @@ export const explainTask: Task = async ({ options, images, lang, langSource }, {
 /** For convolutions: classic 3×3 filters and YuNet's first-layer maps on the user's photo (or a sample). */
 async function cnnPictures(models: ModelRegistry, photo: Buffer | undefined, lang: Lang): Promise<ResultImage[]> {
   const source = photo ? (await inspectImage(photo, PHOTO_LIMITS), photo) : await sampleImage();
-  const filters = await decoding(classicFiltersGrid(source, lang));
-  const pictures: ResultImage[] = [{ name: 'filters-3x3.png', mime: 'image/png', data: filters, alt: lang === 'es' ? 'Filtros 3×3 clásicos sobre la imagen' : 'Classic 3×3 filters on the image' }];
+  const filters = await decodeOrRefuse(classicFiltersGrid(source, lang));
+  const pictures: ResultImage[] = [{ name: 'filters-3x3.png', mime: 'image/png', data: filters, alt: t(lang, 'explain_alt_filters') }];
   try {
-    const maps = await decoding(firstLayerGrid(models, source, lang));
-    pictures.push({ name: 'yunet-first-layer.png', mime: 'image/png', data: maps.png, alt: lang === 'es' ? 'Mapas de rasgos de la primera capa de YuNet' : "YuNet's first-layer feature maps" });
+    const maps = await decodeOrRefuse(firstLayerGrid(models, source, lang));
+    pictures.push({ name: 'yunet-first-layer.png', mime: 'image/png', data: maps.png, alt: t(lang, 'explain_alt_first_layer') });
   } catch (err) {
     // Without the face model the classic filters still explain the idea; a bad photo is reported.
     if (err instanceof SinapsisError && err.code !== 'model_missing' && err.code !== 'model_corrupt') throw err;

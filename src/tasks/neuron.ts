@@ -5,7 +5,7 @@ import { SinapsisError } from '../errors.js';
 import { functionPlotPng } from '../images/charts.js';
 import type { Lang } from '../i18n/locale.js';
 import { t } from '../i18n/messages.js';
-import type { OptionValues } from '../core/options.js';
+import type { OptionValues } from '../../commands/spec.js';
 import type { TaskResult } from './types.js';
 
 export const MAX_INPUTS = 8;
@@ -17,13 +17,10 @@ const ACTIVATIONS: Record<Activation, { f: (z: number) => number; formula: (z: s
   sigmoid: { f: (z) => 1 / (1 + Math.exp(-z)), formula: (z, _lang, minusZ) => `sigmoid(${z}) = 1 / (1 + e^${minusZ.startsWith('−') ? `(${minusZ})` : minusZ})` },
   relu: { f: (z) => Math.max(0, z), formula: (z) => `ReLU(${z}) = max(0, ${z})` },
   tanh: { f: (z) => Math.tanh(z), formula: (z) => `tanh(${z})` },
-  step: { f: (z) => (z >= 0 ? 1 : 0), formula: (z, lang) => (lang === 'es' ? `escalón(${z}) = 1 si z ≥ 0, si no 0` : `step(${z}) = 1 if z ≥ 0, else 0`) },
-  linear: { f: (z) => z, formula: (z, lang) => (lang === 'es' ? `lineal(${z}) = ${z}` : `linear(${z}) = ${z}`) },
+  step: { f: (z) => (z >= 0 ? 1 : 0), formula: (z, lang) => t(lang, 'neuron_formula_step', { z }) },
+  linear: { f: (z) => z, formula: (z, lang) => t(lang, 'neuron_formula_linear', { z }) },
 };
-const NAMES: Record<Lang, Record<Activation, string>> = {
-  en: { sigmoid: 'sigmoid', relu: 'ReLU', tanh: 'tanh', step: 'step', linear: 'linear' },
-  es: { sigmoid: 'sigmoide', relu: 'ReLU', tanh: 'tanh', step: 'escalón', linear: 'lineal' },
-};
+const activationName = (lang: Lang, activation: Activation) => t(lang, 'neuron_activation_name', { activation });
 
 /** Is this /explain call the neuron computation? "neuron"/"neurona" alone, or any of its numbers given. */
 export function isNeuronRequest(options: OptionValues): boolean {
@@ -73,18 +70,18 @@ export async function neuronTask(options: OptionValues, lang: Lang): Promise<Tas
   const started = performance.now();
   const defaulted: string[] = [];
   const given = (k: string) => options[k] !== undefined && String(options[k]).trim() !== '';
-  let inputs = given('inputs') ? parseNumbers(String(options.inputs), 'inputs') : (defaulted.push(lang === 'es' ? 'entradas' : 'inputs'), DEFAULTS.inputs);
+  let inputs = given('inputs') ? parseNumbers(String(options.inputs), 'inputs') : (defaulted.push(t(lang, 'neuron_default_inputs')), DEFAULTS.inputs);
   if (!inputs.length) inputs = DEFAULTS.inputs;
   let filledWeights = false;
   let weights: number[];
   if (given('weights')) weights = parseNumbers(String(options.weights), 'weights');
-  else if (inputs.length === DEFAULTS.weights.length) (weights = DEFAULTS.weights), defaulted.push(lang === 'es' ? 'pesos' : 'weights');
+  else if (inputs.length === DEFAULTS.weights.length) (weights = DEFAULTS.weights), defaulted.push(t(lang, 'neuron_default_weights'));
   else (weights = inputs.map(() => 1)), (filledWeights = true);
-  const bias = given('bias') ? Number(options.bias) : (defaulted.push(lang === 'es' ? 'sesgo' : 'bias'), DEFAULTS.bias);
-  const activation = given('activation') ? (String(options.activation) as Activation) : (defaulted.push(lang === 'es' ? 'activación' : 'activation'), DEFAULTS.activation);
+  const bias = given('bias') ? Number(options.bias) : (defaulted.push(t(lang, 'neuron_default_bias')), DEFAULTS.bias);
+  const activation = given('activation') ? (String(options.activation) as Activation) : (defaulted.push(t(lang, 'neuron_default_activation')), DEFAULTS.activation);
   const n = computeNeuron(inputs, weights, bias, activation);
 
-  const name = NAMES[lang][activation];
+  const name = activationName(lang, activation);
   const f = (v: number) => fmt(v, lang);
   const paren = (v: number) => (v < 0 ? `(${f(v)})` : f(v));
   const lines = [

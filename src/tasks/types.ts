@@ -1,4 +1,4 @@
-import type { OptionValues, ImageInputs } from '../core/options.js';
+import type { OptionValues, ImageInputs } from '../../commands/spec.js';
 import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
 

@@ -20,8 +20,6 @@ import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
 import { langOf, type Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
-import { InteractionStates } from '../../store/interaction-state.js';
-import { KeyValue } from '../../store/kv.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
 import { explainResult } from '../result-explainer.js';
 import { progressText } from '../progress-text.js';
@@ -53,8 +51,8 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   const { config, service, logger } = app;
   const log = logger.child({ adapter: 'discord' });
   const token = config.DISCORD_TOKEN!;
-  const states = new InteractionStates(app.db);
-  const kv = new KeyValue(app.db);
+  const states = app.stores.interactions;
+  const kv = app.stores.kv;
   const uploadLimit = config.DISCORD_UPLOAD_LIMIT_MB * 1024 * 1024;
 
   // Slash commands need no privileged intent; Guilds gives guild locales and channels.

@@ -7,7 +7,6 @@ import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
 import { langOf, type Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
-import { InteractionStates } from '../../store/interaction-state.js';
 import type { TaskResult } from '../../tasks/types.js';
 import { buttonActions, buttonLabel, customId, followUpButtons, parseCustomId, rerunOptions } from '../buttons.js';
 import { downloadUserFile } from '../download.js';
@@ -39,7 +38,7 @@ export interface Where {
 export async function startSlack(app: App, opts: { retries?: number } = {}): Promise<SlackBot> {
   const { config, service } = app;
   const log = app.logger.child({ adapter: 'slack' });
-  const states = new InteractionStates(app.db);
+  const states = app.stores.interactions;
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   const bolt = new BoltApp({
     token: config.SLACK_BOT_TOKEN,

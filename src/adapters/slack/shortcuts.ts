@@ -9,7 +9,7 @@ import type { RequestContext, Service } from '../../core/service.js';
 import { SinapsisError } from '../../errors.js';
 import type { Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
-import type { InteractionStates } from '../../store/interaction-state.js';
+import type { InteractionStateStore } from '../../store/stores.js';
 import type { TaskResult } from '../../tasks/types.js';
 import { BUTTON_LABELS, customId } from '../buttons.js';
 import { isAllowedUrl } from '../download.js';
@@ -25,7 +25,7 @@ const MAX_VALUE = 2000;
 
 export interface ShortcutDeps {
   service: Service;
-  states: InteractionStates;
+  states: InteractionStateStore;
   /** Slack's file host(s): the only place message files are downloaded from. */
   fileUrls: readonly string[];
   log: pino.Logger;

@@ -1,7 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
-import { KeyValue } from '../../store/kv.js';
 
 /**
  * Ends the job when the client goes away before its answer is sent (closed tab, curl ^C):
@@ -62,7 +61,7 @@ const YEAR_S = 365 * 24 * 3600;
  */
 export function webIdentity(app: App): (req: FastifyRequest, reply?: FastifyReply) => string {
   if (!app.config.SINAPSIS_WEB_COOKIE_ID) return (req) => req.ip;
-  const kv = new KeyValue(app.db);
+  const kv = app.stores.kv;
   let secret = app.config.SINAPSIS_COOKIE_SECRET ?? kv.get('web:cookie-secret');
   if (!secret) kv.set('web:cookie-secret', (secret = randomBytes(32).toString('hex')));
   const sign = (id: string) => createHmac('sha256', secret!).update(id).digest('base64url');
