@@ -66,15 +66,15 @@ function toyReply(steps: string[], over: Partial<ChatReply<string>> = {}): ChatR
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
-describe('the shared chat flow (runWithProgress)', () => {
-  let app: ReturnType<typeof testApp>;
-  let states: InteractionStates;
-  beforeEach(() => {
-    app = testApp();
-    states = new InteractionStates(app.db);
-  });
-  afterEach(() => app.dispose());
+let app: ReturnType<typeof testApp>;
+let states: InteractionStates;
+beforeEach(() => {
+  app = testApp();
+  states = new InteractionStates(app.db);
+});
+afterEach(() => app.dispose());
 
+describe('the shared chat flow (runWithProgress)', () => {
   it('downloads within the spec limit, then opens, queues, shows the position and progress, and answers last', async () => {
     const f = fakeService({ position: 2 });
     const steps: string[] = [];
@@ -159,14 +159,6 @@ describe('the shared chat flow (runWithProgress)', () => {
 });
 
 describe('buttons and restart notices, shared by the chat adapters', () => {
-  let app: ReturnType<typeof testApp>;
-  let states: InteractionStates;
-  beforeEach(() => {
-    app = testApp();
-    states = new InteractionStates(app.db);
-  });
-  afterEach(() => app.dispose());
-
   it('pressButton: expired, someone else’s delete, explain, and re-runs with their options and photo', () => {
     const deps = { states, models: app.models };
     const code = (fn: () => unknown) => {

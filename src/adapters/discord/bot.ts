@@ -6,8 +6,6 @@ import {
   PermissionFlagsBits,
   REST,
   Routes,
-  type ActionRowBuilder as ActionRow,
-  type ButtonBuilder,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
@@ -23,7 +21,7 @@ import { InteractionStates } from '../../store/interaction-state.js';
 import { KeyValue } from '../../store/kv.js';
 import { pressButton, runWithProgress, tellInterrupted, type ButtonPress, type ImageRef } from '../chat-flow.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
-import { contextMenu, isShareButton } from './context-menu.js';
+import { contextMenu, isShareButton, type RunDeferred } from './context-menu.js';
 import { registrationHash, registrationPayload } from './registration.js';
 import { MAX_CONTENT, resultButtons, resultMessage, splitContent } from './reply.js';
 
@@ -80,14 +78,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   }
 
   /** After the defer: the shared chat flow, in the deferred reply (edited in place), then the result with its buttons. */
-  function runDeferred(
-    i: RepliableInteraction,
-    command: string,
-    options: Record<string, unknown>,
-    images: Record<string, ImageRef>,
-    // Message actions: a private answer in the user's own language, with its own buttons.
-    opts: { lang?: Lang; components?: (stateId: string, lang: Lang, whole: boolean) => ActionRow<ButtonBuilder>[] } = {},
-  ): Promise<void> {
+  const runDeferred: RunDeferred = (i, command, options, images, opts = {}) => {
     const ctx = { ...ctxFor(i), ...(opts.lang ? { lang: opts.lang } : {}) };
     return runWithProgress<InteractionEditReplyOptions>({ service, states, log }, { command, options, images, ctx }, {
       download,
@@ -113,7 +104,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
         await shown.final({ content: errorText(e, ctx.lang), files: [], components: [] }).catch((err) => log.warn({ err }, 'could not edit the reply with the error'));
       },
     });
-  }
+  };
 
   /** The moderators' command: answered at once and privately; the service refuses non-moderators. */
   async function onAdmin(i: ChatInputCommandInteraction) {

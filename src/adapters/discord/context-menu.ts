@@ -75,15 +75,17 @@ export interface ContextMenuDeps {
   publicLang(i: Interaction): Lang;
   ctxFor(i: Interaction): RequestContext;
   refuse(i: RepliableInteraction, err: unknown): Promise<void>;
-  /** The slash commands' path after the defer: the shared chat flow (download, queue, progress, result). */
-  runDeferred(
-    i: RepliableInteraction,
-    command: string,
-    options: Record<string, unknown>,
-    images: Record<string, ImageRef>,
-    opts: { lang?: Lang; components?: (stateId: string, lang: Lang, whole: boolean) => ActionRowBuilder<ButtonBuilder>[] },
-  ): Promise<void>;
+  runDeferred: RunDeferred;
 }
+
+/** Message actions: a private answer in the user's own language, with its own buttons. */
+export interface DeferredReplyOptions {
+  lang?: Lang;
+  components?: (stateId: string, lang: Lang, whole: boolean) => ActionRowBuilder<ButtonBuilder>[];
+}
+
+/** The slash commands' path after the defer: the shared chat flow (download, queue, progress, result). */
+export type RunDeferred = (i: RepliableInteraction, command: string, options: Record<string, unknown>, images: Record<string, ImageRef>, opts?: DeferredReplyOptions) => Promise<void>;
 
 export function contextMenu(deps: ContextMenuDeps) {
   /**
