@@ -49,10 +49,12 @@ function coerce(o: Exclude<OptionSpec, { type: 'image' }>, raw: unknown): string
 /**
  * Validates raw options against the spec: unknown names, missing required
  * values, types, ranges and choices. Defaults fill what was left out.
+ * Images are their bytes, or only their option names (a check before anything is downloaded).
  */
-export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: RawOptions, images: ImageInputs = {}): OptionValues {
+export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: RawOptions, images: ImageInputs | readonly string[] = {}): OptionValues {
   const known = new Map(spec.options.map((o) => [o.name, o]));
-  for (const name of [...Object.keys(raw), ...Object.keys(images)]) {
+  const imageNames = Array.isArray(images) ? images : Object.keys(images).filter((k) => (images as ImageInputs)[k]);
+  for (const name of [...Object.keys(raw), ...imageNames]) {
     if (!known.has(name)) {
       throw new SinapsisError('unknown_option', {
         option: name,
@@ -65,7 +67,7 @@ export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: R
   for (const o of spec.options) {
     if (o.type === 'image') {
       if (raw[o.name] !== undefined) throw new SinapsisError('invalid_option', { option: o.name, expected: expected(o) });
-      if (o.required && !images[o.name]) throw new SinapsisError('missing_option', { option: o.name });
+      if (o.required && !imageNames.includes(o.name)) throw new SinapsisError('missing_option', { option: o.name });
       continue;
     }
     const given = raw[o.name];

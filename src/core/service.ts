@@ -26,6 +26,10 @@ export interface CommandRequest {
 
 export type { JobPayload } from './processor.js';
 
+/** A request checked before its images are downloaded: only their option names. */
+export type CheckRequest = Omit<CommandRequest, 'images'> & { images?: readonly string[] };
+type LoggedRequest = Omit<CommandRequest, 'images'>;
+
 export interface ServiceDeps {
   models: ModelRegistry;
   gate: Gate;
@@ -71,9 +75,9 @@ export class Service {
   /**
    * Validates against the spec and passes the gate, without queueing: lets
    * chat adapters refuse at once (ephemerally) before downloading anything.
-   * Image options only need to be present here; their bytes are checked later.
+   * Images are named here (the options the request will fill); their bytes are checked later.
    */
-  check(req: CommandRequest): { spec: CommandSpec; options: OptionValues } {
+  check(req: CheckRequest): { spec: CommandSpec; options: OptionValues } {
     try {
       const spec = findCommand(req.command);
       if (!spec) {
@@ -95,7 +99,7 @@ export class Service {
    * A refusal goes to the jobs log once a minute per user, command and reason: a client
    * hammering an unknown command must not grow the table by one row per request.
    */
-  private recordRefusal(req: CommandRequest, code: string) {
+  private recordRefusal(req: LoggedRequest, code: string) {
     const now = Date.now();
     const key = `${req.ctx.platform}\0${req.ctx.userId}\0${req.command.slice(0, 64)}\0${code}`;
     const last = this.refusalsLogged.get(key);
@@ -110,7 +114,8 @@ export class Service {
 
   /** Validates and enqueues; throws (localizable) before queueing when the request is refused. */
   submit(req: CommandRequest, events?: JobEvents): JobHandle<TaskResult> {
-    const { spec, options } = this.check(req);
+    const images = req.images ?? {};
+    const { spec, options } = this.check({ ...req, images: Object.keys(images).filter((k) => images[k]) });
     const id = randomUUID();
     const started = Date.now();
     const server = req.ctx.serverId ?? '';
@@ -217,7 +222,7 @@ export class Service {
     return serverId ? (this.deps.gate.rules.language(serverId) as Lang | undefined) : undefined;
   }
 
-  private record(id: string, started: number, req: CommandRequest, outcome: string, extra: { durationMs?: number; model?: string } = {}) {
+  private record(id: string, started: number, req: LoggedRequest, outcome: string, extra: { durationMs?: number; model?: string } = {}) {
     this.deps.jobsLog.record({
       id,
       createdAt: started,

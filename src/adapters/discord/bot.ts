@@ -6,33 +6,22 @@ import {
   PermissionFlagsBits,
   REST,
   Routes,
-  type ActionRowBuilder as ActionRow,
-  type ButtonBuilder,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
   type InteractionEditReplyOptions,
   type RepliableInteraction,
 } from 'discord.js';
-import { adminSpec, findCommand } from '../../../commands/index.js';
+import { adminSpec } from '../../../commands/index.js';
 import type { App } from '../../core/app.js';
 import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
 import { langOf, type Lang } from '../../i18n/locale.js';
-import { t } from '../../i18n/messages.js';
+import { pressButton, runWithProgress, tellInterrupted, type ButtonPress, type ImageRef } from '../chat-flow.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
-import { explainResult } from '../result-explainer.js';
-import { progressText } from '../progress-text.js';
-import { ReplyEditor } from '../reply-editor.js';
-import { followUpButtons, rerunOptions } from '../buttons.js';
-import { contextMenu, isShareButton } from './context-menu.js';
+import { contextMenu, isShareButton, type RunDeferred } from './context-menu.js';
 import { registrationHash, registrationPayload } from './registration.js';
-import { MAX_CONTENT, parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
-
-interface ImageRef {
-  url: string;
-  size: number;
-}
+import { MAX_CONTENT, resultButtons, resultMessage, splitContent } from './reply.js';
 
 export interface DiscordBot {
   client: Client;
@@ -82,52 +71,38 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   }
 
   async function download(ref: ImageRef, maxBytes: number): Promise<Buffer> {
-    if (ref.size > maxBytes) throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
+    if ((ref.size ?? 0) > maxBytes) throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
     return downloadUserFile(ref.url, { allowedPrefixes: config.DISCORD_CDN_URLS, maxBytes, timeoutMs: config.CHAT_DOWNLOAD_TIMEOUT_S * 1000 });
   }
 
-  /** After the defer: fetch images, queue, show the position, then the result with its buttons. */
-  async function runDeferred(
-    i: RepliableInteraction,
-    command: string,
-    options: Record<string, unknown>,
-    images: Record<string, ImageRef>,
-    // Message actions: a private answer in the user's own language, with its own buttons.
-    opts: { lang?: Lang; components?: (stateId: string, lang: Lang, whole: boolean) => ActionRow<ButtonBuilder>[] } = {},
-  ) {
-    const base = { ...ctxFor(i), ...(opts.lang ? { lang: opts.lang } : {}) };
-    // Lets a restarted bot edit this reply (the token is valid 15 min) if the process dies first.
-    const ctx: RequestContext = { ...base, reply: { applicationId: i.applicationId, token: i.token, lang: base.lang } };
-    const spec = findCommand(command)!;
-    const editor = new ReplyEditor<InteractionEditReplyOptions>((p) => i.editReply(p), (content) => ({ content }), 1000, (err) => log.warn({ err }, 'progress edit failed'));
-    try {
-      const bytes: Record<string, Buffer> = {};
-      for (const [name, ref] of Object.entries(images)) {
-        const o = spec.options.find((x) => x.name === name);
-        bytes[name] = await download(ref, o?.type === 'image' ? o.maxBytes : 0);
-      }
-      const handle = service.submit(
-        { command, options, images: bytes, ctx },
-        {
-          onPosition: (position) => editor.progress(`⏳ ${t(ctx.lang, 'queued', { position })}`),
-          // Long generations grow in place, one edit a second at most; the final reply splits past 2000 characters.
-          onProgress: (p) => editor.progress(progressText(p, ctx.lang, MAX_CONTENT)),
-        },
-      );
-      if (handle.position() > 0) editor.progress(`⏳ ${t(ctx.lang, 'queued', { position: handle.position() })}`);
-      const result = await handle.result;
-      const stateId = states.save({ platform: 'discord', userId: ctx.userId, command, options, imageUrl: Object.values(images)[0]?.url, model: result.model });
-      const follow = followUpButtons(result.followUps, (o) => states.save({ platform: 'discord', userId: ctx.userId, command, options: o }));
-      const msg = await resultMessage(result, uploadLimit);
-      await editor.final({ content: msg.content, files: msg.files, components: opts.components?.(stateId, ctx.lang, msg.overflow.length === 0) ?? resultButtons(command, options, stateId, ctx.lang, follow) });
-      // The rest of a private answer stays private.
-      for (const part of msg.overflow) await i.followUp({ content: part, ...(i.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
-    } catch (err) {
-      const e = asSinapsisError(err);
-      if (e.code === 'internal') log.error({ err: e.cause ?? e }, 'command failed');
-      await editor.final({ content: errorText(e, ctx.lang), files: [], components: [] }).catch((err2) => log.warn({ err: err2 }, 'could not edit the reply with the error'));
-    }
-  }
+  /** After the defer: the shared chat flow, in the deferred reply (edited in place), then the result with its buttons. */
+  const runDeferred: RunDeferred = (i, command, options, images, opts = {}) => {
+    const ctx = { ...ctxFor(i), ...(opts.lang ? { lang: opts.lang } : {}) };
+    return runWithProgress<InteractionEditReplyOptions>({ service, states, log }, { command, options, images, ctx }, {
+      download,
+      // The interaction token can edit this reply for 15 minutes, from a restarted bot too.
+      open: async () => ({ applicationId: i.applicationId, token: i.token }),
+      edit: (p) => i.editReply(p),
+      // Long generations grow in place; the final reply splits past 2000 characters.
+      progress: (content) => ({ content }),
+      maxChars: MAX_CONTENT,
+      async render(result, saved) {
+        const msg = await resultMessage(result, uploadLimit);
+        const components = opts.components?.(saved.stateId, ctx.lang, msg.overflow.length === 0) ?? resultButtons(command, options, saved.stateId, ctx.lang, saved.followUps());
+        return {
+          payload: { content: msg.content, files: msg.files, components },
+          // The rest of a private answer stays private.
+          after: async () => {
+            for (const part of msg.overflow) await i.followUp({ content: part, ...(i.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
+          },
+        };
+      },
+      async fail(e, shown) {
+        if (e.code === 'internal') log.error({ err: e.cause ?? e }, 'command failed');
+        await shown.final({ content: errorText(e, ctx.lang), files: [], components: [] }).catch((err) => log.warn({ err }, 'could not edit the reply with the error'));
+      },
+    });
+  };
 
   /** The moderators' command: answered at once and privately; the service refuses non-moderators. */
   async function onAdmin(i: ChatInputCommandInteraction) {
@@ -151,7 +126,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     }
     try {
       // Everything that can be refused without work is refused now, privately.
-      service.check({ command: i.commandName, options, images: Object.fromEntries(Object.keys(images).map((k) => [k, Buffer.alloc(0)])), ctx: ctxFor(i) });
+      service.check({ command: i.commandName, options, images: Object.keys(images), ctx: ctxFor(i) });
       for (const ref of Object.values(images)) if (!isAllowedUrl(ref.url, config.DISCORD_CDN_URLS)) throw new SinapsisError('attachment_refused');
     } catch (err) {
       return refuse(i, err);
@@ -161,30 +136,24 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   }
 
   async function onButton(i: ButtonInteraction) {
-    const parsed = parseCustomId(i.customId);
-    const state = parsed && states.get(parsed.stateId);
-    if (!parsed || !state) return refuse(i, new SinapsisError('button_expired'));
-    const lang = langFor(i);
-    switch (parsed.action) {
+    let press: ButtonPress;
+    try {
+      press = pressButton({ states, models: app.models }, i.customId, i.user.id, langFor(i));
+      if (press.kind === 'rerun') service.check({ command: press.command, options: press.options, images: Object.keys(press.images), ctx: ctxFor(i) });
+    } catch (err) {
+      return refuse(i, err);
+    }
+    switch (press.kind) {
       case 'delete':
-        if (i.user.id !== state.userId) return refuse(i, new SinapsisError('not_your_button'));
         await i.deferUpdate();
         await i.deleteReply();
         return;
       case 'explain':
-        await i.reply({ content: splitContent(explainResult(app.models, state.command, state.model, lang))[0]!, flags: MessageFlags.Ephemeral });
+        await i.reply({ content: splitContent(press.text)[0]!, flags: MessageFlags.Ephemeral });
         return;
-      default: {
-        const options = rerunOptions(parsed.action, state.options);
-        const images: Record<string, ImageRef> = state.imageUrl ? { image: { url: state.imageUrl, size: 0 } } : {};
-        try {
-          service.check({ command: state.command, options, images: state.imageUrl ? { image: Buffer.alloc(0) } : {}, ctx: ctxFor(i) });
-        } catch (err) {
-          return refuse(i, err);
-        }
+      case 'rerun':
         await i.deferReply();
-        await runDeferred(i, state.command, options, images);
-      }
+        await runDeferred(i, press.command, press.options, press.images);
     }
   }
 
@@ -223,7 +192,12 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     }
   }
   const purge = setInterval(() => states.purge(), 3600_000).unref();
-  await tellInterrupted(app, client, log);
+  // Jobs a crashed process accepted and never answered: their "thinking…" replies say the bot restarted.
+  await tellInterrupted(service, 'discord', log, (r, text, job) =>
+    typeof r.applicationId === 'string' && r.applicationId && typeof r.token === 'string' && r.token && Date.now() - job.createdAt <= TOKEN_LIFETIME_MS
+      ? client.rest.patch(Routes.webhookMessage(r.applicationId, r.token, '@original'), { body: { content: text, components: [], attachments: [] }, auth: false })
+      : undefined,
+  );
 
   return {
     client,
@@ -236,14 +210,3 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
 
 // An interaction token can edit its reply for 15 minutes; leave a margin for the request itself.
 const TOKEN_LIFETIME_MS = 14 * 60_000;
-
-/** Jobs a crashed process accepted and never answered: their "thinking…" replies say the bot restarted. */
-async function tellInterrupted(app: App, client: Client, log: App['logger']) {
-  for (const job of app.service.takeInterrupted('discord')) {
-    const r = job.reply as { applicationId?: string; token?: string; lang?: string } | undefined;
-    if (!r?.applicationId || !r.token || Date.now() - job.createdAt > TOKEN_LIFETIME_MS) continue;
-    await client.rest
-      .patch(Routes.webhookMessage(r.applicationId, r.token, '@original'), { body: { content: `⚠️ ${t(langOf(r.lang, 'es'), 'restarted')}`, components: [], attachments: [] }, auth: false })
-      .catch((err) => log.warn({ err: String(err) }, 'could not tell a user about the restart'));
-  }
-}

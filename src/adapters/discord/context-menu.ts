@@ -19,6 +19,7 @@ import { SinapsisError } from '../../errors.js';
 import type { Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
 import { customId } from '../buttons.js';
+import type { ImageRef } from '../chat-flow.js';
 import { isAllowedUrl } from '../download.js';
 import { actionRequest, discordPlainText, messageActions, type ActionSpec } from '../message-action.js';
 import { splitContent } from './reply.js';
@@ -65,11 +66,6 @@ function privateButtons(targetMessageId: string, stateId: string, lang: Lang, wh
   return [row];
 }
 
-interface ImageRef {
-  url: string;
-  size: number;
-}
-
 export interface ContextMenuDeps {
   service: Service;
   cdnUrls: readonly string[];
@@ -79,15 +75,17 @@ export interface ContextMenuDeps {
   publicLang(i: Interaction): Lang;
   ctxFor(i: Interaction): RequestContext;
   refuse(i: RepliableInteraction, err: unknown): Promise<void>;
-  /** The slash commands' path after the defer: download, queue, progress, result. */
-  runDeferred(
-    i: RepliableInteraction,
-    command: string,
-    options: Record<string, unknown>,
-    images: Record<string, ImageRef>,
-    opts: { lang?: Lang; components?: (stateId: string, lang: Lang, whole: boolean) => ActionRowBuilder<ButtonBuilder>[] },
-  ): Promise<void>;
+  runDeferred: RunDeferred;
 }
+
+/** Message actions: a private answer in the user's own language, with its own buttons. */
+export interface DeferredReplyOptions {
+  lang?: Lang;
+  components?: (stateId: string, lang: Lang, whole: boolean) => ActionRowBuilder<ButtonBuilder>[];
+}
+
+/** The slash commands' path after the defer: the shared chat flow (download, queue, progress, result). */
+export type RunDeferred = (i: RepliableInteraction, command: string, options: Record<string, unknown>, images: Record<string, ImageRef>, opts?: DeferredReplyOptions) => Promise<void>;
 
 export function contextMenu(deps: ContextMenuDeps) {
   /**
@@ -115,7 +113,7 @@ export function contextMenu(deps: ContextMenuDeps) {
         if (!isAllowedUrl(url, deps.cdnUrls)) throw new SinapsisError('message_image_elsewhere');
         images[req.image.option] = { url, size };
       }
-      deps.service.check({ command: spec.name, options, images: Object.fromEntries(Object.keys(images).map((k) => [k, Buffer.alloc(0)])), ctx });
+      deps.service.check({ command: spec.name, options, images: Object.keys(images), ctx });
     } catch (err) {
       return deps.refuse(i, err);
     }

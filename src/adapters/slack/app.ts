@@ -5,16 +5,15 @@ import { adminSpec, COMMANDS, findCommand } from '../../../commands/index.js';
 import type { App } from '../../core/app.js';
 import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
-import { langOf, type Lang } from '../../i18n/locale.js';
+import type { Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
 import type { TaskResult } from '../../tasks/types.js';
-import { buttonActions, buttonLabel, customId, followUpButtons, parseCustomId, rerunOptions } from '../buttons.js';
+import { buttonActions, buttonLabel, customId } from '../buttons.js';
+import { pressButton, runWithProgress, tellInterrupted, type ImageRef } from '../chat-flow.js';
 import { downloadUserFile } from '../download.js';
-import { explainResult } from '../result-explainer.js';
-import { progressText } from '../progress-text.js';
-import { ReplyEditor } from '../reply-editor.js';
 import { parseAdminText, parseCommandText } from './args.js';
 import { SlackDirectory } from './directory.js';
+import { mrkdwn } from './mrkdwn.js';
 import { registerShortcuts } from './shortcuts.js';
 
 export interface SlackBot {
@@ -29,6 +28,9 @@ export interface Where {
   /** Answer in this thread (a message action answers under the message it was used on). */
   thread?: string;
 }
+
+/** What a Slack message is set to: its fallback text and, for results, its blocks. */
+export type SlackPayload = { text: string; blocks?: unknown[] };
 
 /**
  * The thin Slack adapter (Bolt): ack() at once, then a placeholder message that
@@ -85,10 +87,9 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       headers: { authorization: `Bearer ${config.SLACK_BOT_TOKEN}` },
     });
 
-  function resultBlocks(result: TaskResult, command: string, options: Record<string, unknown>, stateId: string, lang: Lang, userId: string) {
+  function resultBlocks(result: TaskResult, command: string, options: Record<string, unknown>, stateId: string, lang: Lang, follow: { label: string; id: string }[]) {
     const [body, ...footer] = result.text.split('\n\n');
-    const follow = followUpButtons(result.followUps, (o) => states.save({ platform: 'slack', userId, command, options: o }));
-    const text = (footer.length ? body! : result.text).replace(/\*\*(.+?)\*\*/g, '*$1*');
+    const text = mrkdwn(footer.length ? body! : result.text);
     return [
       { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: (footer.join('\n') || `${result.model ?? command} · ${Math.round(Object.values(result.timings).reduce((a, b) => Math.max(a, b), 0))} ms`).slice(0, 2000) }] },
@@ -105,47 +106,43 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     ];
   }
 
-  /** Queue the request, keep one message up to date while it waits and runs, then show the result. */
-  async function run(client: WebClient, w: Where, command: string, options: Record<string, unknown>, imageUrl: string | undefined) {
+  /**
+   * The shared chat flow in one placeholder message that shows the queue position and grows
+   * with streamed text, then the result. A failure removes the placeholder and goes back to
+   * the caller, who answers privately.
+   */
+  async function run(client: WebClient, w: Where, command: string, options: Record<string, unknown>, images: Record<string, ImageRef>) {
     const ctx = await ctxFor(client, w);
-    const lang = ctx.lang;
-    const spec = findCommand(command)!;
-    const images: Record<string, Buffer> = {};
-    if (imageUrl) {
-      const o = spec.options.find((x) => x.type === 'image');
-      images[o!.name] = await download(imageUrl, o?.type === 'image' ? o.maxBytes : 0);
-    }
-    const placeholder = await client.chat.postMessage({ channel: w.channel, text: `⏳ ${t(lang, 'working')}`, ...(w.thread ? { thread_ts: w.thread } : {}) });
-    const ts = placeholder.ts!;
-    type Update = { text: string; blocks?: unknown[] };
-    const editor = new ReplyEditor<Update>(
-      (u) => client.chat.update({ channel: w.channel, ts, text: u.text, ...(u.blocks ? { blocks: u.blocks as never } : {}) }),
-      (text) => ({ text }),
-      1000,
-      (err) => log.warn({ err }, 'update failed'),
-    );
-    try {
-      const handle = service.submit(
+    let ts: string | undefined;
+    await runWithProgress<SlackPayload>({ service, states, log }, { command, options, images, ctx }, {
+      download: (ref, maxBytes) => download(ref.url, maxBytes),
+      async open() {
+        const placeholder = await client.chat.postMessage({ channel: w.channel, text: `⏳ ${t(ctx.lang, 'working')}`, ...(w.thread ? { thread_ts: w.thread } : {}) });
+        ts = placeholder.ts!;
         // The placeholder can be edited after a crash to say the bot restarted.
-        { command, options, images, ctx: { ...ctx, reply: { channel: w.channel, ts, lang } } },
-        { onPosition: (position) => editor.progress(`⏳ ${t(lang, 'queued', { position })}`), onProgress: (p) => editor.progress(progressText(p, lang)) },
-      );
-      if (handle.position() > 0) editor.progress(`⏳ ${t(lang, 'queued', { position: handle.position() })}`);
-      const result = await handle.result;
-      const stateId = states.save({ platform: 'slack', userId: w.user, command, options, imageUrl, model: result.model });
-      await editor.final({ text: result.text.slice(0, 3000), blocks: resultBlocks(result, command, options, stateId, lang, w.user) });
-      if (result.images.length) {
-        await client.filesUploadV2({
-          channel_id: w.channel,
-          thread_ts: w.thread ?? ts,
-          file_uploads: result.images.map((img) => ({ file: img.data, filename: img.name, alt_text: img.alt.slice(0, 1000) })),
-        } as never);
-      }
-    } catch (err) {
-      await editor.stop();
-      await client.chat.delete({ channel: w.channel, ts }).catch(() => undefined);
-      throw err;
-    }
+        return { channel: w.channel, ts };
+      },
+      edit: (u) => client.chat.update({ channel: w.channel, ts: ts!, text: u.text, ...(u.blocks ? { blocks: u.blocks as never } : {}) }),
+      progress: (text) => ({ text }),
+      async render(result, saved) {
+        return {
+          payload: { text: result.text.slice(0, 3000), blocks: resultBlocks(result, command, options, saved.stateId, ctx.lang, saved.followUps()) },
+          after: async () => {
+            if (!result.images.length) return;
+            await client.filesUploadV2({
+              channel_id: w.channel,
+              thread_ts: w.thread ?? ts,
+              file_uploads: result.images.map((img) => ({ file: img.data, filename: img.name, alt_text: img.alt.slice(0, 1000) })),
+            } as never);
+          },
+        };
+      },
+      async fail(e, shown) {
+        await shown.stop();
+        if (ts) await client.chat.delete({ channel: w.channel, ts }).catch(() => undefined);
+        throw e;
+      },
+    });
   }
 
   bolt.command(`/${config.SINAPSIS_ADMIN_COMMAND}`, async ({ command, ack, client }) => {
@@ -161,7 +158,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     try {
       const { sub, options } = parseAdminText(adminSpec(config.SINAPSIS_ADMIN_COMMAND), command.text ?? '');
       const result = service.admin({ sub, options, ctx: { ...ctx, lang } });
-      await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: result.text.replace(/\*\*(.+?)\*\*/g, '*$1*').slice(0, 3000) });
+      await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: mrkdwn(result.text).slice(0, 3000) });
     } catch (err) {
       await ephemeral(client, w, err, lang);
     }
@@ -181,10 +178,11 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     const spec = findCommand(name)!;
     try {
       const options = parseCommandText(spec, command.text ?? '');
-      const needsImage = spec.options.some((o) => o.type === 'image' && o.required);
-      service.check({ command: name, options, images: needsImage ? { image: Buffer.alloc(0) } : {}, ctx: await ctxFor(client, w) });
-      const imageUrl = needsImage ? await recentImage(client, w, name) : undefined;
-      await run(client, w, name, options, imageUrl);
+      // A slash command carries no file: a required image is the user's latest one in the channel.
+      const image = spec.options.find((o) => o.type === 'image' && o.required);
+      service.check({ command: name, options, images: image ? [image.name] : [], ctx: await ctxFor(client, w) });
+      const images = image ? { [image.name]: { url: await recentImage(client, w, name) } } : {};
+      await run(client, w, name, options, images);
     } catch (err) {
       await ephemeral(client, w, err, lang);
     }
@@ -194,36 +192,30 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     await ack();
     const w: Where = { channel: body.channel?.id ?? '', user: body.user.id, team: body.team?.id ?? undefined, thread: body.message?.thread_ts };
     const lang = await langOfUser(client, w.user);
-    const parsed = parseCustomId(action.action_id);
-    const state = parsed && states.get(parsed.stateId);
     try {
-      if (!parsed || !state) throw new SinapsisError('button_expired');
-      if (parsed.action === 'delete') {
-        if (w.user !== state.userId) throw new SinapsisError('not_your_button');
+      const press = pressButton({ states, models: app.models }, action.action_id, w.user, lang);
+      if (press.kind === 'delete') {
         await client.chat.delete({ channel: w.channel, ts: body.message!.ts });
-      } else if (parsed.action === 'explain') {
-        await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: explainResult(app.models, state.command, state.model, lang).replace(/\*\*(.+?)\*\*/g, '*$1*') });
+      } else if (press.kind === 'explain') {
+        await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: mrkdwn(press.text) });
       } else {
-        const options = rerunOptions(parsed.action, state.options);
-        service.check({ command: state.command, options, images: state.imageUrl ? { image: Buffer.alloc(0) } : {}, ctx: await ctxFor(client, w) });
-        await run(client, w, state.command, options, state.imageUrl);
+        service.check({ command: press.command, options: press.options, images: Object.keys(press.images), ctx: await ctxFor(client, w) });
+        await run(client, w, press.command, press.options, press.images);
       }
     } catch (err) {
       await ephemeral(client, w, err, lang);
     }
   });
 
-  registerShortcuts(bolt, { service, states, fileUrls: config.SLACK_FILE_URLS, log, langOfUser, ctxFor, run, ephemeral });
+  registerShortcuts(bolt, { service, states, fileUrls: config.SLACK_FILE_URLS, log, langOfUser, ctxFor, run, download: (ref, maxBytes) => download(ref.url, maxBytes), ephemeral });
 
   bolt.error(async (err) => log.error({ err }, 'Slack app error'));
   await bolt.start();
   log.info({ mode: socketMode ? 'socket' : `http :${config.SLACK_PORT}` }, 'Slack ready');
   // Jobs a crashed process accepted and never answered: their "working…" messages say the bot restarted.
-  for (const job of service.takeInterrupted('slack')) {
-    const r = job.reply as { channel?: string; ts?: string; lang?: string } | undefined;
-    if (!r?.channel || !r.ts) continue;
-    await bolt.client.chat.update({ channel: r.channel, ts: r.ts, text: `⚠️ ${t(langOf(r.lang, 'es'), 'restarted')}` }).catch((err) => log.warn({ err: String(err) }, 'could not tell a user about the restart'));
-  }
+  await tellInterrupted(service, 'slack', log, (r, text) =>
+    typeof r.channel === 'string' && r.channel && typeof r.ts === 'string' && r.ts ? bolt.client.chat.update({ channel: r.channel, ts: r.ts, text }) : undefined,
+  );
   return {
     bolt,
     async stop() {

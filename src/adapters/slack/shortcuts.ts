@@ -12,9 +12,10 @@ import { t } from '../../i18n/messages.js';
 import type { InteractionStateStore } from '../../store/stores.js';
 import type { TaskResult } from '../../tasks/types.js';
 import { BUTTON_LABELS, customId } from '../buttons.js';
+import { runWithProgress, type ImageRef } from '../chat-flow.js';
 import { isAllowedUrl } from '../download.js';
 import { actionRequest, messageActions, slackPlainText, type ActionSpec, type MessageFile } from '../message-action.js';
-import type { Where } from './app.js';
+import type { SlackPayload, Where } from './app.js';
 
 /** The shortcut's callback id in the app manifest and in Bolt's router. */
 export const shortcutCallbackId = (spec: { name: string }) => `sx_msg_${spec.name}`;
@@ -31,8 +32,10 @@ export interface ShortcutDeps {
   log: pino.Logger;
   langOfUser(client: WebClient, user: string): Promise<Lang>;
   ctxFor(client: WebClient, w: Where): Promise<RequestContext>;
-  /** The slash commands' path: placeholder, queue position, result with buttons, images uploaded. */
-  run(client: WebClient, w: Where, command: string, options: Record<string, unknown>, imageUrl: string | undefined): Promise<void>;
+  /** The slash commands' path (the shared chat flow): placeholder, queue position, result with buttons, images uploaded. */
+  run(client: WebClient, w: Where, command: string, options: Record<string, unknown>, images: Record<string, ImageRef>): Promise<void>;
+  /** Fetches a user's file from Slack (its hosts, the bot token). */
+  download(ref: ImageRef, maxBytes: number): Promise<Buffer>;
   ephemeral(client: WebClient, w: Where, err: unknown, lang: Lang): Promise<void>;
 }
 
@@ -95,27 +98,30 @@ export function registerShortcuts(bolt: BoltApp, deps: ShortcutDeps) {
       const ctx = { ...base, lang: isPrivate ? userLang : base.lang };
       const files: MessageFile[] = ((m.files ?? []) as SlackFile[]).map((f) => ({ id: f.id, url: f.url_private_download ?? f.url_private, size: f.size, name: f.name, mime: f.mimetype }));
       const req = actionRequest(spec, { text: slackPlainText(m.text ?? ''), files }, ctx.lang);
-      let imageUrl: string | undefined;
+      const images: Record<string, ImageRef> = {};
       if (req.image) {
-        imageUrl = await fileUrl(client, req.image.file);
+        const url = await fileUrl(client, req.image.file);
         // External files (Drive, Dropbox…) and anything else off Slack's host are never fetched.
-        if (!imageUrl || !isAllowedUrl(imageUrl, deps.fileUrls)) throw new SinapsisError('message_image_elsewhere');
+        if (!url || !isAllowedUrl(url, deps.fileUrls)) throw new SinapsisError('message_image_elsewhere');
+        images[req.image.option] = { url };
       }
-      service.check({ command: spec.name, options: req.options, images: req.image ? { [req.image.option]: Buffer.alloc(0) } : {}, ctx });
-      if (!isPrivate) return await deps.run(client, w, spec.name, req.options, imageUrl);
+      service.check({ command: spec.name, options: req.options, images: Object.keys(images), ctx });
+      if (!isPrivate) return await deps.run(client, w, spec.name, req.options, images);
 
-      const handle = service.submit({ command: spec.name, options: req.options, ctx });
-      if (handle.position() > 0) {
-        await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: `⏳ ${t(ctx.lang, 'queued', { position: handle.position() })}`, ...(replyThread ? { thread_ts: replyThread } : {}) });
-      }
-      const result = await handle.result;
-      const stateId = deps.states.save({ platform: 'slack', userId: w.user, command: spec.name, options: req.options, model: result.model });
-      await client.chat.postEphemeral({
-        channel: w.channel,
-        user: w.user,
-        text: result.text.slice(0, 3000),
-        blocks: privateBlocks(result, stateId, w.thread!, ctx.lang) as never,
-        ...(replyThread ? { thread_ts: replyThread } : {}),
+      // Private: ephemerals cannot be edited, so the position at submit is posted once, then the answer.
+      const inThread = replyThread ? { thread_ts: replyThread } : {};
+      await runWithProgress<SlackPayload>({ service, states: deps.states, log }, { command: spec.name, options: req.options, images, ctx }, {
+        download: deps.download,
+        // Nothing to edit after a restart.
+        open: async () => undefined,
+        live: false,
+        edit: (p) => client.chat.postEphemeral({ channel: w.channel, user: w.user, text: p.text, ...(p.blocks ? { blocks: p.blocks as never } : {}), ...inThread }),
+        progress: (text) => ({ text }),
+        render: async (result, saved) => ({ payload: { text: result.text.slice(0, 3000), blocks: privateBlocks(result, saved.stateId, w.thread!, ctx.lang) } }),
+        async fail(e, shown) {
+          await shown.stop();
+          throw e;
+        },
       });
     } catch (err) {
       await deps.ephemeral(client, { ...w, thread: replyThread }, err, userLang);
