@@ -1,3 +1,4 @@
+import path from 'node:path';
 import pino from 'pino';
 import type { Config } from '../config/index.js';
 import { adminSpec } from '../../commands/index.js';
@@ -9,6 +10,7 @@ import { Gate } from '../store/gate.js';
 import { AcceptedJobs } from '../store/accepted-jobs.js';
 import { JobsLog } from '../store/jobs-log.js';
 import { Service } from './service.js';
+import { ImageSpool } from './spool.js';
 
 export interface App {
   config: Config;
@@ -39,6 +41,9 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
       onError: (err) => logger.error({ err: String((err as Error).message ?? err) }, 'store write failed; the request is answered anyway'),
     }),
     accepted: new AcceptedJobs(db),
+    spool: new ImageSpool(path.join(config.dataDir, 'accepted-uploads')),
+    // A recovered job is re-run only if its reply outlives a whole run (timeout) plus a minute.
+    rerunMarginMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000 + 60_000,
     logInputs: config.SINAPSIS_LOG_INPUTS,
     blocklist: config.SINAPSIS_BLOCKLIST,
     explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,

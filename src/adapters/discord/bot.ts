@@ -28,13 +28,14 @@ import { progressText } from '../progress-text.js';
 import { ReplyEditor } from '../reply-editor.js';
 import { followUpButtons, rerunOptions } from '../buttons.js';
 import { contextMenu, isShareButton } from './context-menu.js';
+import { registerDiscordRecovery } from './recovered.js';
 import { registrationHash, registrationPayload } from './registration.js';
 import { MAX_CONTENT, parseCustomId, resultButtons, resultMessage, splitContent } from './reply.js';
 
-interface ImageRef {
+type ImageRef = {
   url: string;
   size: number;
-}
+};
 
 export interface DiscordBot {
   client: Client;
@@ -98,8 +99,9 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     opts: { lang?: Lang; components?: (stateId: string, lang: Lang, whole: boolean) => ActionRow<ButtonBuilder>[] } = {},
   ) {
     const base = { ...ctxFor(i), ...(opts.lang ? { lang: opts.lang } : {}) };
-    // Lets a restarted bot edit this reply (the token is valid 15 min) if the process dies first.
-    const ctx: RequestContext = { ...base, reply: { applicationId: i.applicationId, token: i.token, lang: base.lang } };
+    // Lets a restarted bot re-run the job and edit this reply (the token is valid 15 min) if the
+    // process dies first (issue 12 item 6: src/adapters/discord/recovered.ts).
+    const ctx: RequestContext = { ...base, reply: { applicationId: i.applicationId, token: i.token, lang: base.lang, ephemeral: i.ephemeral ?? false }, imageRefs: { ...images } };
     const spec = findCommand(command)!;
     const editor = new ReplyEditor<InteractionEditReplyOptions>((p) => i.editReply(p), (content) => ({ content }), 1000, (err) => log.warn({ err }, 'progress edit failed'));
     try {
@@ -225,7 +227,8 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     }
   }
   const purge = setInterval(() => states.purge(), 3600_000).unref();
-  await tellInterrupted(app, client, log);
+  // Jobs a crashed process left unanswered: re-run (edit the reply with the result) or "the bot restarted".
+  void registerDiscordRecovery(app, client, { states, uploadLimit, download });
 
   return {
     client,
@@ -234,18 +237,4 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
       await client.destroy();
     },
   };
-}
-
-// An interaction token can edit its reply for 15 minutes; leave a margin for the request itself.
-const TOKEN_LIFETIME_MS = 14 * 60_000;
-
-/** Jobs a crashed process accepted and never answered: their "thinking…" replies say the bot restarted. */
-async function tellInterrupted(app: App, client: Client, log: App['logger']) {
-  for (const job of app.service.takeInterrupted('discord')) {
-    const r = job.reply as { applicationId?: string; token?: string; lang?: string } | undefined;
-    if (!r?.applicationId || !r.token || Date.now() - job.createdAt > TOKEN_LIFETIME_MS) continue;
-    await client.rest
-      .patch(Routes.webhookMessage(r.applicationId, r.token, '@original'), { body: { content: `⚠️ ${t(langOf(r.lang, 'es'), 'restarted')}`, components: [], attachments: [] }, auth: false })
-      .catch((err) => log.warn({ err: String(err) }, 'could not tell a user about the restart'));
-  }
 }

@@ -17,6 +17,7 @@ import { ReplyEditor } from '../reply-editor.js';
 import { parseAdminText, parseCommandText } from './args.js';
 import { SlackDirectory } from './directory.js';
 import { registerShortcuts } from './shortcuts.js';
+import { registerSlackRecovery } from './recovered.js';
 
 export interface SlackBot {
   bolt: BoltApp;
@@ -127,8 +128,8 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     );
     try {
       const handle = service.submit(
-        // The placeholder can be edited after a crash to say the bot restarted.
-        { command, options, images, ctx: { ...ctx, reply: { channel: w.channel, ts, lang } } },
+        // After a crash the job is re-run from these (image by URL) and the placeholder updated (recovered.ts).
+        { command, options, images, ctx: { ...ctx, reply: { channel: w.channel, ts, lang, thread: w.thread }, imageRefs: imageUrl ? { [Object.keys(images)[0]!]: { url: imageUrl } } : undefined } },
         { onPosition: (position) => editor.progress(`⏳ ${t(lang, 'queued', { position })}`), onProgress: (p) => editor.progress(progressText(p, lang)) },
       );
       if (handle.position() > 0) editor.progress(`⏳ ${t(lang, 'queued', { position: handle.position() })}`);
@@ -219,12 +220,8 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
   bolt.error(async (err) => log.error({ err }, 'Slack app error'));
   await bolt.start();
   log.info({ mode: socketMode ? 'socket' : `http :${config.SLACK_PORT}` }, 'Slack ready');
-  // Jobs a crashed process accepted and never answered: their "working…" messages say the bot restarted.
-  for (const job of service.takeInterrupted('slack')) {
-    const r = job.reply as { channel?: string; ts?: string; lang?: string } | undefined;
-    if (!r?.channel || !r.ts) continue;
-    await bolt.client.chat.update({ channel: r.channel, ts: r.ts, text: `⚠️ ${t(langOf(r.lang, 'es'), 'restarted')}` }).catch((err) => log.warn({ err: String(err) }, 'could not tell a user about the restart'));
-  }
+  // Jobs a crashed process left unanswered: re-run (update the placeholder with the result) or "the bot restarted".
+  void registerSlackRecovery(app, bolt.client, { download, blocks: (result, command, options, lang, userId, imageUrl) => resultBlocks(result, command, options, states.save({ platform: 'slack', userId, command, options, imageUrl, model: result.model }), lang, userId) });
   return {
     bolt,
     async stop() {
