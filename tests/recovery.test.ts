@@ -8,6 +8,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startDiscord } from '../src/adapters/discord/bot.js';
 import { startSlack } from '../src/adapters/slack/app.js';
+import { buildWebServer } from '../src/adapters/web/server.js';
 import { loadConfig } from '../src/config/index.js';
 import { createApp, type App } from '../src/core/app.js';
 import type { CommandRequest, RequestContext } from '../src/core/service.js';
@@ -16,6 +17,7 @@ import { JobsLog } from '../src/store/jobs-log.js';
 import { APP_ID, FakeDiscord } from './fakes/discord/server.js';
 import { BOT_TOKEN, APP_TOKEN, CHANNEL, FakeSlack } from './fakes/slack/server.js';
 import { facesDir, MODELS_DIR } from './helpers/assets.js';
+import { form } from './helpers/web.js';
 
 const silent = pino({ level: 'silent' });
 const appOn = (dataDir: string, env: Record<string, string> = {}): App =>
@@ -37,9 +39,14 @@ function crashWith(dir: string, quota: Record<string, number>, submit: (app: App
   for (const [command, n] of Object.entries(quota)) first.service.admin({ sub: 'limits', options: { command, quota: n }, ctx: { ...mod, serverId } });
   first.service.queue.close = async () => undefined;
   // Every model load hangs: nothing answers before the "crash".
-  (first.service as unknown as { deps: { models: unknown } }).deps.models = { onnxSession: () => new Promise(() => undefined), pipeline: () => new Promise(() => undefined) };
+  hangModels(first);
   submit(first);
   first.db.close();
+}
+/** A model registry whose every call hangs: jobs stay in flight until the "crash". */
+function hangModels(app: App) {
+  const models = app.models as unknown as Record<string, unknown>;
+  for (const m of ['onnxSession', 'pipeline']) models[m] = () => new Promise(() => undefined);
 }
 const hang = (app: App, req: CommandRequest) => app.service.submit(req).result.catch(() => undefined);
 
@@ -139,6 +146,64 @@ describe('item 6: Slack jobs in flight at the crash', () => {
       await bot.stop();
       await app.close();
       await fake.stop();
+    }
+  });
+});
+
+describe('item 6: web stream jobs in flight at the crash', () => {
+  it('the page re-attaches by job id: the re-run result comes once; the kept upload is deleted; a plain API call is refunded; quota charged once', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
+    // First process: the stream job is accepted (its id reaches the page), then kill -9.
+    const first = appOn(dir);
+    first.service.admin({ sub: 'limits', options: { command: 'detect-faces', quota: 2 }, ctx: { ...mod, serverId: '' } });
+    first.service.queue.close = async () => undefined;
+    hangModels(first);
+    const web1 = await buildWebServer(first);
+    await web1.listen({ port: 0, host: '127.0.0.1' });
+    const url1 = `http://127.0.0.1:${(web1.server.address() as { port: number }).port}`;
+    const ctrl = new AbortController();
+    const r = await fetch(`${url1}/api/commands/detect-faces/stream?lang=es`, { method: 'POST', body: form({ image: photo }), signal: ctrl.signal });
+    const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let head = '';
+    while (!head.includes('\n\n')) head += (await reader.read()).value ?? '';
+    const id = /"id":"([^"]+)"/.exec(head)![1]!;
+    // A plain API call in flight too: its connection dies with the process, nothing to re-attach to.
+    void fetch(`${url1}/api/commands/detect-faces`, { method: 'POST', body: form({ image: photo }), signal: ctrl.signal }).catch(() => undefined);
+    while ((first.db.prepare('SELECT count(*) AS n FROM accepted_jobs').get() as { n: number }).n < 2) await new Promise((ok) => setTimeout(ok, 20));
+    expect(readdirSync(path.join(dir, 'accepted-uploads'))).toHaveLength(1);
+    first.db.close(); // kill -9: nothing settles after this.
+
+    const second = appOn(dir);
+    expect(second.service.recoverInterrupted()).toHaveLength(2);
+    const web2 = await buildWebServer(second);
+    await web2.listen({ port: 0, host: '127.0.0.1' });
+    const url2 = `http://127.0.0.1:${(web2.server.address() as { port: number }).port}`;
+    second.service.finishRecovery();
+    try {
+      const events = await (await fetch(`${url2}/api/jobs/${id}/events`)).text();
+      expect(events).toContain(`"id":"${id}"`);
+      expect(events.match(/event: result/g)).toHaveLength(1);
+      expect(events).not.toContain('event: error');
+      expect(events).toMatch(/"recovered":true/);
+      expect(new JobsLog(second.db).recent().filter((j) => j.outcome === 'restarted')).toHaveLength(1);
+      // A second attach (a reload) gets the same outcome, not a second run.
+      expect((await (await fetch(`${url2}/api/jobs/${id}/events`)).text()).match(/event: result/g)).toHaveLength(1);
+      expect(readdirSync(path.join(dir, 'accepted-uploads'))).toEqual([]);
+      expect(new AcceptedJobs(second.db).all()).toEqual([]);
+      // Unknown ids: a clear, localized 404.
+      const gone = await fetch(`${url2}/api/jobs/nope/events?lang=es`);
+      expect(gone.status).toBe(404);
+      expect((await gone.json()).error).toMatchObject({ code: 'job_gone', message: expect.stringMatching(/probá de nuevo/) });
+      // Quota 2: the re-run counts once; one more, then refused.
+      const more = await fetch(`${url2}/api/commands/detect-faces`, { method: 'POST', body: form({ image: photo }) });
+      expect(more.status).toBe(200);
+      const refused = await fetch(`${url2}/api/commands/detect-faces`, { method: 'POST', body: form({ image: photo }) });
+      expect((await refused.json()).error.code).toBe('daily_quota');
+    } finally {
+      ctrl.abort();
+      await web2.close();
+      await second.close();
+      await web1.close().catch(() => undefined);
     }
   });
 });

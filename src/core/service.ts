@@ -261,10 +261,12 @@ export class Service {
     let rows: AcceptedJob[] = [];
     this.deps.log.guard(() => {
       rows = accepted.all();
-      for (const r of rows) if (r.request && !r.attempts) accepted.markAttempt(r.id);
+      for (const r of rows) if (r.request && r.reply && !r.attempts) accepted.markAttempt(r.id);
     });
     for (const r of rows) {
-      const rerun = Boolean(r.request && !r.attempts);
+      // Re-run only what has somewhere to answer (a chat reply, a web stream the page re-attaches
+      // to): a plain API call's connection died with the process.
+      const rerun = Boolean(r.request && r.reply && !r.attempts);
       if (!rerun) this.giveUp(r);
       this.interrupted.push({ ...r, attempts: (r.attempts ?? 0) + (rerun ? 1 : 0), rerun });
     }
