@@ -50,6 +50,8 @@ export interface RecoveryHook {
   images?(job: AcceptedJob): Promise<ImageInputs>;
   /** Live events of a re-run job (the web stream re-attached by job id). */
   events?(job: AcceptedJob): JobEvents | undefined;
+  /** The re-run is queued: how to cancel it (the web's Cancel button, a closed page). */
+  started?(job: AcceptedJob, cancel: () => void): void;
   /** Delivers the outcome (edit the "thinking…" reply, update the placeholder…); must not throw. */
   deliver(job: AcceptedJob, outcome: RecoveredOutcome): Promise<void>;
 }
@@ -337,7 +339,9 @@ export class Service {
         throw err;
       }
       queued = true;
-      outcome = { result: await this.track(handle, job.id, job.createdAt, req, job.serverId, spec.name, refund, forget).result };
+      const tracked = this.track(handle, job.id, job.createdAt, req, job.serverId, spec.name, refund, forget);
+      hook.started?.(job, () => tracked.cancel());
+      outcome = { result: await tracked.result };
     } catch (err) {
       const e = asSinapsisError(err);
       // Failed before queueing (image gone, option no longer valid): nothing ran, nothing is charged.

@@ -110,7 +110,10 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
       const r = recoveredJob(job.id);
       return { onPosition: (position) => r.send('queued', { position }), onStart: () => r.send('running', {}), onProgress: (p) => r.send('progress', p) };
     },
+    // Cancel (button or closed page) stops a re-run like any other job.
+    started: (job, cancel) => jobs.set(job.id, { cancel }),
     deliver: async (job, outcome) => {
+      jobs.delete(job.id);
       const r = recoveredJob(job.id);
       const lang = langOf(job.request?.lang ?? (job.reply as { lang?: string } | undefined)?.lang, 'es');
       if ('result' in outcome) r.finish('result', { ...resultJson(outcome.result, deps.results, false), recovered: true });
@@ -199,10 +202,16 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
       clearInterval(heartbeat);
       res.end();
     };
-    const detach = job.attach(sse, end);
+    let ended = false;
+    const detach = job.attach(sse, () => {
+      ended = true;
+      end();
+    });
+    // As on the first stream: a page that goes away stops its job.
     res.on('close', () => {
       clearInterval(heartbeat);
       detach();
+      if (!ended) jobs.get(req.params.id)?.cancel();
     });
   });
 
