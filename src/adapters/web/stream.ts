@@ -116,8 +116,10 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
       jobs.delete(job.id);
       const r = recoveredJob(job.id);
       const lang = langOf(job.request?.lang ?? (job.reply as { lang?: string } | undefined)?.lang, 'es');
-      if ('result' in outcome) r.finish('result', { ...resultJson(outcome.result, deps.results, false), recovered: true });
-      else r.finish('error', { ...errorBody(outcome.error, lang).error, recovered: true });
+      // Time since the student pressed Run (the restart included), as the page shows it.
+      const elapsedMs = Date.now() - job.createdAt;
+      if ('result' in outcome) r.finish('result', { ...resultJson(outcome.result, deps.results, false), elapsedMs, recovered: true });
+      else r.finish('error', { ...errorBody(outcome.error, lang).error, elapsedMs, recovered: true });
       setTimeout(() => recovered.delete(job.id), RECOVERED_KEEP_MS).unref();
     },
   });
