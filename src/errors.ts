@@ -12,7 +12,7 @@ export type ErrorCode = Extract<
   | 'unsupported_pair' | 'language_unknown' | 'same_language' | 'slack_no_image' | 'neuron_input'
   | 'message_no_text' | 'message_no_image' | 'message_too_long' | 'message_image_elsewhere'
   | 'role_not_allowed' | 'cooldown' | 'daily_quota' | 'server_queue_share' | 'admin_only' | 'admin_unauthorized' | 'admin_form_token'
-  | 'shutting_down' | 'restarted' | 'body_too_large' | 'malformed_body' | 'request_timeout' | 'uploads_busy'
+  | 'shutting_down' | 'restarted' | 'job_gone' | 'body_too_large' | 'malformed_body' | 'request_timeout' | 'uploads_busy'
   | 'one_image_per_field' | 'bad_url' | 'admin_cross_site' | 'admin_throttled'
 >;
 
@@ -61,6 +61,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   admin_form_token: 403,
   shutting_down: 503,
   restarted: 503,
+  job_gone: 404,
   body_too_large: 413,
   malformed_body: 400,
   request_timeout: 408,

@@ -8,9 +8,10 @@ import { buildWebServer } from './adapters/web/server.js';
 const config = loadConfig();
 const app = createApp(config);
 const log = app.logger;
-// Jobs a killed process accepted and never answered: refunded now; each adapter tells its users.
+// Jobs a killed process accepted and never answered: each adapter, as it starts, registers how to
+// answer its own (service.onRecovered), and the service re-runs them or tells their users.
 const interrupted = app.service.recoverInterrupted();
-if (interrupted.length) log.warn({ jobs: interrupted.length }, 'jobs accepted before the last crash were never answered: refunded');
+if (interrupted.length) log.warn({ jobs: interrupted.length }, 'jobs accepted before the last crash were never answered: re-running those that can still be answered');
 
 // One bad request must never take the bot down: log and keep serving.
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
@@ -49,6 +50,8 @@ if (config.SLACK_BOT_TOKEN) {
     log.error({ err }, 'Slack could not start; the playground keeps running');
   }
 }
+// Jobs of a platform that did not start this time cannot be answered: refunded.
+app.service.finishRecovery();
 if (!config.DISCORD_TOKEN && !config.SLACK_BOT_TOKEN) log.info('No DISCORD_TOKEN or SLACK_BOT_TOKEN set: running the web playground only');
 
 let stopping = false;

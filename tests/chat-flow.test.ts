@@ -4,13 +4,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import detectFaces from '../commands/detect-faces.js';
-import { pressButton, runWithProgress, tellInterrupted, type ChatReply } from '../src/adapters/chat-flow.js';
+import { pressButton, runWithProgress, type ChatReply } from '../src/adapters/chat-flow.js';
 import { customId } from '../src/adapters/buttons.js';
 import { explainResult } from '../src/adapters/result-explainer.js';
 import type { CommandRequest, RequestContext, Service } from '../src/core/service.js';
 import { SinapsisError } from '../src/errors.js';
 import type { JobEvents } from '../src/queue/types.js';
-import type { AcceptedJob } from '../src/store/accepted-jobs.js';
 import { InteractionStates } from '../src/store/interaction-state.js';
 import type { TaskResult } from '../src/tasks/types.js';
 import { testApp } from './helpers/app.js';
@@ -32,15 +31,12 @@ function fakeService(opts: { position?: number; refuse?: SinapsisError } = {}) {
       const promise = new Promise<TaskResult>((ok, fail) => (settle = { ok, fail }));
       return { id: 'j1', result: promise, position: () => position, cancel: () => undefined };
     },
-    takeInterrupted: (platform: string) => jobs.filter((j) => j.platform === platform),
   };
-  let jobs: AcceptedJob[] = [];
   return {
     service: service as unknown as Service,
     seen,
     setPosition: (p: number) => (position = p),
     settle: () => settle,
-    setInterrupted: (j: AcceptedJob[]) => (jobs = j),
   };
 }
 
@@ -177,18 +173,7 @@ describe('buttons and restart notices, shared by the chat adapters', () => {
     expect(pressButton(deps, customId('blur', id), 'u2', 'es')).toEqual({ kind: 'rerun', command: 'detect-faces', options: { blur: true }, images: { image: { url: 'https://files/p.jpg', size: 0 } } });
   });
 
-  it('tellInterrupted: each pending reply of the platform, in its asker’s language; a failed edit is only logged', async () => {
-    const f = fakeService();
-    const job = (id: string, platform: string, reply?: Record<string, unknown>): AcceptedJob => ({ id, createdAt: Date.now(), platform, userId: 'u', serverId: '', command: 'translate', day: '2026-01-01', reply });
-    f.setInterrupted([job('a', 'toy', { to: 'x', lang: 'en' }), job('b', 'toy', { to: 'y' }), job('c', 'other', { to: 'z' }), job('d', 'toy'), job('e', 'toy', { to: 'boom' })]);
-    const told: string[] = [];
-    await tellInterrupted(f.service, 'toy', log, (r, text) => {
-      if (r.to === 'boom') return Promise.reject(new Error('gone'));
-      told.push(`${r.to}: ${text}`);
-      return Promise.resolve();
-    });
-    expect(told).toEqual([expect.stringMatching(/^x: ⚠️ The bot restarted/), expect.stringMatching(/^y: ⚠️ Se reinició el bot/)]);
-  });
+
 
   it('service.check takes the image options’ names, before anything is downloaded', () => {
     const c = { ...ctx, platform: 'discord' };

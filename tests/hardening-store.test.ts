@@ -51,6 +51,8 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
     try {
       const interrupted = second.service.recoverInterrupted();
       expect(interrupted).toHaveLength(3);
+      // No web server registered to re-run them (npm start always has one: see recovery.test.ts).
+      second.service.finishRecovery();
       expect(interrupted[0]).toMatchObject({ platform: 'web', userId: 'ana', command: 'explain' });
       expect(new JobsLog(second.db).recent().filter((j) => j.outcome === 'restarted')).toHaveLength(3);
       // Quota back: three more runs are allowed, the fourth is refused.

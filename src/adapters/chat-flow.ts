@@ -85,8 +85,10 @@ export async function runWithProgress<P>(deps: ChatFlowDeps, req: ChatRequest, r
   try {
     const images = await fetchImages(command, req.images, reply);
     const restart = await reply.open();
-    // Lets a restarted bot edit this reply if the process dies before it is answered.
-    const withReply: RequestContext = restart ? { ...ctx, reply: { ...restart, lang: ctx.lang } } : ctx;
+    // Lets a restarted bot re-run the job from these references (never the bytes) and edit this
+    // reply, if the process dies before it is answered (src/adapters/*/recovered.ts).
+    const imageRefs = Object.fromEntries(Object.entries(req.images).map(([name, ref]) => [name, { ...ref }]));
+    const withReply: RequestContext = restart ? { ...ctx, reply: { ...restart, lang: ctx.lang }, imageRefs } : ctx;
     const live = reply.live !== false;
     const handle = deps.service.submit(
       { command, options, images, ctx: withReply },
@@ -149,24 +151,5 @@ export function pressButton(deps: { states: InteractionStateStore; models: Model
         images: state.imageUrl ? { [option]: { url: state.imageUrl, size: 0 } } : {},
       };
     }
-  }
-}
-
-/**
- * At start: the jobs a crashed process accepted and never answered. Each platform's
- * pending reply ("thinking…", "working…") is edited to say the bot restarted, in the
- * asker's language; `notify` returns undefined when a reply can no longer be edited.
- */
-export async function tellInterrupted(
-  service: Service,
-  platform: string,
-  log: pino.Logger,
-  notify: (reply: Record<string, unknown>, text: string, job: AcceptedJob) => Promise<unknown> | undefined,
-): Promise<void> {
-  for (const job of service.takeInterrupted(platform)) {
-    const reply = job.reply as Record<string, unknown> | undefined;
-    if (!reply) continue;
-    const text = `⚠️ ${t(langOf(typeof reply.lang === 'string' ? reply.lang : undefined, 'es'), 'restarted')}`;
-    await notify(reply, text, job)?.catch((err: unknown) => log.warn({ err: String(err) }, 'could not tell a user about the restart'));
   }
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import pino from 'pino';
 import type { Config } from '../config/index.js';
 import { adminSpec, COMMANDS } from '../../commands/index.js';
@@ -10,6 +11,7 @@ import { Gate } from './gate.js';
 import { sqliteStores, type Stores } from '../store/stores.js';
 import { createProcessor } from './processor.js';
 import { Service } from './service.js';
+import { ImageSpool } from './spool.js';
 
 export interface App {
   config: Config;
@@ -46,6 +48,9 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     queueMax: config.SINAPSIS_QUEUE_MAX,
     jobsLog: stores.jobsLog,
     accepted: stores.accepted,
+    spool: new ImageSpool(path.join(config.dataDir, 'accepted-uploads')),
+    // A recovered job is re-run only if its reply outlives a whole run (timeout) plus a minute.
+    rerunMarginMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000 + 60_000,
     logInputs: config.SINAPSIS_LOG_INPUTS,
     queue: new MemoryQueue(createProcessor({ models, blocklist: config.SINAPSIS_BLOCKLIST, explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE }), {
       concurrency: config.SINAPSIS_CONCURRENCY,

@@ -13,4 +13,11 @@ export interface RequestContext extends GateContext {
    * interaction token). Kept only while the job is unanswered.
    */
   reply?: Record<string, unknown>;
+  /**
+   * Per image option, how to fetch it again after a restart (Discord attachment URL, Slack file
+   * URL): kept with the accepted job so that it can be re-run. Never the bytes.
+   */
+  imageRefs?: Record<string, Record<string, unknown>>;
+  /** Keep uploaded images in files under the data dir until the job settles (web: no other way to get them back). */
+  keepImages?: boolean;
 }

@@ -6,6 +6,7 @@ import type { ModelRegistry } from '../models/registry.js';
 import type { JobEvents, JobHandle, JobQueue } from '../queue/types.js';
 import type { Gate } from './gate.js';
 import type { AcceptedJob, AcceptedJobs } from '../store/accepted-jobs.js';
+import type { ImageSpool } from './spool.js';
 import type { JobsLog } from '../store/jobs-log.js';
 import type { TaskResult } from '../tasks/types.js';
 import { Admin, type AdminRequest, type AdminResult } from './admin.js';
@@ -16,6 +17,27 @@ import type { RequestContext } from './request-context.js';
 
 // Its own module so admin.ts and service.ts do not import each other; re-exported for adapters.
 export type { RequestContext } from './request-context.js';
+
+/** The outcome of a job recovered after a crash: its result, or why it was not (code 'restarted': it could not be re-run). */
+export type RecoveredOutcome = { result: TaskResult } | { error: SinapsisError };
+
+/**
+ * How one platform answers jobs a crashed process accepted and never answered. The service
+ * decides what happens to each (re-run or the "bot restarted" notice); the adapter only fetches
+ * images by reference and puts the outcome where the user is waiting.
+ */
+export interface RecoveryHook {
+  /** How long after it was accepted the job's reply can still be delivered (Discord: 15 min; Slack: for ever). */
+  replyTtlMs: number;
+  /** The image bytes from the references the adapter recorded (`ctx.imageRefs`). */
+  images?(job: AcceptedJob): Promise<ImageInputs>;
+  /** Live events of a re-run job (the web stream re-attached by job id). */
+  events?(job: AcceptedJob): JobEvents | undefined;
+  /** The re-run is queued: how to cancel it (the web's Cancel button, a closed page). */
+  started?(job: AcceptedJob, cancel: () => void): void;
+  /** Delivers the outcome (edit the "thinking…" reply, update the placeholder…); must not throw. */
+  deliver(job: AcceptedJob, outcome: RecoveredOutcome): Promise<void>;
+}
 
 export interface CommandRequest {
   command: string;
@@ -37,6 +59,13 @@ export interface ServiceDeps {
   jobsLog: JobsLog;
   /** Durable record of accepted, unanswered jobs (refunded and reported after a crash). */
   accepted?: AcceptedJobs;
+  /** Where web uploads of accepted jobs wait until they settle (re-run after a crash). */
+  spool?: ImageSpool;
+  /**
+   * A recovered job is re-run only when its reply stays deliverable this long past now (the job's
+   * timeout plus a margin): otherwise its user is told the bot restarted. Default 3 min.
+   */
+  rerunMarginMs?: number;
   logInputs: boolean;
   /** The moderators' command (name from config). */
   adminSpec: AdminSpec;
@@ -56,8 +85,8 @@ const REFUSAL_LOG_INTERVAL_MS = 60_000;
 export class Service {
   readonly queue: JobQueue<JobPayload, TaskResult>;
   private readonly admins: Admin;
-  /** Jobs a previous process accepted and never answered, refunded at start, until an adapter takes them. */
-  private interrupted: AcceptedJob[] = [];
+  /** Jobs a previous process accepted and never answered, waiting for their platform's recovery hook. */
+  private interrupted: (AcceptedJob & { rerun: boolean })[] = [];
   /** When each identical refusal (user, command, reason) was last written to the jobs log. */
   private readonly refusalsLogged = new Map<string, number>();
 
@@ -121,20 +150,30 @@ export class Service {
     const server = req.ctx.serverId ?? '';
     let handle: JobHandle<TaskResult>;
     let refund: () => void = () => undefined;
+    let spooled: Record<string, Record<string, unknown>> | undefined;
     const guard = (write: () => void) => this.deps.jobsLog.guard(write);
+    const forget = () => {
+      guard(() => this.deps.accepted?.remove(id));
+      this.dropSpooled(spooled);
+    };
     try {
       // With the store failing (full disk) the job still runs; only the bookkeeping is lost.
       guard(() => {
         const counted = this.deps.gate.count(spec.name, req.ctx);
         refund = () => guard(counted);
-        this.deps.accepted?.add({ id, createdAt: started, platform: req.ctx.platform, userId: req.ctx.userId, serverId: server, channelId: req.ctx.channelId, command: spec.name, day: counted.day, reply: req.ctx.reply });
+        if (!this.deps.accepted) return;
+        // What a re-run after a crash needs: the request as plain data, images by reference only.
+        const images = { ...(req.ctx.keepImages && this.deps.spool ? this.deps.spool.keep(id, req.images ?? {}) : {}), ...req.ctx.imageRefs };
+        spooled = images;
+        const request = { options: req.options, lang: req.ctx.lang, langSource: req.ctx.langSource, model: req.ctx.model, ...(Object.keys(images).length ? { images } : {}) };
+        this.deps.accepted.add({ id, createdAt: started, platform: req.ctx.platform, userId: req.ctx.userId, serverId: server, channelId: req.ctx.channelId, command: spec.name, day: counted.day, reply: req.ctx.reply, request });
       });
       const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
       try {
         handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, server, kind: spec.name, payload }, events);
       } catch (err) {
         refund();
-        guard(() => this.deps.accepted?.remove(id));
+        forget();
         throw err;
       }
     } catch (err) {
@@ -142,7 +181,12 @@ export class Service {
       this.record(id, started, req, e.code);
       throw e;
     }
-    const settle = () => guard(() => this.deps.accepted?.remove(id));
+    return this.track(handle, id, started, req, spec.name, refund, forget);
+  }
+
+  /** Bookkeeping of a queued job until it settles: accepted row and kept uploads, jobs log, refund on failure. */
+  private track(handle: JobHandle<TaskResult>, id: string, started: number, req: CommandRequest, command: string, refund: () => void, forget: () => void): JobHandle<TaskResult> {
+    const settle = forget;
     const result = handle.result.then(
       (r) => {
         settle();
@@ -161,30 +205,116 @@ export class Service {
     return { id: handle.id, result, position: () => handle.position(), cancel: () => handle.cancel() };
   }
 
+  private dropSpooled(refs: Record<string, Record<string, unknown>> | undefined) {
+    try {
+      this.deps.spool?.drop(refs);
+    } catch {
+      // A file left behind is harmless: the next recovery finds no row for it.
+    }
+  }
+
   /**
-   * At start: the jobs a previous process accepted and never answered (it was killed). Each is
-   * refunded and logged as "restarted"; adapters then take theirs to tell the users.
+   * At start: the jobs a previous process accepted and never answered (it was killed). Each stays
+   * counted until its platform's adapter registers its recovery hook (`onRecovered`), which re-runs
+   * it or tells its user; a job already taken up once by a restart (it may be what crashed the
+   * process) or recorded without its request is refunded and logged as "restarted" now.
    */
   recoverInterrupted(): AcceptedJob[] {
     const accepted = this.deps.accepted;
     if (!accepted) return [];
     let rows: AcceptedJob[] = [];
     this.deps.jobsLog.guard(() => {
-      rows = accepted.drain();
-      for (const r of rows) this.deps.gate.rules.refund(r.serverId, r.userId, r.command, r.day);
+      rows = accepted.all();
+      for (const r of rows) if (r.request && r.reply && !r.attempts) accepted.markAttempt(r.id);
     });
     for (const r of rows) {
-      this.deps.jobsLog.record({ id: r.id, createdAt: r.createdAt, platform: r.platform, userId: r.userId, serverId: r.serverId || undefined, channelId: r.channelId, command: r.command, outcome: 'restarted' });
+      // Re-run only what has somewhere to answer (a chat reply, a web stream the page re-attaches
+      // to): a plain API call's connection died with the process.
+      const rerun = Boolean(r.request && r.reply && !r.attempts);
+      if (!rerun) this.giveUp(r);
+      this.interrupted.push({ ...r, attempts: (r.attempts ?? 0) + (rerun ? 1 : 0), rerun });
     }
-    this.interrupted.push(...rows);
     return rows;
   }
 
-  /** The interrupted jobs of one platform (each handed out once), so its adapter can tell their users. */
-  takeInterrupted(platform: string): AcceptedJob[] {
+  /**
+   * An adapter's way to answer the jobs its platform had in flight at the crash. The one place that
+   * decides: re-run when the reply stays deliverable past the job's timeout (charged once: the use
+   * counted at submit stands, refunded if the re-run fails), otherwise refund and, while the reply
+   * can still be edited, deliver the "bot restarted" notice. Resolves when every one was delivered.
+   */
+  onRecovered(platform: string, hook: RecoveryHook): Promise<void> {
     const mine = this.interrupted.filter((j) => j.platform === platform);
     this.interrupted = this.interrupted.filter((j) => j.platform !== platform);
-    return mine;
+    const margin = this.deps.rerunMarginMs ?? 180_000;
+    return Promise.all(
+      mine.map(async ({ rerun, ...job }) => {
+        const left = job.createdAt + hook.replyTtlMs - Date.now();
+        if (rerun && left > margin) return this.rerun(job, hook);
+        if (rerun) this.giveUp(job);
+        // Past its lifetime (less a minute for the request itself) a reply cannot be edited: not even tried.
+        if (left > 60_000) await hook.deliver(job, { error: new SinapsisError('restarted') }).catch(() => undefined);
+      }),
+    ).then(() => undefined);
+  }
+
+  /** After every adapter started: jobs of a platform that registered no hook (not configured any more) are refunded. */
+  finishRecovery(): void {
+    for (const { rerun, ...job } of this.interrupted.splice(0)) if (rerun) this.giveUp(job);
+  }
+
+  /** A recovered job that will not run: refunded, forgotten, logged as "restarted". */
+  private giveUp(r: AcceptedJob) {
+    this.deps.jobsLog.guard(() => {
+      this.deps.gate.rules.refund(r.serverId, r.userId, r.command, r.day);
+      this.deps.accepted?.remove(r.id);
+    });
+    this.dropSpooled(r.request?.images);
+    this.deps.jobsLog.record({ id: r.id, createdAt: r.createdAt, platform: r.platform, userId: r.userId, serverId: r.serverId || undefined, channelId: r.channelId, command: r.command, outcome: 'restarted' });
+  }
+
+  /** Runs a recovered job again under its own id (a re-attaching web client finds it), without counting it again. */
+  private async rerun(job: AcceptedJob, hook: RecoveryHook): Promise<void> {
+    const request = job.request!;
+    const req: CommandRequest = {
+      command: job.command,
+      options: request.options,
+      ctx: { platform: job.platform, userId: job.userId, serverId: job.serverId || undefined, channelId: job.channelId, lang: request.lang as Lang, langSource: request.langSource, model: request.model },
+    };
+    const refund = () => this.deps.jobsLog.guard(() => this.deps.gate.rules.refund(job.serverId, job.userId, job.command, job.day));
+    const forget = () => {
+      this.deps.jobsLog.guard(() => this.deps.accepted?.remove(job.id));
+      this.dropSpooled(request.images);
+    };
+    let outcome: RecoveredOutcome;
+    let queued = false;
+    try {
+      const spec = findCommand(job.command);
+      if (!spec || !hasTask(spec)) throw new SinapsisError('not_available_yet', { command: job.command });
+      const images = { ...this.deps.spool?.load(request.images), ...(await hook.images?.(job)) };
+      const options = parseOptions(spec, request.options, images);
+      const payload: JobPayload = { command: spec.name, task: spec.task, options, images, lang: request.lang as Lang, langSource: request.langSource ?? 'platform', model: request.model };
+      let handle: JobHandle<TaskResult>;
+      try {
+        handle = this.queue.submit({ id: job.id, userId: `${job.platform}:${job.userId}`, server: job.serverId, kind: spec.name, payload }, hook.events?.(job));
+      } catch (err) {
+        throw err;
+      }
+      queued = true;
+      const tracked = this.track(handle, job.id, job.createdAt, req, spec.name, refund, forget);
+      hook.started?.(job, () => tracked.cancel());
+      outcome = { result: await tracked.result };
+    } catch (err) {
+      const e = asSinapsisError(err);
+      // Failed before queueing (image gone, option no longer valid): nothing ran, nothing is charged.
+      if (!queued) {
+        refund();
+        forget();
+        this.record(job.id, job.createdAt, req, e.code);
+      }
+      outcome = { error: e };
+    }
+    await hook.deliver(job, outcome).catch(() => undefined);
   }
 
   /** Health of the store behind the jobs log and quotas, for /healthz. */

@@ -207,6 +207,10 @@ const MESSAGES = {
     en: 'The bot restarted before answering: please try again. This request was not counted against your quota.',
     es: 'Se reinició el bot: probá de nuevo. Este pedido no se contó en tu cupo.',
   },
+  job_gone: {
+    en: 'This request is no longer running (the connection to it was lost): please try again. It was not counted against your quota.',
+    es: 'Este pedido ya no está en curso (se perdió la conexión): probá de nuevo. No se contó en tu cupo.',
+  },
   body_too_large: {
     en: (p) => `The request body is too large (limit ${p.limit} KB).`,
     es: (p) => `El cuerpo del pedido es demasiado grande (límite ${p.limit} KB).`,

@@ -113,6 +113,11 @@ const MIGRATIONS: readonly string[] = [
      day TEXT NOT NULL,
      reply_json TEXT
    );`,
+  // 5: what a re-run needs after a crash (command options, language, image *references*; never
+  // image bytes) and how many times the job was already recovered (a job that crashes the process
+  // is re-run once, not at every start).
+  `ALTER TABLE accepted_jobs ADD COLUMN request_json TEXT;
+   ALTER TABLE accepted_jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function openDatabase(dataDir: string, file = 'sinapsis.db'): DB {

@@ -17,9 +17,10 @@ import type { App } from '../../core/app.js';
 import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
 import { langOf, type Lang } from '../../i18n/locale.js';
-import { pressButton, runWithProgress, tellInterrupted, type ButtonPress, type ImageRef } from '../chat-flow.js';
+import { pressButton, runWithProgress, type ButtonPress, type ImageRef } from '../chat-flow.js';
 import { downloadUserFile, isAllowedUrl } from '../download.js';
 import { contextMenu, isShareButton, type RunDeferred } from './context-menu.js';
+import { registerDiscordRecovery } from './recovered.js';
 import { registrationHash, registrationPayload } from './registration.js';
 import { MAX_CONTENT, resultButtons, resultMessage, splitContent } from './reply.js';
 
@@ -81,7 +82,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     return runWithProgress<InteractionEditReplyOptions>({ service, states, log }, { command, options, images, ctx }, {
       download,
       // The interaction token can edit this reply for 15 minutes, from a restarted bot too.
-      open: async () => ({ applicationId: i.applicationId, token: i.token }),
+      open: async () => ({ applicationId: i.applicationId, token: i.token, ephemeral: i.ephemeral ?? false }),
       edit: (p) => i.editReply(p),
       // Long generations grow in place; the final reply splits past 2000 characters.
       progress: (content) => ({ content }),
@@ -192,12 +193,8 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     }
   }
   const purge = setInterval(() => states.purge(), 3600_000).unref();
-  // Jobs a crashed process accepted and never answered: their "thinking…" replies say the bot restarted.
-  await tellInterrupted(service, 'discord', log, (r, text, job) =>
-    typeof r.applicationId === 'string' && r.applicationId && typeof r.token === 'string' && r.token && Date.now() - job.createdAt <= TOKEN_LIFETIME_MS
-      ? client.rest.patch(Routes.webhookMessage(r.applicationId, r.token, '@original'), { body: { content: text, components: [], attachments: [] }, auth: false })
-      : undefined,
-  );
+  // Jobs a crashed process left unanswered: re-run (edit the reply with the result) or "the bot restarted".
+  void registerDiscordRecovery(app, client, { states, uploadLimit, download });
 
   return {
     client,
@@ -207,6 +204,3 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     },
   };
 }
-
-// An interaction token can edit its reply for 15 minutes; leave a margin for the request itself.
-const TOKEN_LIFETIME_MS = 14 * 60_000;

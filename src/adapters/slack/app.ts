@@ -8,13 +8,14 @@ import { asSinapsisError, SinapsisError } from '../../errors.js';
 import type { Lang } from '../../i18n/locale.js';
 import { t } from '../../i18n/messages.js';
 import type { TaskResult } from '../../tasks/types.js';
-import { buttonActions, buttonLabel, customId } from '../buttons.js';
-import { pressButton, runWithProgress, tellInterrupted, type ImageRef } from '../chat-flow.js';
+import { buttonActions, buttonLabel, customId, followUpButtons } from '../buttons.js';
+import { pressButton, runWithProgress, type ImageRef } from '../chat-flow.js';
 import { downloadUserFile } from '../download.js';
 import { parseAdminText, parseCommandText } from './args.js';
 import { SlackDirectory } from './directory.js';
 import { mrkdwn } from './mrkdwn.js';
 import { registerShortcuts } from './shortcuts.js';
+import { registerSlackRecovery } from './recovered.js';
 
 export interface SlackBot {
   bolt: BoltApp;
@@ -119,8 +120,8 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       async open() {
         const placeholder = await client.chat.postMessage({ channel: w.channel, text: `⏳ ${t(ctx.lang, 'working')}`, ...(w.thread ? { thread_ts: w.thread } : {}) });
         ts = placeholder.ts!;
-        // The placeholder can be edited after a crash to say the bot restarted.
-        return { channel: w.channel, ts };
+        // After a crash the job is re-run and this placeholder updated with the result (recovered.ts).
+        return { channel: w.channel, ts, thread: w.thread };
       },
       edit: (u) => client.chat.update({ channel: w.channel, ts: ts!, text: u.text, ...(u.blocks ? { blocks: u.blocks as never } : {}) }),
       progress: (text) => ({ text }),
@@ -212,10 +213,8 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
   bolt.error(async (err) => log.error({ err }, 'Slack app error'));
   await bolt.start();
   log.info({ mode: socketMode ? 'socket' : `http :${config.SLACK_PORT}` }, 'Slack ready');
-  // Jobs a crashed process accepted and never answered: their "working…" messages say the bot restarted.
-  await tellInterrupted(service, 'slack', log, (r, text) =>
-    typeof r.channel === 'string' && r.channel && typeof r.ts === 'string' && r.ts ? bolt.client.chat.update({ channel: r.channel, ts: r.ts, text }) : undefined,
-  );
+  // Jobs a crashed process left unanswered: re-run (update the placeholder with the result) or "the bot restarted".
+  void registerSlackRecovery(app, bolt.client, { download, blocks: (result, command, options, lang, userId, imageUrl) => resultBlocks(result, command, options, states.save({ platform: 'slack', userId, command, options, imageUrl, model: result.model }), lang, followUpButtons(result.followUps, (o) => states.save({ platform: 'slack', userId, command, options: o }))) });
   return {
     bolt,
     async stop() {

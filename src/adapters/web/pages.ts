@@ -39,12 +39,14 @@ const SCRIPT_UI = {
     cancelling: 'Cancelling…', failed: 'The request failed', remove: 'Remove', download: 'Download', showLines: 'Show all {n} lines',
     notImage: 'That is not an image (JPEG, PNG or WebP).', downloading: 'Downloading the model{name}… {p}', chosen: 'Chosen photo',
     you: 'Your text', needImage: 'Choose, drop or paste a photo first.',
+    reconnecting: 'The connection was lost: reconnecting to your request…',
   },
   es: {
     sending: 'Enviando…', queued: 'Esperando turno: posición {n}', running: 'Procesando… {s}', done: 'Listo en {s}', cancelled: 'Cancelado.',
     cancelling: 'Cancelando…', failed: 'El pedido falló', remove: 'Quitar', download: 'Descargar', showLines: 'Ver las {n} líneas',
     notImage: 'Eso no es una imagen (JPEG, PNG o WebP).', downloading: 'Descargando el modelo{name}… {p}', chosen: 'Foto elegida',
     you: 'Tu texto', needImage: 'Primero elegí, arrastrá o pegá una foto.',
+    reconnecting: 'Se cortó la conexión: reconectando con tu pedido…',
   },
 };
 

@@ -5,8 +5,8 @@ import type { CommandSpec } from '../../../commands/spec.js';
 import type { App } from '../../core/app.js';
 import type { ImageInputs, RawOptions } from '../../core/options.js';
 import type { RequestContext } from '../../core/service.js';
-import { asSinapsisError, errorBody } from '../../errors.js';
-import type { Lang } from '../../i18n/locale.js';
+import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
+import { langOf, type Lang } from '../../i18n/locale.js';
 import type { JobProgress } from '../../queue/types.js';
 import { logRequest } from './request-log.js';
 import { resultJson, type ResultStore } from './results.js';
@@ -45,6 +45,48 @@ class SseWriter {
   }
 }
 
+/** How long after it was accepted a web job is worth re-running after a crash: the page retries for 5 minutes. */
+const WEB_REPLY_TTL_MS = 10 * 60_000;
+/** How long a recovered job's outcome waits for its page to re-attach. */
+const RECOVERED_KEEP_MS = 10 * 60_000;
+
+/**
+ * A job re-run after a crash, for the page that re-attaches by its id (GET /api/jobs/:id/events):
+ * the latest event of each kind is replayed to a late subscriber, then the outcome.
+ */
+class RecoveredJob {
+  private readonly latest = new Map<string, { event: string; data: unknown }>();
+  private readonly subscribers = new Set<{ sse: SseWriter; end(): void }>();
+  private final?: { event: string; data: unknown };
+
+  send(event: string, data: unknown) {
+    this.latest.set(event === 'progress' ? `progress:${String((data as { kind?: unknown }).kind ?? 'text')}` : event, { event, data });
+    for (const s of this.subscribers) s.sse.send(event, data);
+  }
+
+  finish(event: string, data: unknown) {
+    this.final = { event, data };
+    for (const s of this.subscribers) {
+      s.sse.send(event, data);
+      s.end();
+    }
+    this.subscribers.clear();
+  }
+
+  /** Replays what happened so far; returns false when the outcome was already sent (the caller ends the stream). */
+  attach(sse: SseWriter, end: () => void): () => void {
+    for (const e of this.latest.values()) sse.send(e.event, e.data);
+    if (this.final) {
+      sse.send(this.final.event, this.final.data);
+      end();
+      return () => undefined;
+    }
+    const sub = { sse, end };
+    this.subscribers.add(sub);
+    return () => this.subscribers.delete(sub);
+  }
+}
+
 /**
  * The playground's live path: the same submit → queue events the chat
  * adapters use (position, start, progress), sent as Server-Sent Events, then
@@ -53,6 +95,34 @@ class SseWriter {
  */
 export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps): void {
   const jobs = new Map<string, { cancel(): void }>();
+  const recovered = new Map<string, RecoveredJob>();
+  const recoveredJob = (id: string) => {
+    let r = recovered.get(id);
+    if (!r) recovered.set(id, (r = new RecoveredJob()));
+    return r;
+  };
+
+  // Stream jobs a crashed process left unanswered: the service re-runs them under the same id and
+  // the page, which retries by job id while the server is away, re-attaches to the events below.
+  void app.service.onRecovered('web', {
+    replyTtlMs: WEB_REPLY_TTL_MS,
+    events: (job) => {
+      const r = recoveredJob(job.id);
+      return { onPosition: (position) => r.send('queued', { position }), onStart: () => r.send('running', {}), onProgress: (p) => r.send('progress', p) };
+    },
+    // Cancel (button or closed page) stops a re-run like any other job.
+    started: (job, cancel) => jobs.set(job.id, { cancel }),
+    deliver: async (job, outcome) => {
+      jobs.delete(job.id);
+      const r = recoveredJob(job.id);
+      const lang = langOf(job.request?.lang ?? (job.reply as { lang?: string } | undefined)?.lang, 'es');
+      // Time since the student pressed Run (the restart included), as the page shows it.
+      const elapsedMs = Date.now() - job.createdAt;
+      if ('result' in outcome) r.finish('result', { ...resultJson(outcome.result, deps.results, false), elapsedMs, recovered: true });
+      else r.finish('error', { ...errorBody(outcome.error, lang).error, elapsedMs, recovered: true });
+      setTimeout(() => recovered.delete(job.id), RECOVERED_KEEP_MS).unref();
+    },
+  });
 
   web.post<{ Params: { name: string } }>('/api/commands/:name/stream', async (req, reply) => {
     const lang = deps.lang(req);
@@ -71,7 +141,8 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
     };
     // Refusals (bad option, gate, full queue) throw here and answer as plain JSON errors.
     const handle = app.service.submit(
-      { command: req.params.name, options, images, ctx: deps.ctx(req, lang) },
+      // reply + keepImages: a crash mid-job re-runs it (uploads kept under the data dir until it settles).
+      { command: req.params.name, options, images, ctx: { ...deps.ctx(req, lang), reply: { stream: true, lang }, keepImages: true } },
       {
         onPosition: (position) => sse.send('queued', { position, elapsedMs: since() }),
         onStart: () => sse.send('running', { elapsedMs: since() }),
@@ -117,6 +188,33 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
       res.end();
       logRequest(req.log, { method: req.method, route: '/api/commands/:name/stream', command: req.params.name, status: 200, outcome, ms: performance.now() - started });
     }
+  });
+
+  // The page re-attaches here by job id after its stream dropped (the server restarted).
+  web.get<{ Params: { id: string } }>('/api/jobs/:id/events', async (req, reply) => {
+    const job = recovered.get(req.params.id);
+    if (!job) return reply.status(404).send(errorBody(new SinapsisError('job_gone'), deps.lang(req)));
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-accel-buffering': 'no' });
+    const sse = new SseWriter();
+    sse.open(res, `event: job\ndata: ${JSON.stringify({ id: req.params.id, cancel: `/api/jobs/${req.params.id}/cancel` })}\n\n`);
+    const heartbeat = setInterval(() => sse.comment('ping'), HEARTBEAT_MS);
+    const end = () => {
+      clearInterval(heartbeat);
+      res.end();
+    };
+    let ended = false;
+    const detach = job.attach(sse, () => {
+      ended = true;
+      end();
+    });
+    // As on the first stream: a page that goes away stops its job.
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      detach();
+      if (!ended) jobs.get(req.params.id)?.cancel();
+    });
   });
 
   web.post<{ Params: { id: string } }>('/api/jobs/:id/cancel', async (req, reply) => {

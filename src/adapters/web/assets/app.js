@@ -255,12 +255,8 @@
     let lastExtra = null;
     const elapsed = () => secs(performance.now() - (job.runningSince ?? job.started));
     const tick = () => setStatus(fill(ui.running, { s: elapsed() }), lastExtra);
-    try {
-      const r = await fetch(form.dataset.stream, { method: 'POST', body: formData(), signal: ctrl.signal });
-      if (!(r.headers.get('content-type') || '').startsWith('text/event-stream')) {
-        const j = await r.json().catch(() => ({ error: { message: `${ui.failed} (HTTP ${r.status})` } }));
-        throw new Error(j.error ? j.error.message : `${ui.failed} (HTTP ${r.status})`);
-      }
+    /** Reads one event stream; true once the outcome (result or error) came. */
+    const readStream = async (r) => {
       const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
       let done = false;
@@ -324,6 +320,48 @@
           }
         }
       }
+      return done;
+    };
+    try {
+      const r = await fetch(form.dataset.stream, { method: 'POST', body: formData(), signal: ctrl.signal });
+      if (!(r.headers.get('content-type') || '').startsWith('text/event-stream')) {
+        const j = await r.json().catch(() => ({ error: { message: `${ui.failed} (HTTP ${r.status})` } }));
+        throw new Error(j.error ? j.error.message : `${ui.failed} (HTTP ${r.status})`);
+      }
+      let done = false;
+      try {
+        done = await readStream(r);
+      } catch (e) {
+        // The connection dropped mid-job (network error): re-attach below if the job has an id.
+        if (job.cancelled || !job.id) throw e;
+      }
+      // The server went away before answering (a restart): it re-runs the job, and this page
+      // re-attaches by job id, retrying while the server is down (5 minutes at most).
+      const until = performance.now() + 5 * 60_000;
+      while (!done && job.id && !job.cancelled) {
+        if (performance.now() > until) throw new Error(ui.failed);
+        setStatus(ui.reconnecting || '…');
+        await new Promise((ok) => setTimeout(ok, 2000));
+        let again;
+        try {
+          again = await fetch(`/api/jobs/${encodeURIComponent(job.id)}/events`, { signal: ctrl.signal });
+        } catch (e) {
+          if (job.cancelled) throw e;
+          continue;
+        }
+        if (!(again.headers.get('content-type') || '').startsWith('text/event-stream')) {
+          const j = await again.json().catch(() => null);
+          // Our own answer (the job is gone: not re-run) ends it; a proxy's 502 while restarting does not.
+          if (j && j.error) throw new Error(j.error.message);
+          continue;
+        }
+        try {
+          done = await readStream(again);
+        } catch (e) {
+          if (job.cancelled) throw e;
+        }
+      }
+      if (!done && !job.cancelled) throw new Error(ui.failed);
     } catch (e) {
       clearInterval(ticker);
       if (job.cancelled) setStatus(ui.cancelled);
