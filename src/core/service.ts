@@ -12,7 +12,7 @@ import { loadTask, preloadTasks } from '../tasks/load.js';
 import type { TaskResult } from '../tasks/types.js';
 import { Admin, type AdminRequest, type AdminResult } from './admin.js';
 import { commandAvailability, type CommandAvailability } from './availability.js';
-import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
+import { parseOptions, withSampleImage, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
 
 export interface RequestContext extends GateContext {
   lang: Lang;
@@ -158,7 +158,7 @@ export class Service {
         refund = () => guard(counted);
         this.deps.accepted?.add({ id, createdAt: started, platform: req.ctx.platform, userId: req.ctx.userId, serverId: server, channelId: req.ctx.channelId, command: spec.name, day: counted.day, reply: req.ctx.reply });
       });
-      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
+      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: withSampleImage(spec, options, req.images ?? {}), lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
       try {
         handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, payload }, events);
       } catch (err) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationCommandOptionType, PermissionFlagsBits, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
 import { adminSpec, COMMANDS } from '../../../commands/index.js';
+import { uploadRequired } from '../../../commands/sample-option.js';
 import type { AdminSpec, CommandSpec, OptionSpec } from '../../../commands/spec.js';
 import { messageCommandsPayload } from './context-menu.js';
 
@@ -23,13 +24,14 @@ function localizations<T extends { name: string; description: string }>(texts: R
   };
 }
 
-function option(o: OptionSpec) {
+function option(o: OptionSpec, _index = 0, all: readonly OptionSpec[] = []) {
   const base = {
     type: OPTION_TYPE[o.type],
     name: o.name,
     description: o.texts['en-US'].description,
     ...localizations(o.texts),
-    required: Boolean(o.required),
+    // A photo the sample option can stand in for is not required by Discord (core checks one of them came).
+    required: uploadRequired(o, all),
   };
   switch (o.type) {
     case 'string':

@@ -3,6 +3,7 @@ import type pino from 'pino';
 import type { WebClient } from '@slack/web-api';
 import { adminSpec, COMMANDS, findCommand } from '../../../commands/index.js';
 import type { App } from '../../core/app.js';
+import { needsUpload } from '../../core/options.js';
 import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
 import { langOf, type Lang } from '../../i18n/locale.js';
@@ -182,7 +183,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     const spec = findCommand(name)!;
     try {
       const options = parseCommandText(spec, command.text ?? '');
-      const needsImage = spec.options.some((o) => o.type === 'image' && o.required);
+      const needsImage = needsUpload(spec, options);
       service.check({ command: name, options, images: needsImage ? { image: Buffer.alloc(0) } : {}, ctx: await ctxFor(client, w) });
       const imageUrl = needsImage ? await recentImage(client, w, name) : undefined;
       await run(client, w, name, options, imageUrl);
