@@ -24,7 +24,7 @@ function localizations<T extends { name: string; description: string }>(texts: R
   };
 }
 
-function option(o: OptionSpec, _index = 0, all: readonly OptionSpec[] = []) {
+function option(o: OptionSpec, all: readonly OptionSpec[] = []) {
   const base = {
     type: OPTION_TYPE[o.type],
     name: o.name,
@@ -59,7 +59,7 @@ export function discordCommand(spec: CommandSpec) {
     // Servers and the bot's DMs; no member permission needed to use it.
     contexts: [0, 1],
     integration_types: [0],
-    options: spec.options.map(option),
+    options: spec.options.map((o) => option(o, spec.options)),
   };
 }
 
@@ -82,7 +82,7 @@ export function discordAdminCommand(spec: AdminSpec) {
       name: sub.name,
       description: sub.texts['en-US'].description,
       ...localizations(sub.texts),
-      options: sub.options.map(option),
+      options: sub.options.map((o) => option(o)),
     })),
   };
 }
