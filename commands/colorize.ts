@@ -1,3 +1,4 @@
+import { sampleOption } from './sample-option.js';
 import { defineCommand, PHOTO_LIMITS } from './spec.js';
 
 export default defineCommand({
@@ -39,6 +40,8 @@ export default defineCommand({
         'es-419': { name: 'intensidad', description: 'Cuánto color agregar, de 0 a 1', label: 'Intensidad' },
       },
     },
+    // A sample photo instead of the user's own (commands/sample-option.ts).
+    sampleOption,
   ],
   contextMenu: {
     names: { 'en-US': 'Colorize', 'es-ES': 'Colorear', 'es-419': 'Colorear' },

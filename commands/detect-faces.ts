@@ -1,3 +1,4 @@
+import { sampleOption } from './sample-option.js';
 import { defineCommand, PHOTO_LIMITS } from './spec.js';
 
 export default defineCommand({
@@ -54,6 +55,8 @@ export default defineCommand({
         'es-419': { name: 'confianza-minima', description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)', label: 'Confianza mínima' },
       },
     },
+    // A sample photo instead of the user's own (commands/sample-option.ts).
+    sampleOption,
   ],
   contextMenu: {
     names: { 'en-US': 'Detect faces', 'es-ES': 'Detectar caras', 'es-419': 'Detectar caras' },

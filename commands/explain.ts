@@ -1,3 +1,4 @@
+import { sampleOption } from './sample-option.js';
 import { defineCommand, PHOTO_LIMITS } from './spec.js';
 
 export default defineCommand({
@@ -92,6 +93,8 @@ export default defineCommand({
         'es-419': { name: 'activacion', description: 'Neurona a mano: la función de activación', label: 'Neurona: activación' },
       },
     },
+    // A sample photo instead of the user's own (commands/sample-option.ts).
+    sampleOption,
   ],
   // The convolutions section of the notes, with the pictures made from this message's photo.
   contextMenu: {

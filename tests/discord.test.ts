@@ -34,7 +34,15 @@ describe('Discord registration', () => {
       const faces = put.json.find((c: any) => c.name === 'detect-faces');
       expect(faces.name_localizations).toEqual({ 'en-US': 'detect-faces', 'es-ES': 'detectar-caras', 'es-419': 'detectar-caras' });
       expect(faces.description_localizations['es-419']).toMatch(/caras/);
-      expect(faces.options[0]).toMatchObject({ type: 11, name: 'image', required: true, name_localizations: { 'es-ES': 'imagen' } });
+      // A photo OR a sample: the attachment is optional, the sample option offers the shipped photos as choices.
+      expect(faces.options[0]).toMatchObject({ type: 11, name: 'image', required: false, name_localizations: { 'es-ES': 'imagen' } });
+      for (const name of ['detect-faces', 'colorize', 'explain']) {
+        const sample = put.json.find((c: any) => c.name === name).options.at(-1);
+        expect(sample).toMatchObject({ type: 3, name: 'sample', required: false, name_localizations: { 'en-US': 'sample', 'es-ES': 'ejemplo', 'es-419': 'ejemplo' } });
+        expect(sample.choices.map((c: any) => c.value)).toEqual(['astronaut', 'camera', 'coffee', 'chelsea']);
+        expect(sample.description_localizations['es-419']).toMatch(/^¿No tenés una foto\? Usá una de ejemplo: astronaut, camera/);
+      }
+      expect(put.json.find((c: any) => c.name === 'translate').options.some((o: any) => o.name === 'sample')).toBe(false);
       expect(faces.options[2]).toMatchObject({ type: 10, min_value: 0.3, max_value: 0.99 });
       const translate = put.json.find((c: any) => c.name === 'translate');
       expect(translate.options[0]).toMatchObject({ type: 3, max_length: 4000, min_length: 1 });
@@ -74,7 +82,7 @@ describe('Discord without models', () => {
     const cb = await s.fake.waitFor(isCallback(id));
     expect(cb.json.type).toBe(4);
     expect(cb.json.data.flags & EPHEMERAL).toBe(EPHEMERAL);
-    expect(cb.json.data.content).toBe('⚠️ Falta la opción obligatoria "image".');
+    expect(cb.json.data.content).toBe('⚠️ Falta la opción obligatoria "image". ¿No tenés una foto? Elegí una de ejemplo con la opción "ejemplo" (--sample en Slack y en la CLI): astronaut, camera, coffee, chelsea.');
   });
 
   it('a task that fails after the defer edits the reply with the localized error (never "thinking…" forever)', async () => {
@@ -161,6 +169,13 @@ describeWith('Discord /detect-faces end to end', [yunetFile, photo], () => {
     expect(edit.files[0]!.name).toBe('faces.jpg');
     expect((await sharp(edit.files[0]!.data).metadata()).format).toBe('jpeg');
     expect(customIds(edit).map((c) => c.split(':')[1])).toEqual(['blur', 'explain', 'delete']);
+  });
+
+  it('/detect-faces with a sample and no attachment answers with her face', async () => {
+    const id = s.fake.command('detect-faces', [{ name: 'sample', type: 3, value: 'astronaut' }], { locale: 'en-US' });
+    const edit = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
+    expect(edit.json.content).toMatch(/^Found 1 face\./);
+    expect(edit.files[0]!.name).toBe('faces.jpg');
   });
 
   it('answers a Spanish-locale user in Spanish', async () => {

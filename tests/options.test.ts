@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import detectFaces from '../commands/detect-faces.js';
 import generateText from '../commands/generate-text.js';
-import { parseOptions } from '../src/core/options.js';
+import colorize from '../commands/colorize.js';
+import explain from '../commands/explain.js';
+import { needsUpload, parseOptions, withSampleImage } from '../src/core/options.js';
+import { readSample } from '../src/samples/index.js';
 import { SinapsisError } from '../src/errors.js';
 
 const img = { image: Buffer.from('x') };
@@ -41,5 +44,49 @@ describe('parseOptions', () => {
       expect((e as SinapsisError).localized('en')).toContain('"colour"');
       expect((e as SinapsisError).localized('es')).toMatch(/La opción "colour" no existe/);
     }
+  });
+});
+
+describe('the sample option: a photo OR a shipped sample', () => {
+  it('a sample stands in for a required photo; core reads its bytes when nothing was uploaded', () => {
+    const values = parseOptions(detectFaces, { sample: 'astronaut' }, {});
+    expect(values.sample).toBe('astronaut');
+    expect(withSampleImage(detectFaces, values, {}).image).toEqual(readSample('astronaut'));
+    // An uploaded photo wins over the sample.
+    expect(withSampleImage(detectFaces, values, img).image).toBe(img.image);
+    expect(withSampleImage(detectFaces, parseOptions(detectFaces, {}, img), img)).toBe(img);
+    // /explain's photo is optional; a sample still fills it.
+    expect(withSampleImage(explain, parseOptions(explain, { topic: 'convolución', sample: 'camera' }), {}).image).toEqual(readSample('camera'));
+  });
+
+  it('an unknown sample is refused with the list', () => {
+    try {
+      parseOptions(colorize, { sample: 'nope' }, {});
+      expect.unreachable();
+    } catch (e) {
+      expect((e as SinapsisError).code).toBe('invalid_option');
+      expect((e as SinapsisError).localized('en')).toMatch(/"sample".*astronaut, camera, coffee, chelsea/);
+    }
+  });
+
+  it('neither photo nor sample: the missing-photo error tells about the sample, in es and en', () => {
+    for (const spec of [detectFaces, colorize]) {
+      try {
+        parseOptions(spec, {}, {});
+        expect.unreachable();
+      } catch (e) {
+        expect((e as SinapsisError).code).toBe('missing_option');
+        expect((e as SinapsisError).localized('en')).toBe('The option "image" is required. No photo at hand? Choose a sample photo with the option "sample" (--sample on Slack and the CLI): astronaut, camera, coffee, chelsea.');
+        expect((e as SinapsisError).localized('es')).toMatch(/^Falta la opción obligatoria "image". ¿No tenés una foto\? Elegí una de ejemplo con la opción "ejemplo"/);
+      }
+    }
+    expect(parseOptions(explain, { topic: 'convolución' }, {}).sample).toBeUndefined();
+  });
+
+  it('chat adapters go and find an upload only when a required photo has no sample', () => {
+    expect(needsUpload(detectFaces, {})).toBe(true);
+    expect(needsUpload(detectFaces, { sample: 'astronaut' })).toBe(false);
+    expect(needsUpload(explain, {})).toBe(false);
+    expect(needsUpload(generateText, { prompt: 'x' })).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSpec, COMMANDS } from '../commands/index.js';
-import { parseAdminText, parseCommandText } from '../src/adapters/slack/args.js';
+import { parseAdminText, parseCommandText, usageHint } from '../src/adapters/slack/args.js';
 import { BOT_SCOPES, slackManifest } from '../src/adapters/slack/manifest.js';
 import generateText from '../commands/generate-text.js';
 import translate from '../commands/translate.js';
@@ -22,6 +22,13 @@ describe('Slack command text and manifest', () => {
     expect(parseAdminText(adminSpec(), 'disable detect-faces --scope channel')).toEqual({ sub: 'disable', options: { command: 'detect-faces', scope: 'channel' } });
     expect(parseAdminText(adminSpec(), 'limits explain --quota 5')).toEqual({ sub: 'limits', options: { command: 'explain', quota: '5' } });
     expect(parseAdminText(adminSpec(), '')).toEqual({ sub: 'status', options: {} });
+  });
+
+  it('the usage hint of a photo command offers --sample (a flag, never the free text)', () => {
+    const faces = COMMANDS.find((c) => c.name === 'detect-faces')!;
+    expect(usageHint(faces)).toBe('[--blur] [--min-score …] [--sample …]');
+    expect(parseCommandText(faces, '--sample astronaut --blur')).toEqual({ sample: 'astronaut', blur: true });
+    expect(usageHint(COMMANDS.find((c) => c.name === 'explain')!)).toMatch(/^<topic> .*\[--sample …\]$/);
   });
 
   it('generates the app manifest from the specs, with only the scopes it uses', () => {
@@ -117,6 +124,18 @@ describeWith('Slack /detect-faces in Socket Mode', [yunetFile, photo], () => {
     s.fake.sendEnvelope('slash_commands', s.fake.slashPayload('/detect-faces', '', 'U0000004'));
     const e = await s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0000004');
     expect(e.args.text).toMatch(/^⚠️ Primero compartí la foto en este canal/);
+    expect(e.args.text).toMatch(/¿No tenés una foto\? Probá con una de ejemplo: \/detect-faces --sample astronaut$/);
+  });
+
+  it('/detect-faces --sample astronaut answers without a shared photo', async () => {
+    const n = s.fake.calls.length;
+    s.fake.sendEnvelope('slash_commands', s.fake.slashPayload('/detect-faces', '--sample astronaut', 'U0000009'));
+    const done = await s.fake.waitFor((c) => after(n)(c) && c.method === 'files.completeUploadExternal');
+    const upload = [...s.fake.uploads.entries()].find(([id]) => id === done.args.files[0].id)![1];
+    expect(upload.name).toBe('faces.jpg');
+    const update = s.fake.calls.find((c) => after(n)(c) && c.method === 'chat.update' && c.args.blocks)!;
+    expect(update.args.text).toMatch(/^Found 1 face\./);
+    expect(s.fake.calls.some((c) => after(n)(c) && c.method === 'conversations.history')).toBe(false);
   });
 
   it('a failing task posts an ephemeral error and removes its placeholder', async () => {

@@ -52,7 +52,13 @@ describe('web playground without models', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(r.status).toBe(400);
-    expect((await r.json()).error).toMatchObject({ code: 'missing_option', message: expect.stringMatching(/"image"/) });
+    expect((await r.json()).error).toMatchObject({ code: 'missing_option', message: expect.stringMatching(/"image".*--sample.*astronaut, camera, coffee, chelsea/) });
+  });
+
+  it('the page keeps its example buttons and shows no sample select (the API takes `sample`)', async () => {
+    const html = await (await fetch(`${s.url}/c/detect-faces`)).text();
+    expect(html).toContain('/samples/astronaut.thumb.jpg');
+    expect(html).not.toMatch(/name="sample"/);
   });
 
   it('a 50 MB upload is refused with 413 from its declared length, and the server keeps serving', async () => {
@@ -110,6 +116,12 @@ describeWith('web playground /detect-faces', [yunetFile, photo], () => {
     expect(body.images[0]).toMatchObject({ name: 'faces.jpg', mime: 'image/jpeg' });
     const picture = Buffer.from(await (await fetch(`${s.url}${body.images[0].url}`)).arrayBuffer());
     expect((await sharp(picture).metadata()).format).toBe('jpeg');
+  });
+
+  it('the API takes a sample instead of an upload', async () => {
+    const r = await post({ sample: 'astronaut' });
+    expect(r.status).toBe(200);
+    expect((await r.json()).text).toMatch(/^Found 1 face\./);
   });
 
   it('each bad input: its status and error body, localized, then the next request still works', async () => {

@@ -1,5 +1,7 @@
 import type { CommandSpec, ImageInputs, OptionSpec, OptionValues, RawOptions } from '../../commands/spec.js';
+import { SAMPLE_OPTION } from '../../commands/sample-option.js';
 import { SinapsisError } from '../errors.js';
+import { readSample, SAMPLES } from '../samples/index.js';
 
 // The value types live next to the spec (tasks import them without importing core); re-exported here.
 export type { RawOptions, ImageInputs, OptionValues } from '../../commands/spec.js';
@@ -67,7 +69,6 @@ export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: R
   for (const o of spec.options) {
     if (o.type === 'image') {
       if (raw[o.name] !== undefined) throw new SinapsisError('invalid_option', { option: o.name, expected: expected(o) });
-      if (o.required && !imageNames.includes(o.name)) throw new SinapsisError('missing_option', { option: o.name });
       continue;
     }
     const given = raw[o.name];
@@ -78,5 +79,29 @@ export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: R
     }
     values[o.name] = coerce(o, given);
   }
+  // A required photo: uploaded, or a shipped sample chosen with the `sample` option.
+  const takesSample = spec.options.some((o) => o.name === SAMPLE_OPTION);
+  for (const o of spec.options) {
+    if (o.type !== 'image' || !o.required || imageNames.includes(o.name) || (takesSample && values[SAMPLE_OPTION] !== undefined)) continue;
+    throw new SinapsisError('missing_option', { option: o.name, ...(takesSample ? { samples: SAMPLES.map((x) => x.id).join(', ') } : {}) });
+  }
   return values;
+}
+
+/** Whether the request still needs an uploaded photo (a required one, and no sample chosen): chat adapters go and find it. */
+export function needsUpload(spec: Pick<CommandSpec, 'options'>, raw: RawOptions): boolean {
+  const takesSample = spec.options.some((o) => o.name === SAMPLE_OPTION);
+  return spec.options.some((o) => o.type === 'image' && o.required) && !(takesSample && raw[SAMPLE_OPTION] !== undefined && raw[SAMPLE_OPTION] !== null);
+}
+
+/**
+ * The images the task reads: those uploaded, plus the chosen sample's bytes in
+ * the command's first image option when nothing was uploaded there.
+ */
+export function withSampleImage(spec: Pick<CommandSpec, 'options'>, values: OptionValues, images: ImageInputs): ImageInputs {
+  const id = values[SAMPLE_OPTION];
+  const photo = spec.options.find((o) => o.type === 'image');
+  if (typeof id !== 'string' || !photo || images[photo.name]) return images;
+  const bytes = readSample(id);
+  return bytes ? { ...images, [photo.name]: bytes } : images;
 }

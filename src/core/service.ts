@@ -11,7 +11,7 @@ import type { JobsLog } from '../store/jobs-log.js';
 import type { TaskResult } from '../tasks/types.js';
 import { Admin, type AdminRequest, type AdminResult } from './admin.js';
 import { commandAvailability, type CommandAvailability } from './availability.js';
-import { parseOptions, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
+import { parseOptions, withSampleImage, type ImageInputs, type OptionValues, type RawOptions } from './options.js';
 import type { JobPayload } from './processor.js';
 import type { RequestContext } from './request-context.js';
 
@@ -168,7 +168,7 @@ export class Service {
         const request = { options: req.options, lang: req.ctx.lang, langSource: req.ctx.langSource, model: req.ctx.model, ...(Object.keys(images).length ? { images } : {}) };
         this.deps.accepted.add({ id, createdAt: started, platform: req.ctx.platform, userId: req.ctx.userId, serverId: server, channelId: req.ctx.channelId, command: spec.name, day: counted.day, reply: req.ctx.reply, request });
       });
-      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: req.images ?? {}, lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
+      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: withSampleImage(spec, options, req.images ?? {}), lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
       try {
         handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, server, kind: spec.name, payload }, events);
       } catch (err) {
@@ -293,7 +293,7 @@ export class Service {
       if (!spec || !hasTask(spec)) throw new SinapsisError('not_available_yet', { command: job.command });
       const images = { ...this.deps.spool?.load(request.images), ...(await hook.images?.(job)) };
       const options = parseOptions(spec, request.options, images);
-      const payload: JobPayload = { command: spec.name, task: spec.task, options, images, lang: request.lang as Lang, langSource: request.langSource ?? 'platform', model: request.model };
+      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: withSampleImage(spec, options, images), lang: request.lang as Lang, langSource: request.langSource ?? 'platform', model: request.model };
       let handle: JobHandle<TaskResult>;
       try {
         handle = this.queue.submit({ id: job.id, userId: `${job.platform}:${job.userId}`, server: job.serverId, kind: spec.name, payload }, hook.events?.(job));

@@ -43,8 +43,9 @@ const MESSAGES = {
     es: (p) => `La opción "${p.option}" no existe en ${p.command}. Opciones válidas: ${p.valid}.`,
   },
   missing_option: {
-    en: (p) => `The option "${p.option}" is required.`,
-    es: (p) => `Falta la opción obligatoria "${p.option}".`,
+    // A photo that a sample can stand in for says so (samples: the ids, when the command takes one).
+    en: (p) => `The option "${p.option}" is required.${p.samples ? ` No photo at hand? Choose a sample photo with the option "sample" (--sample on Slack and the CLI): ${p.samples}.` : ''}`,
+    es: (p) => `Falta la opción obligatoria "${p.option}".${p.samples ? ` ¿No tenés una foto? Elegí una de ejemplo con la opción "ejemplo" (--sample en Slack y en la CLI): ${p.samples}.` : ''}`,
   },
   invalid_option: {
     en: (p) => `Invalid value for "${p.option}": ${p.expected}.`,
@@ -429,8 +430,8 @@ const MESSAGES = {
     es: (p) => `${p.from} → ${p.to} · ${p.model} · ${p.ms} ms`,
   },
   slack_no_image: {
-    en: (p) => `Share the photo in this channel first (within the last ${p.minutes} minutes), then run /${p.command} again.`,
-    es: (p) => `Primero compartí la foto en este canal (en los últimos ${p.minutes} minutos) y después volvé a ejecutar /${p.command}.`,
+    en: (p) => `Share the photo in this channel first (within the last ${p.minutes} minutes), then run /${p.command} again. No photo at hand? Try a sample one: /${p.command} --sample astronaut`,
+    es: (p) => `Primero compartí la foto en este canal (en los últimos ${p.minutes} minutos) y después volvé a ejecutar /${p.command}. ¿No tenés una foto? Probá con una de ejemplo: /${p.command} --sample astronaut`,
   },
   message_no_text: {
     en: (p) => `"${p.action}" works on a message with text, and this one has none.`,

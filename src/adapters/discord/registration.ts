@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationCommandOptionType, PermissionFlagsBits, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
 import { adminSpec, COMMANDS } from '../../../commands/index.js';
+import { uploadRequired } from '../../../commands/sample-option.js';
 import type { AdminSpec, CommandSpec, OptionSpec } from '../../../commands/spec.js';
 import { messageCommandsPayload } from './context-menu.js';
 
@@ -23,13 +24,14 @@ function localizations<T extends { name: string; description: string }>(texts: R
   };
 }
 
-function option(o: OptionSpec) {
+function option(o: OptionSpec, all: readonly OptionSpec[] = []) {
   const base = {
     type: OPTION_TYPE[o.type],
     name: o.name,
     description: o.texts['en-US'].description,
     ...localizations(o.texts),
-    required: Boolean(o.required),
+    // A photo the sample option can stand in for is not required by Discord (core checks one of them came).
+    required: uploadRequired(o, all),
   };
   switch (o.type) {
     case 'string':
@@ -57,7 +59,7 @@ export function discordCommand(spec: CommandSpec) {
     // Servers and the bot's DMs; no member permission needed to use it.
     contexts: [0, 1],
     integration_types: [0],
-    options: spec.options.map(option),
+    options: spec.options.map((o) => option(o, spec.options)),
   };
 }
 
@@ -80,7 +82,7 @@ export function discordAdminCommand(spec: AdminSpec) {
       name: sub.name,
       description: sub.texts['en-US'].description,
       ...localizations(sub.texts),
-      options: sub.options.map(option),
+      options: sub.options.map((o) => option(o)),
     })),
   };
 }

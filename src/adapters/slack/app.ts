@@ -3,6 +3,7 @@ import type pino from 'pino';
 import type { WebClient } from '@slack/web-api';
 import { adminSpec, COMMANDS, findCommand } from '../../../commands/index.js';
 import type { App } from '../../core/app.js';
+import { needsUpload } from '../../core/options.js';
 import type { RequestContext } from '../../core/service.js';
 import { asSinapsisError, SinapsisError } from '../../errors.js';
 import type { Lang } from '../../i18n/locale.js';
@@ -179,8 +180,8 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     const spec = findCommand(name)!;
     try {
       const options = parseCommandText(spec, command.text ?? '');
-      // A slash command carries no file: a required image is the user's latest one in the channel.
-      const image = spec.options.find((o) => o.type === 'image' && o.required);
+      // A slash command carries no file: a required image (unless a sample was chosen) is the user's latest one in the channel.
+      const image = needsUpload(spec, options) ? spec.options.find((o) => o.type === 'image' && o.required) : undefined;
       service.check({ command: name, options, images: image ? [image.name] : [], ctx: await ctxFor(client, w) });
       const images = image ? { [image.name]: { url: await recentImage(client, w, name) } } : {};
       await run(client, w, name, options, images);

@@ -54,7 +54,8 @@ function flags(specOptions: readonly OptionSpec[], tokens: string[]) {
 
 /** The usage hint shown by Slack: the free text and the flags, from the spec. */
 export function usageHint(spec: CommandSpec): string {
-  const textOption = spec.options.find((o) => o.type === 'string');
+  // The same text option parseCommandText fills (a list of choices, like --sample, is a flag).
+  const textOption = spec.options.find((o) => o.type === 'string' && !('choices' in o && o.choices));
   const flags = spec.options.filter((o) => o !== textOption && o.type !== 'image').map((o) => (o.type === 'boolean' ? `[--${o.name}]` : `[--${o.name} …]`));
   // Slack caps hints at 100 characters: keep whole flags only, never a cut-off one.
   return [textOption ? `<${textOption.name}>` : '', ...flags].filter(Boolean).reduce((hint, part) => (hint && `${hint} ${part}`.length > 100 ? hint : hint ? `${hint} ${part}` : part), '');

@@ -1,4 +1,5 @@
 import { COMMANDS, hasTask } from '../../../commands/index.js';
+import { SAMPLE_OPTION } from '../../../commands/sample-option.js';
 import type { CommandSpec, OptionSpec } from '../../../commands/spec.js';
 import { specLocale, type Lang } from '../../i18n/locale.js';
 import { describeAvailability, type CommandAvailability } from '../../core/availability.js';
@@ -131,7 +132,7 @@ ${available ? availabilityNote(availability, lang) : `<p class="soon">${esc(ui.s
 <div class="layout"><div class="inputs">
 ${examples(spec, lang)}
 <form id="form" action="/api/commands/${spec.name}?lang=${lang}" method="post" enctype="multipart/form-data" data-stream="/api/commands/${spec.name}/stream?lang=${lang}" data-ui="${esc(JSON.stringify(SCRIPT_UI[lang]))}"${spec.continues ? ` data-continues="${esc(spec.continues)}"` : ''}${imageFirst ? ' data-image-first="1"' : ''}>
-${spec.options.map((o) => field(o, lang)).join('\n')}
+${spec.options.filter((o) => o.name !== SAMPLE_OPTION).map((o) => field(o, lang)).join('\n')}
 <div class="actions"><button type="submit" id="run"${availability?.state === 'unavailable' && availability.reason?.code !== 'last_download_failed' ? ' disabled' : ''}>${esc(ui.run)}</button><button type="button" id="cancel" class="secondary" hidden>${esc(ui.cancel)}</button></div></form></div>
 <section class="output" aria-labelledby="result-title"><h2 id="result-title">${esc(ui.result)}</h2>
 <div id="status" role="status" aria-live="polite"></div><div id="result" aria-live="polite"><p class="placeholder">${esc(ui.resultEmpty)}</p></div></section></div>
