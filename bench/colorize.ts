@@ -16,17 +16,29 @@ const PEER_PYTHON = process.env.PEER_PYTHON ?? '/usr/bin/python3';
 
 export async function run(args: string[]) {
   const rounds = Number(args[args.indexOf('--rounds') + 1]) || 8;
-  const model = path.resolve(process.env.SINAPSIS_COLORIZE_MODEL ?? path.join(ROOT, 'tests/fixtures/models/colorizer-tiny/colorizer-tiny-512.onnx'));
+  const model = path.resolve(
+    process.env.SINAPSIS_COLORIZE_MODEL ??
+      path.join(ROOT, 'tests/fixtures/models/colorizer-tiny/colorizer-tiny-512.onnx'),
+  );
   const modelsDir = path.resolve(process.env.SINAPSIS_MODELS_DIR ?? path.join(ROOT, '../shared/models'));
   const photo = path.join(modelsDir, '../data/faces-dlib/2008_001009.jpg');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-bench-colorize-'));
   const files: Record<number, string> = {};
   for (const side of [256, 512, 1024]) {
     files[side] = path.join(tmp, `photo-${side}.jpg`);
-    writeFileSync(files[side], await sharp(photo).resize(side, side, { fit: 'inside' }).jpeg({ quality: 92 }).toBuffer());
+    writeFileSync(
+      files[side],
+      await sharp(photo).resize(side, side, { fit: 'inside' }).jpeg({ quality: 92 }).toBuffer(),
+    );
   }
   const app = testApp({ SINAPSIS_COLORIZE_MODEL: model, SINAPSIS_MODELS_DIR: modelsDir });
-  const colorize = (file: string) => app.service.run({ command: 'colorize', options: {}, images: { image: readFileSync(file) }, ctx: { platform: 'bench', userId: 'b', lang: 'es' } });
+  const colorize = (file: string) =>
+    app.service.run({
+      command: 'colorize',
+      options: {},
+      images: { image: readFileSync(file) },
+      ctx: { platform: 'bench', userId: 'b', lang: 'es' },
+    });
   let t = performance.now();
   await colorize(files[512]!);
   const firstMs = performance.now() - t;
@@ -34,7 +46,10 @@ export async function run(args: string[]) {
   const ours: Record<number, { total: number[]; network: number[]; own: number[]; compose: number[] }> = {};
   const peer: Record<number, { total: number[]; network: number[]; own: number[] }> = {};
   const runPeer = (n: number) => {
-    const r = spawnSync(PEER_PYTHON, [path.join(ROOT, 'bench/peer_opencv_colorize.py')], { input: JSON.stringify({ model, images: Object.values(files), rounds: n, size: 512 }), encoding: 'utf8' });
+    const r = spawnSync(PEER_PYTHON, [path.join(ROOT, 'bench/peer_opencv_colorize.py')], {
+      input: JSON.stringify({ model, images: Object.values(files), rounds: n, size: 512 }),
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`OpenCV peer failed:\n${r.stderr}`);
     const doc = JSON.parse(r.stdout);
     for (const [side, file] of Object.entries(files)) {
@@ -65,12 +80,22 @@ export async function run(args: string[]) {
   runPeer(rounds - half);
 
   t = performance.now();
-  const explain = await app.service.run({ command: 'explain', options: { topic: 'convolución' }, images: { image: readFileSync(photo) }, ctx: { platform: 'bench', userId: 'b', lang: 'es' } });
+  const explain = await app.service.run({
+    command: 'explain',
+    options: { topic: 'convolución' },
+    images: { image: readFileSync(photo) },
+    ctx: { platform: 'bench', userId: 'b', lang: 'es' },
+  });
   const explainMs = performance.now() - t;
   const explainTimes: number[] = [];
   for (let i = 0; i < 5; i++) {
     t = performance.now();
-    await app.service.run({ command: 'explain', options: { topic: 'convolución' }, images: { image: readFileSync(photo) }, ctx: { platform: 'bench', userId: 'b', lang: 'es' } });
+    await app.service.run({
+      command: 'explain',
+      options: { topic: 'convolución' },
+      images: { image: readFileSync(photo) },
+      ctx: { platform: 'bench', userId: 'b', lang: 'es' },
+    });
     explainTimes.push(performance.now() - t);
   }
   await app.dispose();
@@ -94,7 +119,19 @@ export async function run(args: string[]) {
       },
     ]),
   );
-  console.log(JSON.stringify({ model: path.basename(model), rounds, first_call_incl_load_ms: round(firstMs), peer: peerInfo, by_long_side: rows }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        model: path.basename(model),
+        rounds,
+        first_call_incl_load_ms: round(firstMs),
+        peer: peerInfo,
+        by_long_side: rows,
+      },
+      null,
+      2,
+    ),
+  );
   console.log(
     JSON.stringify({
       colorize_own_ratio_256: rows[256]!.own_ratio,

@@ -15,7 +15,12 @@ import { quantile, round } from './lib/stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'tests/fixtures/models');
-interface Call { at: number; method: string; path: string; json?: any }
+interface Call {
+  at: number;
+  method: string;
+  path: string;
+  json?: any;
+}
 
 /** 500 characters of course Spanish, in sentences. */
 function message(): string {
@@ -31,7 +36,10 @@ function message(): string {
   ];
   let text = '';
   for (let i = 0; text.length < 500; i++) text += `${sentences[i % sentences.length]} `;
-  return text.slice(0, 500).replace(/\s+\S*$/, '.').padEnd(500, '.');
+  return text
+    .slice(0, 500)
+    .replace(/\s+\S*$/, '.')
+    .padEnd(500, '.');
 }
 
 export async function run(args: string[]) {
@@ -39,9 +47,16 @@ export async function run(args: string[]) {
   const rounds = Number(args[args.indexOf('--rounds') + 1]) || 5;
   const text = message();
 
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'tests/fakes/discord/standalone.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const { port, control } = JSON.parse(await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r)));
-  const ctl = async (what: string, body?: unknown) => (await fetch(`http://127.0.0.1:${control}/${what}`, { method: 'POST', body: JSON.stringify(body ?? {}) })).json();
+  const child = spawn(
+    path.join(ROOT, 'node_modules/.bin/tsx'),
+    [path.join(ROOT, 'tests/fakes/discord/standalone.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const { port, control } = JSON.parse(
+    await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r)),
+  );
+  const ctl = async (what: string, body?: unknown) =>
+    (await fetch(`http://127.0.0.1:${control}/${what}`, { method: 'POST', body: JSON.stringify(body ?? {}) })).json();
   const app = testApp({
     SINAPSIS_MODELS_DIR: tempDir(),
     SINAPSIS_TRANSLATION_MODELS: `es-en=${FIXTURES}/marian-tiny-es-en,en-es=${FIXTURES}/marian-tiny-en-es`,
@@ -57,13 +72,15 @@ export async function run(args: string[]) {
   let user = 720000000000000000n;
   const send = async (via: 'menu' | 'slash'): Promise<string> => {
     const opts = { userId: String(++user), locale: 'en-US' };
-    const r = via === 'menu'
-      ? await ctl('message-command', { name: 'Translate', content: text, opts })
-      : await ctl('command', { name: 'translate', options: [{ name: 'text', type: 3, value: text }], opts });
+    const r =
+      via === 'menu'
+        ? await ctl('message-command', { name: 'Translate', content: text, opts })
+        : await ctl('command', { name: 'translate', options: [{ name: 'text', type: 3, value: text }], opts });
     return r.id;
   };
   const calls = async (): Promise<{ calls: Call[]; sentAt: Record<string, number> }> => ctl('calls');
-  const isFinal = (id: string) => (c: Call) => c.method === 'PATCH' && c.path.includes(`/tok-${id}/`) && (c.json?.components ?? []).length > 0;
+  const isFinal = (id: string) => (c: Call) =>
+    c.method === 'PATCH' && c.path.includes(`/tok-${id}/`) && (c.json?.components ?? []).length > 0;
   const until = async (ids: string[]) => {
     for (let i = 0; i < 2400; i++) {
       const s = await calls();
@@ -73,7 +90,8 @@ export async function run(args: string[]) {
     throw new Error('timed out waiting for the bot');
   };
   const timings = (s: Awaited<ReturnType<typeof calls>>, id: string) => ({
-    defer: s.calls.find((c) => c.method === 'POST' && c.path.startsWith(`/api/v10/interactions/${id}/`))!.at - s.sentAt[id]!,
+    defer:
+      s.calls.find((c) => c.method === 'POST' && c.path.startsWith(`/api/v10/interactions/${id}/`))!.at - s.sentAt[id]!,
     final: s.calls.find(isFinal(id))!.at - s.sentAt[id]!,
     text: s.calls.find(isFinal(id))!.json.content as string,
   });
@@ -81,7 +99,10 @@ export async function run(args: string[]) {
   // Warm-up: loads both the detector and the es→en model once.
   await until([await send('menu'), await send('slash')]);
 
-  const results = { menu: { defer: [] as number[], final: [] as number[] }, slash: { defer: [] as number[], final: [] as number[] } };
+  const results = {
+    menu: { defer: [] as number[], final: [] as number[] },
+    slash: { defer: [] as number[], final: [] as number[] },
+  };
   // Per round, menu p99 over slash p99: back-to-back bursts meet the same machine load, so these ratios are steadier than pooled figures.
   const perRound = { defer_p99: [] as number[], final_p99: [] as number[] };
   let same = 0;
@@ -97,7 +118,16 @@ export async function run(args: string[]) {
         results[via].final.push(one.final);
         if (/es → en · marian-tiny-es-en/.test(one.text)) same++;
       }
-      round99[via] = { defer: quantile(x.map((v) => v.defer), 0.99), final: quantile(x.map((v) => v.final), 0.99) };
+      round99[via] = {
+        defer: quantile(
+          x.map((v) => v.defer),
+          0.99,
+        ),
+        final: quantile(
+          x.map((v) => v.final),
+          0.99,
+        ),
+      };
     }
     perRound.defer_p99.push(round99.menu.defer / round99.slash.defer);
     perRound.final_p99.push(round99.menu.final / round99.slash.final);
@@ -132,5 +162,12 @@ export async function run(args: string[]) {
     translated_es_en: `${same}/${burst * rounds * 2}`,
   };
   console.log(JSON.stringify(report, null, 2));
-  console.log(JSON.stringify({ menu_defer_p99_ms: menu.defer_p99_ms, slash_defer_p99_ms: slash.defer_p99_ms, menu_final_p99_ms: menu.final_p99_ms, slash_final_p99_ms: slash.final_p99_ms }));
+  console.log(
+    JSON.stringify({
+      menu_defer_p99_ms: menu.defer_p99_ms,
+      slash_defer_p99_ms: slash.defer_p99_ms,
+      menu_final_p99_ms: menu.final_p99_ms,
+      slash_final_p99_ms: slash.final_p99_ms,
+    }),
+  );
 }

@@ -14,15 +14,29 @@ import { readDlibBoxes } from './lib/faces-truth.js';
 import { quantile, round } from './lib/stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-interface Call { at: number; method: string; path: string; json?: any; files: { name: string; size: number }[] }
+interface Call {
+  at: number;
+  method: string;
+  path: string;
+  json?: any;
+  files: { name: string; size: number }[];
+}
 
 export async function run(args: string[]) {
   const burst = Number(args[args.indexOf('--burst') + 1]) || 50;
   const modelsDir = path.resolve(process.env.SINAPSIS_MODELS_DIR ?? path.join(ROOT, '../shared/models'));
-  const images = [...readDlibBoxes(path.resolve(modelsDir, '../data/faces-dlib'), ['training.xml', 'testing.xml']).keys()];
+  const images = [
+    ...readDlibBoxes(path.resolve(modelsDir, '../data/faces-dlib'), ['training.xml', 'testing.xml']).keys(),
+  ];
 
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'tests/fakes/discord/standalone.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const { port, control } = JSON.parse(await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r)));
+  const child = spawn(
+    path.join(ROOT, 'node_modules/.bin/tsx'),
+    [path.join(ROOT, 'tests/fakes/discord/standalone.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const { port, control } = JSON.parse(
+    await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r)),
+  );
   const ctl = async (what: string, body?: unknown) =>
     (await fetch(`http://127.0.0.1:${control}/${what}`, { method: 'POST', body: JSON.stringify(body ?? {}) })).json();
   const app = testApp({
@@ -37,13 +51,24 @@ export async function run(args: string[]) {
   const bot = await startDiscord({ ...app, logger: pino({ level: 'silent' }) });
 
   const attachments = new Map<string, unknown>();
-  for (const img of images) attachments.set(img, await ctl('attachment', { name: path.basename(img), base64: readFileSync(img).toString('base64') }));
+  for (const img of images)
+    attachments.set(
+      img,
+      await ctl('attachment', { name: path.basename(img), base64: readFileSync(img).toString('base64') }),
+    );
   const send = async (img: string, user: string): Promise<string> => {
     const att = attachments.get(img) as { id: string };
-    return (await ctl('command', { name: 'detect-faces', options: [{ name: 'image', type: 11, value: att.id }], opts: { attachments: { [att.id]: att }, userId: user } })).id;
+    return (
+      await ctl('command', {
+        name: 'detect-faces',
+        options: [{ name: 'image', type: 11, value: att.id }],
+        opts: { attachments: { [att.id]: att }, userId: user },
+      })
+    ).id;
   };
   const calls = async (): Promise<{ calls: Call[]; sentAt: Record<string, number> }> => ctl('calls');
-  const isFinal = (id: string) => (c: Call) => c.method === 'PATCH' && c.path.includes(`/tok-${id}/`) && c.files.length > 0;
+  const isFinal = (id: string) => (c: Call) =>
+    c.method === 'PATCH' && c.path.includes(`/tok-${id}/`) && c.files.length > 0;
   const until = async (ok: (s: Awaited<ReturnType<typeof calls>>) => boolean) => {
     for (let i = 0; i < 1200; i++) {
       const s = await calls();
@@ -68,19 +93,30 @@ export async function run(args: string[]) {
 
   // A burst from `burst` users at once, sent back to back by the fake.
   const t0 = performance.now();
-  const sent = await Promise.all(Array.from({ length: burst }, async (_, k) => ({ img: images[k % images.length]!, id: await send(images[k % images.length]!, String(710000000000000000n + BigInt(k))) })));
+  const sent = await Promise.all(
+    Array.from({ length: burst }, async (_, k) => ({
+      img: images[k % images.length]!,
+      id: await send(images[k % images.length]!, String(710000000000000000n + BigInt(k))),
+    })),
+  );
   const s = await until((x) => sent.every(({ id }) => x.calls.some(isFinal(id))));
   const wallMs = performance.now() - t0;
   const burstDefer = sent.map(({ id }) => deferMs(s, id));
   const finals = sent.map(({ id }) => s.calls.find(isFinal(id))!);
-  const own = finals.filter((f, k) => Number(/(\d+) faces?/.exec(f.json.content)?.[1] ?? -1) === expected.get(sent[k]!.img)).length;
+  const own = finals.filter(
+    (f, k) => Number(/(\d+) faces?/.exec(f.json.content)?.[1] ?? -1) === expected.get(sent[k]!.img),
+  ).length;
   const positionEdits = s.calls.filter((c) => c.method === 'PATCH' && /⏳/.test(c.json?.content ?? '')).length;
   await bot.stop();
   await app.dispose();
   child.kill('SIGTERM');
 
   const report = {
-    single: { n: single.length, defer_p50_ms: round(quantile(single, 0.5)), defer_p99_ms: round(quantile(single, 0.99)) },
+    single: {
+      n: single.length,
+      defer_p50_ms: round(quantile(single, 0.5)),
+      defer_p99_ms: round(quantile(single, 0.99)),
+    },
     burst: {
       n: burst,
       defer_p50_ms: round(quantile(burstDefer, 0.5)),
@@ -93,5 +129,12 @@ export async function run(args: string[]) {
     },
   };
   console.log(JSON.stringify(report, null, 2));
-  console.log(JSON.stringify({ defer_p99_single_ms: report.single.defer_p99_ms, defer_p99_burst_ms: report.burst.defer_p99_ms, in: burst, out: own }));
+  console.log(
+    JSON.stringify({
+      defer_p99_single_ms: report.single.defer_p99_ms,
+      defer_p99_burst_ms: report.burst.defer_p99_ms,
+      in: burst,
+      out: own,
+    }),
+  );
 }

@@ -49,13 +49,22 @@ const misses = (questions: Question[], outcomes: Outcome[]) =>
   questions.flatMap((x, i) => {
     const o = outcomes[i]!;
     if (x.id === null) return o.declined ? [] : [`${x.q} → answered ${o.top} (off topic)`];
-    return o.declined ? [`${x.q} → declined (expected ${x.id})`] : o.top === x.id ? [] : [`${x.q} → ${o.top} (expected ${x.id})`];
+    return o.declined
+      ? [`${x.q} → declined (expected ${x.id})`]
+      : o.top === x.id
+        ? []
+        : [`${x.q} → ${o.top} (expected ${x.id})`];
   });
 
 function peer(questions: Question[]): Outcome[] {
   const passages = loadPassages();
-  const search = new MiniSearch<{ id: string; title: string; text: string }>({ fields: ['title', 'text'], searchOptions: { boost: { title: 3 }, fuzzy: 0.2, prefix: true } });
-  search.addAll(passages.map((p) => ({ id: p.id, title: `${p.title.es} ${p.title.en}`, text: `${p.body.es} ${p.body.en}` })));
+  const search = new MiniSearch<{ id: string; title: string; text: string }>({
+    fields: ['title', 'text'],
+    searchOptions: { boost: { title: 3 }, fuzzy: 0.2, prefix: true },
+  });
+  search.addAll(
+    passages.map((p) => ({ id: p.id, title: `${p.title.es} ${p.title.en}`, text: `${p.body.es} ${p.body.en}` })),
+  );
   return questions.map(({ q }) => {
     const t = performance.now();
     const top = search.search(q)[0]?.id as string | undefined;
@@ -64,9 +73,13 @@ function peer(questions: Question[]): Outcome[] {
 }
 
 async function throughService(questions: Question[], env: Record<string, string>) {
-  const app = createApp(loadConfig({ ...process.env, ...env, SINAPSIS_DATA_DIR: path.join(ROOT, '.bench-data') }, { dotenv: false }), { logger: pino({ level: 'silent' }) });
+  const app = createApp(
+    loadConfig({ ...process.env, ...env, SINAPSIS_DATA_DIR: path.join(ROOT, '.bench-data') }, { dotenv: false }),
+    { logger: pino({ level: 'silent' }) },
+  );
   try {
-    const ask = (topic: string, lang: 'es' | 'en') => app.service.run({ command: 'explain', options: { topic }, ctx: { platform: 'bench', userId: 'b', lang } });
+    const ask = (topic: string, lang: 'es' | 'en') =>
+      app.service.run({ command: 'explain', options: { topic }, ctx: { platform: 'bench', userId: 'b', lang } });
     const t0 = performance.now();
     const warm = await ask('¿qué es una neurona?', 'es');
     const firstMs = performance.now() - t0;
@@ -84,7 +97,17 @@ async function throughService(questions: Question[], env: Record<string, string>
   }
 }
 
-const times = (o: Outcome[]) => ({ median_ms: round(median(o.map((x) => x.ms)), 2), p95_ms: round(quantile(o.map((x) => x.ms), 0.95), 2), max_ms: round(Math.max(...o.map((x) => x.ms)), 2) });
+const times = (o: Outcome[]) => ({
+  median_ms: round(median(o.map((x) => x.ms)), 2),
+  p95_ms: round(
+    quantile(
+      o.map((x) => x.ms),
+      0.95,
+    ),
+    2,
+  ),
+  max_ms: round(Math.max(...o.map((x) => x.ms)), 2),
+});
 
 const SETS = [
   ['tuning', 'tests/fixtures/explain-questions.json'],
@@ -101,17 +124,58 @@ export async function run() {
   console.log(JSON.stringify({ passages: loadPassages().length }));
   for (const [name, file] of SETS) {
     const questions: Question[] = JSON.parse(readFileSync(path.join(ROOT, file), 'utf8'));
-    const counts = { questions: questions.length, es: questions.filter((q) => q.lang === 'es').length, en: questions.filter((q) => q.lang === 'en').length, off_topic: questions.filter((q) => q.id === null).length };
+    const counts = {
+      questions: questions.length,
+      es: questions.filter((q) => q.lang === 'es').length,
+      en: questions.filter((q) => q.lang === 'en').length,
+      off_topic: questions.filter((q) => q.id === null).length,
+    };
     const base = peer(questions);
     const lexical = await throughService(questions, { SINAPSIS_EMBEDDING_MODEL: '' });
     const hybrid = await throughService(questions, { SINAPSIS_EMBEDDING_MODEL: model });
     const med = (o: Outcome[]) => median(o.map((x) => x.ms));
     console.log(JSON.stringify({ set: name, file, ...counts }));
-    console.log(JSON.stringify({ method: 'peer: plain BM25 (MiniSearch fuzzy), always answers', score: hiddenStyle(questions, base.map((o) => ({ ...o, declined: false }))), ...score(questions, base.map((o) => ({ ...o, declined: false }))), time_per_query: times(base) }));
-    console.log(JSON.stringify({ method: `sinapsis ${lexical.retrieval}: glossary + typo correction + scope check, whole answer through the service`, score: hiddenStyle(questions, lexical.outcomes), ...score(questions, lexical.outcomes), time_per_answer: times(lexical.outcomes), first_answer_incl_index_ms: round(lexical.firstMs) }));
+    console.log(
+      JSON.stringify({
+        method: 'peer: plain BM25 (MiniSearch fuzzy), always answers',
+        score: hiddenStyle(
+          questions,
+          base.map((o) => ({ ...o, declined: false })),
+        ),
+        ...score(
+          questions,
+          base.map((o) => ({ ...o, declined: false })),
+        ),
+        time_per_query: times(base),
+      }),
+    );
+    console.log(
+      JSON.stringify({
+        method: `sinapsis ${lexical.retrieval}: glossary + typo correction + scope check, whole answer through the service`,
+        score: hiddenStyle(questions, lexical.outcomes),
+        ...score(questions, lexical.outcomes),
+        time_per_answer: times(lexical.outcomes),
+        first_answer_incl_index_ms: round(lexical.firstMs),
+      }),
+    );
     const missed = misses(questions, lexical.outcomes);
     if (missed.length) console.log(JSON.stringify({ misses: missed }, null, 1));
-    console.log(JSON.stringify({ method: `sinapsis ${hybrid.retrieval} with ${path.basename(model)}`, score: hiddenStyle(questions, hybrid.outcomes), ...score(questions, hybrid.outcomes), time_per_answer: times(hybrid.outcomes), first_answer_incl_load_and_index_ms: round(hybrid.firstMs) }));
-    console.log(JSON.stringify({ ratios: { answer_time_vs_peer_query: round(med(lexical.outcomes) / med(base), 1), hybrid_vs_lexical_answer_time: round(med(hybrid.outcomes) / med(lexical.outcomes), 1) } }));
+    console.log(
+      JSON.stringify({
+        method: `sinapsis ${hybrid.retrieval} with ${path.basename(model)}`,
+        score: hiddenStyle(questions, hybrid.outcomes),
+        ...score(questions, hybrid.outcomes),
+        time_per_answer: times(hybrid.outcomes),
+        first_answer_incl_load_and_index_ms: round(hybrid.firstMs),
+      }),
+    );
+    console.log(
+      JSON.stringify({
+        ratios: {
+          answer_time_vs_peer_query: round(med(lexical.outcomes) / med(base), 1),
+          hybrid_vs_lexical_answer_time: round(med(hybrid.outcomes) / med(lexical.outcomes), 1),
+        },
+      }),
+    );
   }
 }

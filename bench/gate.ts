@@ -22,7 +22,8 @@ function gateWith(rules: number) {
       const command = COMMANDS[s % COMMANDS.length]!;
       gate.rules.setSwitch(server, `C${s}`, command, s % 3 !== 0, 'bench', 1), n++;
       if (s % 4 === 0) gate.rules.setRole(server, command, `R${s % 7}`, s % 8 !== 0, 'bench', 1), n++;
-      if (s % 5 === 0) gate.rules.setLimits(server, command, { cooldown_s: 1, daily_quota: 1_000_000 }, 'bench', 1), n++;
+      if (s % 5 === 0)
+        gate.rules.setLimits(server, command, { cooldown_s: 1, daily_quota: 1_000_000 }, 'bench', 1), n++;
     }
   });
   return { gate, rules: n, close: () => (db.close(), rmSync(dir, { recursive: true, force: true })) };
@@ -33,7 +34,13 @@ function measure(gate: Gate, requests: number) {
   let refused = 0;
   for (let i = 0; i < requests; i++) {
     const s = i % 600; // some servers have no rules at all
-    const ctx = { platform: 'bench', userId: `U${i % 997}`, serverId: `S${s}`, channelId: `C${(i * 7) % 4000}`, roles: [`R${i % 7}`] };
+    const ctx = {
+      platform: 'bench',
+      userId: `U${i % 997}`,
+      serverId: `S${s}`,
+      channelId: `C${(i * 7) % 4000}`,
+      roles: [`R${i % 7}`],
+    };
     const command = COMMANDS[i % COMMANDS.length]!;
     const t = performance.now();
     try {
@@ -45,7 +52,12 @@ function measure(gate: Gate, requests: number) {
     }
     times.push(performance.now() - t);
   }
-  return { p50_ms: round(quantile(times, 0.5), 4), p99_ms: round(quantile(times, 0.99), 4), max_ms: round(Math.max(...times), 3), refused };
+  return {
+    p50_ms: round(quantile(times, 0.5), 4),
+    p99_ms: round(quantile(times, 0.99), 4),
+    max_ms: round(Math.max(...times), 3),
+    refused,
+  };
 }
 
 export async function run(args: string[]) {
@@ -58,5 +70,13 @@ export async function run(args: string[]) {
   const noRules = measure(empty.gate, requests);
   full.close();
   empty.close();
-  console.log(JSON.stringify({ stored_rules: full.rules, requests, with_rules: withRules, empty_store: noRules, p99_ratio: round(withRules.p99_ms / noRules.p99_ms, 2) }));
+  console.log(
+    JSON.stringify({
+      stored_rules: full.rules,
+      requests,
+      with_rules: withRules,
+      empty_store: noRules,
+      p99_ratio: round(withRules.p99_ms / noRules.p99_ms, 2),
+    }),
+  );
 }

@@ -29,7 +29,9 @@ export async function run(args: string[]) {
   if (!existsSync(checkpoint)) {
     const t0 = performance.now();
     writeRandomCheckpoint(checkpoint, SHAPE_110M);
-    console.error(`wrote ${checkpoint} (${round(statSync(checkpoint).size / 2 ** 20)} MiB) in ${round(performance.now() - t0)} ms`);
+    console.error(
+      `wrote ${checkpoint} (${round(statSync(checkpoint).size / 2 ** 20)} MiB) in ${round(performance.now() - t0)} ms`,
+    );
   }
   for (const f of ['tok512.model', 'tok512.bin']) copyFileSync(path.join(tok, f), path.join(data, f));
   const converted: Record<string, { dir: string; ms: number; mb: number }> = {};
@@ -46,10 +48,14 @@ export async function run(args: string[]) {
   if (!peer) console.error('SINAPSIS_BENCH_LLAMA2C_RUN is not set (or missing): run.c peer skipped');
   const runPeer = () => {
     // -n counts positions, prompt included; run.c prints "achieved tok/s" on stderr.
-    const r = spawnSync(peer!, [checkpoint, '-z', path.join(data, 'tok512.bin'), '-t', '0', '-n', String(tokens + 5), '-i', PROMPT], {
-      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      peer!,
+      [checkpoint, '-z', path.join(data, 'tok512.bin'), '-t', '0', '-n', String(tokens + 5), '-i', PROMPT],
+      {
+        env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+        encoding: 'utf8',
+      },
+    );
     const m = /achieved tok\/s: ([\d.]+)/.exec(r.stderr);
     if (!m) throw new Error(`run.c failed: ${r.stderr.slice(0, 500)}`);
     return Number(m[1]);
@@ -57,9 +63,16 @@ export async function run(args: string[]) {
 
   // Same thread count for both sides: OpenMP's for run.c, onnxruntime's intra-op pool for ours.
   const env = { SINAPSIS_ORT_THREADS: String(threads) };
-  const apps = { fp32: testApp({ ...env, SINAPSIS_TEXT_MODEL: converted.fp32!.dir }), q8: testApp({ ...env, SINAPSIS_TEXT_MODEL: converted.q8!.dir }) };
+  const apps = {
+    fp32: testApp({ ...env, SINAPSIS_TEXT_MODEL: converted.fp32!.dir }),
+    q8: testApp({ ...env, SINAPSIS_TEXT_MODEL: converted.q8!.dir }),
+  };
   const ask = async (dtype: 'fp32' | 'q8') => {
-    const res = await apps[dtype].service.run({ command: 'generate-text', options: { prompt: PROMPT, 'max-new-tokens': tokens, temperature: 0 }, ctx: { platform: 'bench', userId: 'b', lang: 'en' } });
+    const res = await apps[dtype].service.run({
+      command: 'generate-text',
+      options: { prompt: PROMPT, 'max-new-tokens': tokens, temperature: 0 },
+      ctx: { platform: 'bench', userId: 'b', lang: 'en' },
+    });
     if (res.data.tokens !== tokens) throw new Error(`expected ${tokens} tokens, got ${res.data.tokens}`);
     return res.data.tokens_per_s as number;
   };
@@ -82,12 +95,23 @@ export async function run(args: string[]) {
         tokens_per_run: tokens,
         rounds,
         threads,
-        convert: Object.fromEntries(Object.entries(converted).map(([k, v]) => [k, { ms: round(v.ms), onnx_mib: round(v.mb, 1) }])),
-        tokens_per_s: { run_c: m.runc === undefined ? null : round(m.runc, 1), pipeline_fp32: round(m.fp32, 1), pipeline_q8: round(m.q8, 1) },
+        convert: Object.fromEntries(
+          Object.entries(converted).map(([k, v]) => [k, { ms: round(v.ms), onnx_mib: round(v.mb, 1) }]),
+        ),
+        tokens_per_s: {
+          run_c: m.runc === undefined ? null : round(m.runc, 1),
+          pipeline_fp32: round(m.fp32, 1),
+          pipeline_q8: round(m.q8, 1),
+        },
         per_round: rates,
         ratio_vs_run_c: m.runc ? { fp32: round(m.fp32 / m.runc, 2), q8: round(m.q8 / m.runc, 2) } : null,
         // Each round's own ratio: the peer and ours ran seconds apart, under the same load.
-        paired_ratio_median: peer ? { fp32: round(median(rates.fp32.map((v, i) => v / rates.runc[i]!)), 2), q8: round(median(rates.q8.map((v, i) => v / rates.runc[i]!)), 2) } : null,
+        paired_ratio_median: peer
+          ? {
+              fp32: round(median(rates.fp32.map((v, i) => v / rates.runc[i]!)), 2),
+              q8: round(median(rates.q8.map((v, i) => v / rates.runc[i]!)), 2),
+            }
+          : null,
       },
       null,
       2,

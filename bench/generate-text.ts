@@ -20,13 +20,21 @@ export async function run(args: string[]) {
   const out = path.join(os.tmpdir(), `sinapsis-bench-stories260K-${process.pid}`);
   const src = path.join(modelsDir, 'stories260K-llama2c');
   const t0 = performance.now();
-  convertLlama2c({ checkpoint: path.join(src, 'stories260K.bin'), tokenizer: path.join(src, 'tok512.model'), outDir: out });
+  convertLlama2c({
+    checkpoint: path.join(src, 'stories260K.bin'),
+    tokenizer: path.join(src, 'tok512.model'),
+    outDir: out,
+  });
   const convertMs = performance.now() - t0;
 
   const app = testApp({ SINAPSIS_TEXT_MODEL: out, SINAPSIS_MODELS_DIR: modelsDir });
   const rssBefore = process.memoryUsage().rss;
   const ask = () =>
-    app.service.run({ command: 'generate-text', options: { prompt: 'Once upon a time', 'max-new-tokens': tokens, temperature: 0 }, ctx: { platform: 'bench', userId: 'b', lang: 'en' } });
+    app.service.run({
+      command: 'generate-text',
+      options: { prompt: 'Once upon a time', 'max-new-tokens': tokens, temperature: 0 },
+      ctx: { platform: 'bench', userId: 'b', lang: 'en' },
+    });
   await ask(); // load + warm
   const session = await ort.InferenceSession.create(path.join(out, 'onnx/model.onnx'));
   const prompt = [1, 403, 407, 261, 378];
@@ -43,9 +51,18 @@ export async function run(args: string[]) {
   }
 
   // All three tasks resident: the text model, the face detector, the tutor's index.
-  await app.service.run({ command: 'explain', options: { topic: 'what is a transformer' }, ctx: { platform: 'bench', userId: 'b', lang: 'en' } });
+  await app.service.run({
+    command: 'explain',
+    options: { topic: 'what is a transformer' },
+    ctx: { platform: 'bench', userId: 'b', lang: 'en' },
+  });
   await app.service
-    .run({ command: 'detect-faces', options: {}, images: { image: readFileSync(path.join(modelsDir, '../data/faces-dlib/2008_001009.jpg')) }, ctx: { platform: 'bench', userId: 'b', lang: 'en' } })
+    .run({
+      command: 'detect-faces',
+      options: {},
+      images: { image: readFileSync(path.join(modelsDir, '../data/faces-dlib/2008_001009.jpg')) },
+      ctx: { platform: 'bench', userId: 'b', lang: 'en' },
+    })
     .catch(() => undefined);
   const rssAll = process.memoryUsage().rss;
   await app.dispose();
@@ -58,9 +75,22 @@ export async function run(args: string[]) {
     tokens_per_run: tokens,
     rounds,
     pipeline: { tokens_per_s: round(pipeRate, 1), time_to_first_token_ms: round(median(pipe.map((p) => p.ttft))) },
-    raw_onnxruntime_kv_cache: { tokens_per_s: round(rawRate, 1), time_to_first_token_ms: round(median(raw.map((p) => p.ttft))) },
-    rss_mb: { before_models: round(rssBefore / 2 ** 20, 1), with_all_tasks_loaded: round(rssAll / 2 ** 20, 1), peak: round(process.resourceUsage().maxRSS / 1024, 1) },
+    raw_onnxruntime_kv_cache: {
+      tokens_per_s: round(rawRate, 1),
+      time_to_first_token_ms: round(median(raw.map((p) => p.ttft))),
+    },
+    rss_mb: {
+      before_models: round(rssBefore / 2 ** 20, 1),
+      with_all_tasks_loaded: round(rssAll / 2 ** 20, 1),
+      peak: round(process.resourceUsage().maxRSS / 1024, 1),
+    },
   };
   console.log(JSON.stringify(report, null, 2));
-  console.log(JSON.stringify({ pipeline_tokens_per_s: report.pipeline.tokens_per_s, raw_tokens_per_s: report.raw_onnxruntime_kv_cache.tokens_per_s, overhead: round(rawRate / pipeRate, 3) }));
+  console.log(
+    JSON.stringify({
+      pipeline_tokens_per_s: report.pipeline.tokens_per_s,
+      raw_tokens_per_s: report.raw_onnxruntime_kv_cache.tokens_per_s,
+      overhead: round(rawRate / pipeRate, 3),
+    }),
+  );
 }

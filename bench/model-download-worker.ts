@@ -10,10 +10,29 @@ const [base, cache] = process.argv.slice(2) as [string, string];
 const registry = new ModelRegistry(
   {
     models: [
-      { id: 'big', task: 'colorize', runtime: 'onnxruntime', description: 'bench', licence: 'MIT', source: 'https://example.org', hub: { repo: 'bench/big-model', revision: 'main', files: [{ path: 'config.json' }, { path: 'onnx/model.onnx' }] } },
+      {
+        id: 'big',
+        task: 'colorize',
+        runtime: 'onnxruntime',
+        description: 'bench',
+        licence: 'MIT',
+        source: 'https://example.org',
+        hub: {
+          repo: 'bench/big-model',
+          revision: 'main',
+          files: [{ path: 'config.json' }, { path: 'onnx/model.onnx' }],
+        },
+      },
     ],
   },
-  { dirs: { cache }, autoDownload: true, ortThreads: 1, hub: { endpoint: base }, committedLock: null, lockFile: path.join(cache, 'lock.json') },
+  {
+    dirs: { cache },
+    autoDownload: true,
+    ortThreads: 1,
+    hub: { endpoint: base },
+    committedLock: null,
+    lockFile: path.join(cache, 'lock.json'),
+  },
 );
 // Baseline after the modules are loaded and a first request has warmed fetch and crypto.
 await registry.hub.commitOf('bench/big-model', 'main');
@@ -33,6 +52,12 @@ execFileSync('sync');
 const { model } = registry.locks.get('big', 'bench/big-model')!;
 const big = model.files.find((f) => f.path === 'onnx/model.onnx')!;
 const t1 = performance.now();
-await downloadFile(registry.hub, { label: 'big', url: registry.hub.resolveUrl('bench/big-model', model.commit, big.path), dest: path.join(cache, 'again.onnx'), size: big.size, sha256: big.sha256 });
+await downloadFile(registry.hub, {
+  label: 'big',
+  url: registry.hub.resolveUrl('bench/big-model', model.commit, big.path),
+  dest: path.join(cache, 'again.onnx'),
+  size: big.size,
+  sha256: big.sha256,
+});
 const fileMs = performance.now() - t1;
 process.stdout.write(`${JSON.stringify({ ms, fileMs, baseline, peak })}\n`);

@@ -21,7 +21,10 @@ const arg = (args: string[], name: string, dflt: number) => {
 };
 
 async function bigFile(mb: number, rounds: number) {
-  const hub = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tests/fakes/hub/server.ts'), String(mb)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const hub = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tests/fakes/hub/server.ts'), String(mb)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const info = await new Promise<{ base: string; commit: string; size: number }>((resolve, reject) => {
       hub.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString())));
@@ -42,7 +45,18 @@ async function bigFile(mb: number, rounds: number) {
     };
     const sinapsis = async (dir: string) => {
       await exec('sync');
-      const { stdout } = await exec(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench/model-download-worker.ts'), info.base, path.join(dir, 'cache')], { cwd: ROOT });
+      const { stdout } = await exec(
+        process.execPath,
+        [
+          '--expose-gc',
+          '--import',
+          'tsx',
+          path.join(ROOT, 'bench/model-download-worker.ts'),
+          info.base,
+          path.join(dir, 'cache'),
+        ],
+        { cwd: ROOT },
+      );
       ours.push(JSON.parse(stdout.trim().split('\n').at(-1)!));
       rmSync(path.join(dir, 'cache'), { recursive: true, force: true });
     };
@@ -63,14 +77,26 @@ async function bigFile(mb: number, rounds: number) {
     const mbps = (ms: number) => info.size / 1e6 / (ms / 1000);
     const bestCurl = Math.min(...curls);
     const bestOurs = Math.min(...ours.map((o) => o.ms));
-    console.log(`download of a ${mb} MiB LFS file from the local fake hub (302 to its CDN), ${rounds} round(s), best of each:`);
-    console.log(`  curl -L -o:                         ${Math.round(bestCurl)} ms (${mbps(bestCurl).toFixed(0)} MB/s)   all: ${curls.map(Math.round).join(', ')} ms`);
-    console.log(`  sinapsis registry (pin+hash+verify): ${Math.round(bestOurs)} ms (${mbps(bestOurs).toFixed(0)} MB/s)   all: ${ours.map((o) => Math.round(o.ms)).join(', ')} ms`);
+    console.log(
+      `download of a ${mb} MiB LFS file from the local fake hub (302 to its CDN), ${rounds} round(s), best of each:`,
+    );
+    console.log(
+      `  curl -L -o:                         ${Math.round(bestCurl)} ms (${mbps(bestCurl).toFixed(0)} MB/s)   all: ${curls.map(Math.round).join(', ')} ms`,
+    );
+    console.log(
+      `  sinapsis registry (pin+hash+verify): ${Math.round(bestOurs)} ms (${mbps(bestOurs).toFixed(0)} MB/s)   all: ${ours.map((o) => Math.round(o.ms)).join(', ')} ms`,
+    );
     const bestFile = Math.min(...ours.map((o) => o.fileMs));
-    console.log(`  the file alone, same streaming code (sha256 verified): ${Math.round(bestFile)} ms (${mbps(bestFile).toFixed(0)} MB/s)   all: ${ours.map((o) => Math.round(o.fileMs)).join(', ')} ms`);
-    console.log(`  throughput ratio sinapsis/curl: ${(bestCurl / bestFile).toFixed(2)}× for the file (target ≥ 0.8×), ${(bestCurl / bestOurs).toFixed(2)}× for the whole first use (pin + 2 files)`);
+    console.log(
+      `  the file alone, same streaming code (sha256 verified): ${Math.round(bestFile)} ms (${mbps(bestFile).toFixed(0)} MB/s)   all: ${ours.map((o) => Math.round(o.fileMs)).join(', ')} ms`,
+    );
+    console.log(
+      `  throughput ratio sinapsis/curl: ${(bestCurl / bestFile).toFixed(2)}× for the file (target ≥ 0.8×), ${(bestCurl / bestOurs).toFixed(2)}× for the whole first use (pin + 2 files)`,
+    );
     const growth = Math.max(...ours.map((o) => o.peak - o.baseline)) / 1024 / 1024;
-    console.log(`  RSS growth of the downloading process: ${growth.toFixed(1)} MiB max (baseline ${(ours[0]!.baseline / 1024 / 1024).toFixed(0)} MiB; limit 50 MiB)`);
+    console.log(
+      `  RSS growth of the downloading process: ${growth.toFixed(1)} MiB max (baseline ${(ours[0]!.baseline / 1024 / 1024).toFixed(0)} MiB; limit 50 MiB)`,
+    );
   } finally {
     hub.kill();
   }
@@ -80,12 +106,20 @@ async function firstUse() {
   const hub = await new FakeHub().start();
   const fixture = (dir: string) => {
     const f = folderFiles(path.join(ROOT, 'tests/fixtures/models', dir));
-    return { ...f, 'onnx/encoder_model_quantized.onnx': f['onnx/encoder_model.onnx']!, 'onnx/decoder_model_merged_quantized.onnx': f['onnx/decoder_model_merged.onnx']! };
+    return {
+      ...f,
+      'onnx/encoder_model_quantized.onnx': f['onnx/encoder_model.onnx']!,
+      'onnx/decoder_model_merged_quantized.onnx': f['onnx/decoder_model_merged.onnx']!,
+    };
   };
   hub.commit('Xenova/opus-mt-es-en', fixture('marian-tiny-es-en'));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-bench-'));
   const env = { SINAPSIS_DATA_DIR: dataDir, HF_ENDPOINT: hub.base, SINAPSIS_AUTO_DOWNLOAD: 'true' };
-  const req = { command: 'translate', options: { text: 'hola mundo' }, ctx: { platform: 'bench', userId: 'u', lang: 'es' as const } };
+  const req = {
+    command: 'translate',
+    options: { text: 'hola mundo' },
+    ctx: { platform: 'bench', userId: 'u', lang: 'es' as const },
+  };
   const timed = async (label: string) => {
     const app = createApp(loadConfig(env, { dotenv: false }), { logger: pino({ level: 'silent' }) });
     const t0 = performance.now();

@@ -22,13 +22,24 @@ export async function run(args: string[]) {
   const rounds = Number(args[args.indexOf('--rounds') + 1]) || 3;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-bench-'));
   const app = createApp(
-    loadConfig({ SINAPSIS_DATA_DIR: dataDir, SINAPSIS_MODELS_DIR: MODELS, SINAPSIS_AUTO_DOWNLOAD: 'false', SINAPSIS_TEXT_MODEL: path.join(MODELS, 'stories260K') }, { dotenv: false }),
+    loadConfig(
+      {
+        SINAPSIS_DATA_DIR: dataDir,
+        SINAPSIS_MODELS_DIR: MODELS,
+        SINAPSIS_AUTO_DOWNLOAD: 'false',
+        SINAPSIS_TEXT_MODEL: path.join(MODELS, 'stories260K'),
+      },
+      { dotenv: false },
+    ),
     { logger: pino({ level: 'silent' }) },
   );
   const web = await buildWebServer(app);
   await web.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(web.server.address() as { port: number }).port}`;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
   const out: Record<string, unknown> = {};
   try {
     // A cold page: a fresh context (empty cache), bytes over the wire, first contentful paint.
@@ -63,13 +74,20 @@ export async function run(args: string[]) {
         const runs = [];
         for (let i = 0; i < rounds; i++) runs.push(await measure(`${p}?lang=${lang}`));
         const fcp = median(runs.map((r) => r.fcp));
-        pages[`${p}?lang=${lang}`] = { kb: round(Math.max(...runs.map((r) => r.bytes)) / 1024, 1), fcp_ms: round(fcp, 0), fcp_vs_peer: round(fcp / peerFcp, 2) };
+        pages[`${p}?lang=${lang}`] = {
+          kb: round(Math.max(...runs.map((r) => r.bytes)) / 1024, 1),
+          fcp_ms: round(fcp, 0),
+          fcp_vs_peer: round(fcp / peerFcp, 2),
+        };
       }
     }
     out.peer_healthz_fcp_ms = round(peerFcp, 0);
     out.pages = pages;
-    console.log('Page weight (cold cache, everything before the user\'s own images) and first contentful paint:');
-    for (const [p, v] of Object.entries(pages)) console.log(`  ${p.padEnd(28)} ${String(v.kb).padStart(6)} KB  FCP ${v.fcp_ms} ms (${v.fcp_vs_peer}× the bare /healthz document, ${round(peerFcp, 0)} ms)`);
+    console.log("Page weight (cold cache, everything before the user's own images) and first contentful paint:");
+    for (const [p, v] of Object.entries(pages))
+      console.log(
+        `  ${p.padEnd(28)} ${String(v.kb).padStart(6)} KB  FCP ${v.fcp_ms} ms (${v.fcp_vs_peer}× the bare /healthz document, ${round(peerFcp, 0)} ms)`,
+      );
 
     // Click on an example → first progress event (queued/running/progress) and → result.
     const clickTimes = async (p: string) => {
@@ -78,7 +96,9 @@ export async function run(args: string[]) {
       await page.evaluate(() => {
         const w = window as unknown as { t: Record<string, number> };
         w.t = {};
-        document.querySelector('button.example')!.addEventListener('click', () => (w.t.click = performance.now()), { capture: true });
+        document
+          .querySelector('button.example')!
+          .addEventListener('click', () => (w.t.click = performance.now()), { capture: true });
         document.getElementById('form')!.addEventListener('sinapsis:event', (e) => {
           const { event, data } = (e as CustomEvent).detail;
           if (event !== 'job') w.t.first ??= performance.now();
@@ -87,10 +107,18 @@ export async function run(args: string[]) {
         });
       });
       await page.locator('button.example').first().click();
-      await page.waitForFunction(() => (window as unknown as { t: Record<string, number> }).t.end !== undefined, undefined, { timeout: 30_000 });
+      await page.waitForFunction(
+        () => (window as unknown as { t: Record<string, number> }).t.end !== undefined,
+        undefined,
+        { timeout: 30_000 },
+      );
       const t = await page.evaluate(() => (window as unknown as { t: Record<string, number> }).t);
       await page.close();
-      return { first: t.first! - t.click!, text: t.text === undefined ? undefined : t.text - t.click!, end: t.end! - t.click! };
+      return {
+        first: t.first! - t.click!,
+        text: t.text === undefined ? undefined : t.text - t.click!,
+        end: t.end! - t.click!,
+      };
     };
     for (const p of ['/c/detect-faces?lang=es', '/c/generate-text?lang=en']) {
       const runs = [];
@@ -98,8 +126,15 @@ export async function run(args: string[]) {
       const first = median(runs.map((r) => r.first));
       const end = median(runs.map((r) => r.end));
       const text = runs[0]!.text === undefined ? undefined : median(runs.map((r) => r.text!));
-      out[`click_${p}`] = { first_event_ms: round(first, 0), first_text_ms: text === undefined ? null : round(text, 0), result_ms: round(end, 0), first_event_vs_result: round(first / end, 2) };
-      console.log(`Click on an example, ${p}: first progress event ${round(first, 0)} ms${text === undefined ? '' : `, first streamed text ${round(text, 0)} ms`}, result ${round(end, 0)} ms (first event at ${round(first / end, 2)} of the wait)`);
+      out[`click_${p}`] = {
+        first_event_ms: round(first, 0),
+        first_text_ms: text === undefined ? null : round(text, 0),
+        result_ms: round(end, 0),
+        first_event_vs_result: round(first / end, 2),
+      };
+      console.log(
+        `Click on an example, ${p}: first progress event ${round(first, 0)} ms${text === undefined ? '' : `, first streamed text ${round(text, 0)} ms`}, result ${round(end, 0)} ms (first event at ${round(first / end, 2)} of the wait)`,
+      );
     }
 
     // Answer size on a 146 KB JPEG: images by URL (now) vs ?inline=1 (base64, the old default).
@@ -115,8 +150,22 @@ export async function run(args: string[]) {
     const inline = await post('?inline=1');
     const png = (await (await fetch(`${url}${byUrl.json.images[0].url}`)).arrayBuffer()).byteLength;
     const shown = (await (await fetch(`${url}${byUrl.json.images[0].preview}`)).arrayBuffer()).byteLength;
-    out.detect_faces_answer = { photo_kb: round(statSync(PHOTO).size / 1024, 1), faces: byUrl.json.data.faces.length, json_kb: round(byUrl.bytes / 1024, 1), png_kb: round(png / 1024, 1), page_preview_kb: round(shown / 1024, 1), json_plus_preview_kb: round((byUrl.bytes + shown) / 1024, 1), ratio_json_plus_preview_vs_inline: round((byUrl.bytes + shown) / inline.bytes, 3), json_plus_png_kb: round((byUrl.bytes + png) / 1024, 1), inline_json_kb: round(inline.bytes / 1024, 1), ratio_json_vs_inline: round(byUrl.bytes / inline.bytes, 3), ratio_json_plus_png_vs_inline: round((byUrl.bytes + png) / inline.bytes, 2) };
-    console.log(`/detect-faces on a ${round(statSync(PHOTO).size / 1024, 0)} KB JPEG (${byUrl.json.data.faces.length} faces): JSON ${round(byUrl.bytes / 1024, 1)} KB + the picture the page shows ${round(shown / 1024, 1)} KB (the PNG download: ${round(png / 1024, 1)} KB); with ?inline=1 ${round(inline.bytes / 1024, 1)} KB`);
+    out.detect_faces_answer = {
+      photo_kb: round(statSync(PHOTO).size / 1024, 1),
+      faces: byUrl.json.data.faces.length,
+      json_kb: round(byUrl.bytes / 1024, 1),
+      png_kb: round(png / 1024, 1),
+      page_preview_kb: round(shown / 1024, 1),
+      json_plus_preview_kb: round((byUrl.bytes + shown) / 1024, 1),
+      ratio_json_plus_preview_vs_inline: round((byUrl.bytes + shown) / inline.bytes, 3),
+      json_plus_png_kb: round((byUrl.bytes + png) / 1024, 1),
+      inline_json_kb: round(inline.bytes / 1024, 1),
+      ratio_json_vs_inline: round(byUrl.bytes / inline.bytes, 3),
+      ratio_json_plus_png_vs_inline: round((byUrl.bytes + png) / inline.bytes, 2),
+    };
+    console.log(
+      `/detect-faces on a ${round(statSync(PHOTO).size / 1024, 0)} KB JPEG (${byUrl.json.data.faces.length} faces): JSON ${round(byUrl.bytes / 1024, 1)} KB + the picture the page shows ${round(shown / 1024, 1)} KB (the PNG download: ${round(png / 1024, 1)} KB); with ?inline=1 ${round(inline.bytes / 1024, 1)} KB`,
+    );
     console.log(JSON.stringify(out));
   } finally {
     await browser.close();

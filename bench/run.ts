@@ -16,7 +16,9 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
 };
 const load = name ? benches[name] : undefined;
 if (!load) {
-  console.error(`Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N | --mb N | --tokens N]`);
+  console.error(
+    `Usage: npm run --silent bench -- <${Object.keys(benches).join('|')}> [--rounds N | --burst N | --mb N | --tokens N]`,
+  );
   process.exit(2);
 }
 await (await load()).run(rest);

@@ -12,9 +12,12 @@ export default defineCommand({
     'es-419': { name: 'colorear', description: 'Colorea una foto en blanco y negro con una red neuronal' },
   },
   help: {
-    'en-US': 'A convolutional network predicts the colours of a grey photo. Colour photos are turned grey first so you can compare the guess with the real colours.',
-    'es-ES': 'Una red convolucional predice los colores de una foto en gris. Las fotos en color se pasan primero a gris para que compares la predicción con los colores reales.',
-    'es-419': 'Una red convolucional predice los colores de una foto en gris. Las fotos en color se pasan primero a gris para que compares la predicción con los colores reales.',
+    'en-US':
+      'A convolutional network predicts the colours of a grey photo. Colour photos are turned grey first so you can compare the guess with the real colours.',
+    'es-ES':
+      'Una red convolucional predice los colores de una foto en gris. Las fotos en color se pasan primero a gris para que compares la predicción con los colores reales.',
+    'es-419':
+      'Una red convolucional predice los colores de una foto en gris. Las fotos en color se pasan primero a gris para que compares la predicción con los colores reales.',
   },
   options: [
     {

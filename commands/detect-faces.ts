@@ -39,8 +39,16 @@ export default defineCommand({
       default: false,
       texts: {
         'en-US': { name: 'blur', description: 'Blur the faces instead of drawing boxes', label: 'Blur the faces' },
-        'es-ES': { name: 'difuminar', description: 'Difumina las caras en lugar de dibujar recuadros', label: 'Difuminar las caras' },
-        'es-419': { name: 'difuminar', description: 'Difumina las caras en vez de dibujar recuadros', label: 'Difuminar las caras' },
+        'es-ES': {
+          name: 'difuminar',
+          description: 'Difumina las caras en lugar de dibujar recuadros',
+          label: 'Difuminar las caras',
+        },
+        'es-419': {
+          name: 'difuminar',
+          description: 'Difumina las caras en vez de dibujar recuadros',
+          label: 'Difuminar las caras',
+        },
       },
     },
     {
@@ -50,9 +58,21 @@ export default defineCommand({
       max: 0.99,
       default: 0.6,
       texts: {
-        'en-US': { name: 'min-score', description: 'Minimum confidence for a face, 0.3 to 0.99 (default 0.6)', label: 'Minimum confidence' },
-        'es-ES': { name: 'confianza-minima', description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)', label: 'Confianza mínima' },
-        'es-419': { name: 'confianza-minima', description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)', label: 'Confianza mínima' },
+        'en-US': {
+          name: 'min-score',
+          description: 'Minimum confidence for a face, 0.3 to 0.99 (default 0.6)',
+          label: 'Minimum confidence',
+        },
+        'es-ES': {
+          name: 'confianza-minima',
+          description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)',
+          label: 'Confianza mínima',
+        },
+        'es-419': {
+          name: 'confianza-minima',
+          description: 'Confianza mínima para una cara, de 0.3 a 0.99 (por defecto 0.6)',
+          label: 'Confianza mínima',
+        },
       },
     },
     // A sample photo instead of the user's own (commands/sample-option.ts).

@@ -7,13 +7,22 @@ export default defineCommand({
   models: { uses: [{ task: 'generate-text', setting: 'SINAPSIS_TEXT_MODEL' }], need: 'all' },
   texts: {
     'en-US': { name: 'generate-text', description: 'Continue a prompt with a small language model (transformer)' },
-    'es-ES': { name: 'generar-texto', description: 'Continúa un texto con un modelo de lenguaje pequeño (transformer)' },
-    'es-419': { name: 'generar-texto', description: 'Continúa un texto con un modelo de lenguaje pequeño (transformer)' },
+    'es-ES': {
+      name: 'generar-texto',
+      description: 'Continúa un texto con un modelo de lenguaje pequeño (transformer)',
+    },
+    'es-419': {
+      name: 'generar-texto',
+      description: 'Continúa un texto con un modelo de lenguaje pequeño (transformer)',
+    },
   },
   help: {
-    'en-US': 'A small GPT-style transformer writes a continuation of your prompt, one token at a time. The output is AI-generated and may be wrong.',
-    'es-ES': 'Un transformer pequeño estilo GPT escribe la continuación de tu texto, token a token. El resultado lo genera una IA y puede ser incorrecto.',
-    'es-419': 'Un transformer pequeño estilo GPT escribe la continuación de tu texto, token a token. El resultado lo genera una IA y puede ser incorrecto.',
+    'en-US':
+      'A small GPT-style transformer writes a continuation of your prompt, one token at a time. The output is AI-generated and may be wrong.',
+    'es-ES':
+      'Un transformer pequeño estilo GPT escribe la continuación de tu texto, token a token. El resultado lo genera una IA y puede ser incorrecto.',
+    'es-419':
+      'Un transformer pequeño estilo GPT escribe la continuación de tu texto, token a token. El resultado lo genera una IA y puede ser incorrecto.',
   },
   options: [
     {
@@ -35,9 +44,21 @@ export default defineCommand({
       max: 256,
       default: 80,
       texts: {
-        'en-US': { name: 'max-new-tokens', description: 'How many tokens to write at most (1-256)', label: 'Maximum new tokens' },
-        'es-ES': { name: 'max-tokens', description: 'Cuántos tokens escribir como máximo (1-256)', label: 'Máximo de tokens nuevos' },
-        'es-419': { name: 'max-tokens', description: 'Cuántos tokens escribir como máximo (1-256)', label: 'Máximo de tokens nuevos' },
+        'en-US': {
+          name: 'max-new-tokens',
+          description: 'How many tokens to write at most (1-256)',
+          label: 'Maximum new tokens',
+        },
+        'es-ES': {
+          name: 'max-tokens',
+          description: 'Cuántos tokens escribir como máximo (1-256)',
+          label: 'Máximo de tokens nuevos',
+        },
+        'es-419': {
+          name: 'max-tokens',
+          description: 'Cuántos tokens escribir como máximo (1-256)',
+          label: 'Máximo de tokens nuevos',
+        },
       },
     },
     {
@@ -47,9 +68,21 @@ export default defineCommand({
       max: 2,
       default: 0.7,
       texts: {
-        'en-US': { name: 'temperature', description: 'Randomness: 0 always picks the likeliest token', label: 'Temperature' },
-        'es-ES': { name: 'temperatura', description: 'Aleatoriedad: 0 elige siempre el token más probable', label: 'Temperatura' },
-        'es-419': { name: 'temperatura', description: 'Aleatoriedad: 0 elige siempre el token más probable', label: 'Temperatura' },
+        'en-US': {
+          name: 'temperature',
+          description: 'Randomness: 0 always picks the likeliest token',
+          label: 'Temperature',
+        },
+        'es-ES': {
+          name: 'temperatura',
+          description: 'Aleatoriedad: 0 elige siempre el token más probable',
+          label: 'Temperatura',
+        },
+        'es-419': {
+          name: 'temperatura',
+          description: 'Aleatoriedad: 0 elige siempre el token más probable',
+          label: 'Temperatura',
+        },
       },
     },
     {
@@ -59,9 +92,21 @@ export default defineCommand({
       max: 200,
       default: 0,
       texts: {
-        'en-US': { name: 'top-k', description: 'Pick only among the k likeliest tokens (0 = no limit)', label: 'Top-k (only the k likeliest tokens)' },
-        'es-ES': { name: 'top-k', description: 'Elegir solo entre los k tokens más probables (0 = sin límite)', label: 'Top-k (solo los k tokens más probables)' },
-        'es-419': { name: 'top-k', description: 'Elegir solo entre los k tokens más probables (0 = sin límite)', label: 'Top-k (solo los k tokens más probables)' },
+        'en-US': {
+          name: 'top-k',
+          description: 'Pick only among the k likeliest tokens (0 = no limit)',
+          label: 'Top-k (only the k likeliest tokens)',
+        },
+        'es-ES': {
+          name: 'top-k',
+          description: 'Elegir solo entre los k tokens más probables (0 = sin límite)',
+          label: 'Top-k (solo los k tokens más probables)',
+        },
+        'es-419': {
+          name: 'top-k',
+          description: 'Elegir solo entre los k tokens más probables (0 = sin límite)',
+          label: 'Top-k (solo los k tokens más probables)',
+        },
       },
     },
     {
@@ -71,9 +116,21 @@ export default defineCommand({
       max: 1,
       default: 1,
       texts: {
-        'en-US': { name: 'top-p', description: 'Pick among the likeliest tokens adding up to this probability', label: 'Top-p (nucleus sampling)' },
-        'es-ES': { name: 'top-p', description: 'Elegir entre los tokens más probables que suman esta probabilidad', label: 'Top-p (muestreo por núcleo)' },
-        'es-419': { name: 'top-p', description: 'Elegir entre los tokens más probables que suman esta probabilidad', label: 'Top-p (muestreo por núcleo)' },
+        'en-US': {
+          name: 'top-p',
+          description: 'Pick among the likeliest tokens adding up to this probability',
+          label: 'Top-p (nucleus sampling)',
+        },
+        'es-ES': {
+          name: 'top-p',
+          description: 'Elegir entre los tokens más probables que suman esta probabilidad',
+          label: 'Top-p (muestreo por núcleo)',
+        },
+        'es-419': {
+          name: 'top-p',
+          description: 'Elegir entre los tokens más probables que suman esta probabilidad',
+          label: 'Top-p (muestreo por núcleo)',
+        },
       },
     },
     {
@@ -92,9 +149,23 @@ export default defineCommand({
       type: 'boolean',
       default: false,
       texts: {
-        'en-US': { name: 'show-probabilities', description: 'Also show, as a chart, the likeliest next tokens and how temperature changes them', label: 'Show next-token probabilities' },
-        'es-ES': { name: 'mostrar-probabilidades', description: 'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura', label: 'Mostrar probabilidades del próximo token' },
-        'es-419': { name: 'mostrar-probabilidades', description: 'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura', label: 'Mostrar probabilidades del próximo token' },
+        'en-US': {
+          name: 'show-probabilities',
+          description: 'Also show, as a chart, the likeliest next tokens and how temperature changes them',
+          label: 'Show next-token probabilities',
+        },
+        'es-ES': {
+          name: 'mostrar-probabilidades',
+          description:
+            'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura',
+          label: 'Mostrar probabilidades del próximo token',
+        },
+        'es-419': {
+          name: 'mostrar-probabilidades',
+          description:
+            'Mostrar también, en un gráfico, los tokens siguientes más probables y cómo los cambia la temperatura',
+          label: 'Mostrar probabilidades del próximo token',
+        },
       },
     },
     {
@@ -102,9 +173,21 @@ export default defineCommand({
       type: 'boolean',
       default: false,
       texts: {
-        'en-US': { name: 'show-attention', description: 'Also show where each word of your prompt looks (attention heat map)', label: 'Show attention' },
-        'es-ES': { name: 'mostrar-atencion', description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)', label: 'Mostrar la atención' },
-        'es-419': { name: 'mostrar-atencion', description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)', label: 'Mostrar la atención' },
+        'en-US': {
+          name: 'show-attention',
+          description: 'Also show where each word of your prompt looks (attention heat map)',
+          label: 'Show attention',
+        },
+        'es-ES': {
+          name: 'mostrar-atencion',
+          description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)',
+          label: 'Mostrar la atención',
+        },
+        'es-419': {
+          name: 'mostrar-atencion',
+          description: 'Mostrar también adónde mira cada palabra de tu texto (mapa de calor de la atención)',
+          label: 'Mostrar la atención',
+        },
       },
     },
   ],
@@ -113,18 +196,42 @@ export default defineCommand({
   examples: {
     'en-US': [
       { label: 'Once upon a time…', options: { prompt: 'Once upon a time, there was a little robot' } },
-      { label: 'A cat and a dog', options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 } },
-      { label: 'Always the likeliest word (temperature 0)', options: { prompt: 'Lily went to the park and', temperature: 0 } },
+      {
+        label: 'A cat and a dog',
+        options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 },
+      },
+      {
+        label: 'Always the likeliest word (temperature 0)',
+        options: { prompt: 'Lily went to the park and', temperature: 0 },
+      },
     ],
     'es-ES': [
-      { label: 'Había una vez… (el modelo de ejemplo escribe en inglés)', options: { prompt: 'Once upon a time, there was a little robot' } },
-      { label: 'Un gato y un perro (en inglés)', options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 } },
-      { label: 'Siempre la palabra más probable (temperatura 0)', options: { prompt: 'Lily went to the park and', temperature: 0 } },
+      {
+        label: 'Había una vez… (el modelo de ejemplo escribe en inglés)',
+        options: { prompt: 'Once upon a time, there was a little robot' },
+      },
+      {
+        label: 'Un gato y un perro (en inglés)',
+        options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 },
+      },
+      {
+        label: 'Siempre la palabra más probable (temperatura 0)',
+        options: { prompt: 'Lily went to the park and', temperature: 0 },
+      },
     ],
     'es-419': [
-      { label: 'Había una vez… (el modelo de ejemplo escribe en inglés)', options: { prompt: 'Once upon a time, there was a little robot' } },
-      { label: 'Un gato y un perro (en inglés)', options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 } },
-      { label: 'Siempre la palabra más probable (temperatura 0)', options: { prompt: 'Lily went to the park and', temperature: 0 } },
+      {
+        label: 'Había una vez… (el modelo de ejemplo escribe en inglés)',
+        options: { prompt: 'Once upon a time, there was a little robot' },
+      },
+      {
+        label: 'Un gato y un perro (en inglés)',
+        options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 },
+      },
+      {
+        label: 'Siempre la palabra más probable (temperatura 0)',
+        options: { prompt: 'Lily went to the park and', temperature: 0 },
+      },
     ],
   },
 });

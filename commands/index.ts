@@ -48,5 +48,8 @@ export function hasTask(spec: CommandSpec): boolean {
 
 /** The moderators' command, named by SINAPSIS_ADMIN_COMMAND (default "sinapsis"). */
 export function adminSpec(name?: string): AdminSpec {
-  return adminCommand(COMMANDS.map((c) => c.name), name);
+  return adminCommand(
+    COMMANDS.map((c) => c.name),
+    name,
+  );
 }

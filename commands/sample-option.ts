@@ -20,8 +20,16 @@ export const sampleOption = {
   choices: ids,
   texts: {
     'en-US': { name: 'sample', description: `No photo at hand? Use a sample one: ${list}`, label: 'Or a sample photo' },
-    'es-ES': { name: 'ejemplo', description: `¿No tienes una foto? Usa una de ejemplo: ${list}`, label: 'O una foto de ejemplo' },
-    'es-419': { name: 'ejemplo', description: `¿No tenés una foto? Usá una de ejemplo: ${list}`, label: 'O una foto de ejemplo' },
+    'es-ES': {
+      name: 'ejemplo',
+      description: `¿No tienes una foto? Usa una de ejemplo: ${list}`,
+      label: 'O una foto de ejemplo',
+    },
+    'es-419': {
+      name: 'ejemplo',
+      description: `¿No tenés una foto? Usá una de ejemplo: ${list}`,
+      label: 'O una foto de ejemplo',
+    },
   },
 } as const satisfies StringOption;
 

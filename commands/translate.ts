@@ -12,9 +12,12 @@ export default defineCommand({
     'es-419': { name: 'traducir', description: 'Traduce texto entre español e inglés con una red neuronal' },
   },
   help: {
-    'en-US': 'Translates your text with a Marian encoder-decoder transformer (OPUS-MT). The source language is detected automatically unless you set "from".',
-    'es-ES': 'Traduce tu texto con un transformer codificador-decodificador Marian (OPUS-MT). El idioma de origen se detecta solo, salvo que indiques "desde".',
-    'es-419': 'Traduce tu texto con un transformer codificador-decodificador Marian (OPUS-MT). El idioma de origen se detecta solo, salvo que indiques "desde".',
+    'en-US':
+      'Translates your text with a Marian encoder-decoder transformer (OPUS-MT). The source language is detected automatically unless you set "from".',
+    'es-ES':
+      'Traduce tu texto con un transformer codificador-decodificador Marian (OPUS-MT). El idioma de origen se detecta solo, salvo que indiques "desde".',
+    'es-419':
+      'Traduce tu texto con un transformer codificador-decodificador Marian (OPUS-MT). El idioma de origen se detecta solo, salvo que indiques "desde".',
   },
   options: [
     {
@@ -35,9 +38,21 @@ export default defineCommand({
       minLength: 2,
       maxLength: 8,
       texts: {
-        'en-US': { name: 'from', description: 'Source language code, e.g. es or en (detected when omitted)', label: 'From (language)' },
-        'es-ES': { name: 'desde', description: 'Idioma de origen (se detecta si no lo indicas)', label: 'Desde (idioma)' },
-        'es-419': { name: 'desde', description: 'Idioma de origen (se detecta si no lo indicás)', label: 'Desde (idioma)' },
+        'en-US': {
+          name: 'from',
+          description: 'Source language code, e.g. es or en (detected when omitted)',
+          label: 'From (language)',
+        },
+        'es-ES': {
+          name: 'desde',
+          description: 'Idioma de origen (se detecta si no lo indicas)',
+          label: 'Desde (idioma)',
+        },
+        'es-419': {
+          name: 'desde',
+          description: 'Idioma de origen (se detecta si no lo indicás)',
+          label: 'Desde (idioma)',
+        },
       },
     },
     {
@@ -46,9 +61,21 @@ export default defineCommand({
       minLength: 2,
       maxLength: 8,
       texts: {
-        'en-US': { name: 'to', description: 'Target language code (English for Spanish input, else Spanish)', label: 'To (language)' },
-        'es-ES': { name: 'hacia', description: 'Idioma de destino (inglés si el texto está en español; si no, español)', label: 'Hacia (idioma)' },
-        'es-419': { name: 'hacia', description: 'Idioma de destino (inglés si el texto está en español; si no, español)', label: 'Hacia (idioma)' },
+        'en-US': {
+          name: 'to',
+          description: 'Target language code (English for Spanish input, else Spanish)',
+          label: 'To (language)',
+        },
+        'es-ES': {
+          name: 'hacia',
+          description: 'Idioma de destino (inglés si el texto está en español; si no, español)',
+          label: 'Hacia (idioma)',
+        },
+        'es-419': {
+          name: 'hacia',
+          description: 'Idioma de destino (inglés si el texto está en español; si no, español)',
+          label: 'Hacia (idioma)',
+        },
       },
     },
   ],
@@ -66,15 +93,24 @@ export default defineCommand({
   },
   examples: {
     'en-US': [
-      { label: 'A sentence about neural networks', options: { text: 'Neural networks learn from examples instead of following hand-written rules.' } },
+      {
+        label: 'A sentence about neural networks',
+        options: { text: 'Neural networks learn from examples instead of following hand-written rules.' },
+      },
       { label: 'Two sentences', options: { text: 'The weather is nice today. Let us go for a walk in the park.' } },
     ],
     'es-ES': [
-      { label: 'Una frase sobre redes neuronales', options: { text: 'Las redes neuronales aprenden de ejemplos en lugar de seguir reglas escritas a mano.' } },
+      {
+        label: 'Una frase sobre redes neuronales',
+        options: { text: 'Las redes neuronales aprenden de ejemplos en lugar de seguir reglas escritas a mano.' },
+      },
       { label: 'Dos frases', options: { text: 'Hoy hace buen tiempo. Vamos a caminar por el parque.' } },
     ],
     'es-419': [
-      { label: 'Una frase sobre redes neuronales', options: { text: 'Las redes neuronales aprenden de ejemplos en vez de seguir reglas escritas a mano.' } },
+      {
+        label: 'Una frase sobre redes neuronales',
+        options: { text: 'Las redes neuronales aprenden de ejemplos en vez de seguir reglas escritas a mano.' },
+      },
       { label: 'Dos frases', options: { text: 'Hoy hace lindo día. Vamos a caminar por el parque.' } },
     ],
   },

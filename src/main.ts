@@ -11,7 +11,11 @@ const log = app.logger;
 // Jobs a killed process accepted and never answered: each adapter, as it starts, registers how to
 // answer its own (service.onRecovered), and the service re-runs them or tells their users.
 const interrupted = app.service.recoverInterrupted();
-if (interrupted.length) log.warn({ jobs: interrupted.length }, 'jobs accepted before the last crash were never answered: re-running those that can still be answered');
+if (interrupted.length)
+  log.warn(
+    { jobs: interrupted.length },
+    'jobs accepted before the last crash were never answered: re-running those that can still be answered',
+  );
 
 // One bad request must never take the bot down: log and keep serving.
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
@@ -20,14 +24,30 @@ process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'
 // Per command, its model and what the first request will do: answer, download N MB, or fail (and why).
 for (const a of app.service.availability()) {
   for (const m of a.models) {
-    const line = { command: a.command, model: m.model, repo: m.repo ?? undefined, commit: m.commit ?? undefined, state: m.state, mb: m.bytes ? Math.round(m.bytes / 1e6) : undefined, locked_by: m.locked_by ?? undefined, reason: m.reason?.code };
-    if (m.warnings?.length) log.warn({ ...line, warnings: m.warnings }, 'model: the manifest hints disagree with the hub');
-    else log.info(line, `model ${m.state === 'installed' ? 'installed' : m.state === 'download' ? 'will download on first use' : 'unavailable'}`);
+    const line = {
+      command: a.command,
+      model: m.model,
+      repo: m.repo ?? undefined,
+      commit: m.commit ?? undefined,
+      state: m.state,
+      mb: m.bytes ? Math.round(m.bytes / 1e6) : undefined,
+      locked_by: m.locked_by ?? undefined,
+      reason: m.reason?.code,
+    };
+    if (m.warnings?.length)
+      log.warn({ ...line, warnings: m.warnings }, 'model: the manifest hints disagree with the hub');
+    else
+      log.info(
+        line,
+        `model ${m.state === 'installed' ? 'installed' : m.state === 'download' ? 'will download on first use' : 'unavailable'}`,
+      );
   }
 }
 
 if (config.SINAPSIS_WARM_MODELS.length) {
-  app.models.warm(config.SINAPSIS_WARM_MODELS).catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));
+  app.models
+    .warm(config.SINAPSIS_WARM_MODELS)
+    .catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));
 }
 
 const web = await buildWebServer(app);
@@ -52,7 +72,8 @@ if (config.SLACK_BOT_TOKEN) {
 }
 // Jobs of a platform that did not start this time cannot be answered: refunded.
 app.service.finishRecovery();
-if (!config.DISCORD_TOKEN && !config.SLACK_BOT_TOKEN) log.info('No DISCORD_TOKEN or SLACK_BOT_TOKEN set: running the web playground only');
+if (!config.DISCORD_TOKEN && !config.SLACK_BOT_TOKEN)
+  log.info('No DISCORD_TOKEN or SLACK_BOT_TOKEN set: running the web playground only');
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

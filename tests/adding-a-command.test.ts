@@ -32,14 +32,22 @@ describe('a toy command registered through registerCommand', () => {
   it('Discord: registered with its localized names and options, and answered', async () => {
     expect(registrationPayload().find((c) => c.name === 'toy')).toMatchObject({
       name_localizations: { 'es-419': 'juguete' },
-      options: [{ type: 3, name: 'text', required: true, max_length: 200 }, { type: 5, name: 'shout' }],
+      options: [
+        { type: 3, name: 'text', required: true, max_length: 200 },
+        { type: 5, name: 'shout' },
+      ],
     });
     const s = await startBotAgainstFake();
     try {
       const put = await s.fake.waitFor((c) => c.method === 'PUT');
       expect(put.json.map((c: any) => c.name)).toContain('toy');
       const id = s.fake.command('toy', [{ name: 'text', type: 3, value: 'uno dos tres' }], { locale: 'es-419' });
-      const edit = await s.fake.waitFor((c) => c.method === 'PATCH' && c.path.includes(`/tok-${id}/messages/@original`) && /tres dos uno/.test(c.json?.content ?? ''));
+      const edit = await s.fake.waitFor(
+        (c) =>
+          c.method === 'PATCH' &&
+          c.path.includes(`/tok-${id}/messages/@original`) &&
+          /tres dos uno/.test(c.json?.content ?? ''),
+      );
       expect(edit.json.content).toMatch(/^tres dos uno/);
     } finally {
       await s.stop();
@@ -50,7 +58,10 @@ describe('a toy command registered through registerCommand', () => {
     expect(slackManifest().features.slash_commands.map((c) => c.command)).toContain('/toy');
     const s = await startSlackAgainstFake({ http: true });
     try {
-      const r = await s.fake.sendSigned(s.port, new URLSearchParams(s.fake.slashPayload('/toy', 'uno dos tres')).toString());
+      const r = await s.fake.sendSigned(
+        s.port,
+        new URLSearchParams(s.fake.slashPayload('/toy', 'uno dos tres')).toString(),
+      );
       expect(r.status).toBe(200);
       const update = await s.fake.waitFor((c) => c.method === 'chat.update' && Array.isArray(c.args.blocks));
       expect(update.args.blocks[0].text.text).toBe('tres dos uno');
@@ -66,10 +77,16 @@ describe('a toy command registered through registerCommand', () => {
       const page = await (await fetch(`${s.url}/c/toy?lang=es`)).text();
       expect(page).toContain('<h1>/juguete</h1>');
       expect(page).toContain('name="text"');
-      const r = await fetch(`${s.url}/api/commands/toy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'uno dos tres', shout: true }) });
+      const r = await fetch(`${s.url}/api/commands/toy`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'uno dos tres', shout: true }),
+      });
       expect(r.status).toBe(200);
       expect(await r.json()).toMatchObject({ text: 'TRES DOS UNO', data: { words: ['TRES', 'DOS', 'UNO'] } });
-      expect((await (await fetch(`${s.url}/api/availability`)).json()).find((a: any) => a.command === 'toy')).toMatchObject({ state: 'installed' });
+      expect(
+        (await (await fetch(`${s.url}/api/availability`)).json()).find((a: any) => a.command === 'toy'),
+      ).toMatchObject({ state: 'installed' });
     } finally {
       await s.stop();
     }
@@ -78,12 +95,24 @@ describe('a toy command registered through registerCommand', () => {
   it('CLI: in the help, and `cli -- toy` runs it (registered before the CLI starts)', () => {
     expect(helpText('es')).toMatch(/\n {2}toy +Dice una frase al revés/);
     expect(helpText('en', toy)).toContain('--text <string> (*)');
-    const r = spawnSync(`${ROOT}/node_modules/.bin/tsx`, ['--import', './tests/fixtures/toy-command/register.ts', 'src/adapters/cli/main.ts', 'toy', '--text', 'uno dos tres', '--json'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_AUTO_DOWNLOAD: 'false', LANG: 'C' },
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      `${ROOT}/node_modules/.bin/tsx`,
+      [
+        '--import',
+        './tests/fixtures/toy-command/register.ts',
+        'src/adapters/cli/main.ts',
+        'toy',
+        '--text',
+        'uno dos tres',
+        '--json',
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_AUTO_DOWNLOAD: 'false', LANG: 'C' },
+        timeout: 60_000,
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ text: 'tres dos uno' });
   });
@@ -91,13 +120,23 @@ describe('a toy command registered through registerCommand', () => {
 
 describe('no adapter or page imports task code', () => {
   const loaded = (module: string) => {
-    const r = spawnSync(`${ROOT}/node_modules/.bin/tsx`, ['tests/fixtures/loaded-packages.ts', `${ROOT}/${module}`], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(`${ROOT}/node_modules/.bin/tsx`, ['tests/fixtures/loaded-packages.ts', `${ROOT}/${module}`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as string[];
   };
 
   it('help, the pages, Discord registration and the Slack manifest load no onnxruntime, sharp or transformers.js', () => {
-    for (const m of ['src/adapters/cli/help.ts', 'src/adapters/web/pages.ts', 'src/adapters/discord/registration.ts', 'src/adapters/slack/manifest.ts']) expect(loaded(m), m).toEqual([]);
+    for (const m of [
+      'src/adapters/cli/help.ts',
+      'src/adapters/web/pages.ts',
+      'src/adapters/discord/registration.ts',
+      'src/adapters/slack/manifest.ts',
+    ])
+      expect(loaded(m), m).toEqual([]);
     // The probe sees them when they are there: a task does load its runtime.
     expect(loaded('src/tasks/detect-faces.ts')).toContain('onnxruntime-node');
   });

@@ -34,10 +34,30 @@ describeWith('bad input: same error from the CLI and the API, and the server kee
   };
   const good = readFileSync(photo);
   const cases = [
-    { name: 'not an image', file: write('notes.jpg', Buffer.from('hola, esto no es una foto')), code: 'not_an_image', status: 415 },
-    { name: 'truncated JPEG', file: write('cut.jpg', good.subarray(0, good.length >> 1)), code: 'corrupt_image', status: 422 },
-    { name: '30000×30000 PNG header', file: write('bomb.png', pngClaiming(30000, 30000)), code: 'image_too_many_pixels', status: 413 },
-    { name: '50 MB upload', file: write('huge.jpg', Buffer.concat([good, Buffer.alloc(50 * 1024 * 1024)])), code: 'upload_too_large', status: 413 },
+    {
+      name: 'not an image',
+      file: write('notes.jpg', Buffer.from('hola, esto no es una foto')),
+      code: 'not_an_image',
+      status: 415,
+    },
+    {
+      name: 'truncated JPEG',
+      file: write('cut.jpg', good.subarray(0, good.length >> 1)),
+      code: 'corrupt_image',
+      status: 422,
+    },
+    {
+      name: '30000×30000 PNG header',
+      file: write('bomb.png', pngClaiming(30000, 30000)),
+      code: 'image_too_many_pixels',
+      status: 413,
+    },
+    {
+      name: '50 MB upload',
+      file: write('huge.jpg', Buffer.concat([good, Buffer.alloc(50 * 1024 * 1024)])),
+      code: 'upload_too_large',
+      status: 413,
+    },
     { name: 'unknown command', command: 'paint', file: photo, code: 'unknown_command', status: 404 },
     { name: 'unknown option', extra: { colour: 'red' }, file: photo, code: 'unknown_option', status: 400 },
     { name: 'missing model file', models: emptyModels, file: photo, code: 'model_missing', status: 503 },
@@ -46,7 +66,8 @@ describeWith('bad input: same error from the CLI and the API, and the server kee
 
   const servers = new Map<string, Awaited<ReturnType<typeof startWeb>>>();
   beforeAll(async () => {
-    for (const dir of [MODELS_DIR, emptyModels, brokenModels]) servers.set(dir, await startWeb({ SINAPSIS_MODELS_DIR: dir }));
+    for (const dir of [MODELS_DIR, emptyModels, brokenModels])
+      servers.set(dir, await startWeb({ SINAPSIS_MODELS_DIR: dir }));
   });
   afterAll(async () => {
     for (const s of servers.values()) await s.stop();
@@ -74,7 +95,10 @@ describeWith('bad input: same error from the CLI and the API, and the server kee
       expect(fromHttp.error.message).not.toBe('');
 
       expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
-      const next = await fetch(`${servers.get(MODELS_DIR)!.url}/api/commands/detect-faces`, { method: 'POST', body: form({ image: good }) });
+      const next = await fetch(`${servers.get(MODELS_DIR)!.url}/api/commands/detect-faces`, {
+        method: 'POST',
+        body: form({ image: good }),
+      });
       expect(next.status).toBe(200);
     });
   }

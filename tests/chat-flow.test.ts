@@ -15,8 +15,23 @@ import type { TaskResult } from '../src/tasks/types.js';
 import { testApp } from './helpers/app.js';
 
 const log = pino({ level: 'silent' });
-const ctx: RequestContext = { platform: 'toy', userId: 'u1', serverId: 's1', channelId: 'c1', roles: [], isAdmin: false, lang: 'es' };
-const result = (extra: Partial<TaskResult> = {}): TaskResult => ({ text: '2 caras', images: [], data: {}, timings: { total: 12 }, model: 'yunet', ...extra });
+const ctx: RequestContext = {
+  platform: 'toy',
+  userId: 'u1',
+  serverId: 's1',
+  channelId: 'c1',
+  roles: [],
+  isAdmin: false,
+  lang: 'es',
+};
+const result = (extra: Partial<TaskResult> = {}): TaskResult => ({
+  text: '2 caras',
+  images: [],
+  data: {},
+  timings: { total: 12 },
+  model: 'yunet',
+  ...extra,
+});
 
 /** A service stand-in that records the request and lets the test drive position, progress and the result. */
 function fakeService(opts: { position?: number; refuse?: SinapsisError } = {}) {
@@ -54,7 +69,13 @@ function toyReply(steps: string[], over: Partial<ChatReply<string>> = {}): ChatR
     edit: async (p) => void steps.push(`edit ${p}`),
     progress: (text) => `[${text}]`,
     maxChars: 12,
-    render: async (r, saved) => ({ payload: `${r.text} #${saved.stateId} ${saved.followUps().map((f) => f.label).join(',')}`, after: async () => void steps.push('after') }),
+    render: async (r, saved) => ({
+      payload: `${r.text} #${saved.stateId} ${saved
+        .followUps()
+        .map((f) => f.label)
+        .join(',')}`,
+      after: async () => void steps.push('after'),
+    }),
     fail: async (e, shown) => void (await shown.final(`error ${e.code}`)),
     ...over,
   };
@@ -74,13 +95,21 @@ describe('the shared chat flow (runWithProgress)', () => {
   it('downloads within the spec limit, then opens, queues, shows the position and progress, and answers last', async () => {
     const f = fakeService({ position: 2 });
     const steps: string[] = [];
-    const done = runWithProgress({ service: f.service, states, log }, { command: 'detect-faces', options: { blur: false }, images: { image: { url: 'https://files/p.jpg' } }, ctx }, toyReply(steps));
+    const done = runWithProgress(
+      { service: f.service, states, log },
+      { command: 'detect-faces', options: { blur: false }, images: { image: { url: 'https://files/p.jpg' } }, ctx },
+      toyReply(steps),
+    );
     await tick();
     // Bytes go to the service; the restart hook carries the reply language.
     expect(f.seen.req!.images!.image!.toString()).toBe('photo');
     expect(f.seen.req!.ctx.reply).toEqual({ message: 'm1', lang: 'es' });
     const maxBytes = (detectFaces.options.find((o) => o.name === 'image') as { maxBytes: number }).maxBytes;
-    expect(steps.slice(0, 3)).toEqual([`download https://files/p.jpg ≤${maxBytes}`, 'open', expect.stringMatching(/^edit \[⏳ .*2/)]);
+    expect(steps.slice(0, 3)).toEqual([
+      `download https://files/p.jpg ≤${maxBytes}`,
+      'open',
+      expect.stringMatching(/^edit \[⏳ .*2/),
+    ]);
     f.setPosition(0);
     f.seen.events!.onProgress!({ kind: 'text', text: 'una cara y otra más' });
     await tick(1100);
@@ -94,13 +123,24 @@ describe('the shared chat flow (runWithProgress)', () => {
     expect(steps.at(-1)).toBe('after');
     // The result's state and the follow-up's state point back at the request.
     const stateId = /#(\S+)/.exec(final)![1]!;
-    expect(states.get(stateId)).toMatchObject({ platform: 'toy', userId: 'u1', command: 'detect-faces', options: { blur: false }, imageUrl: 'https://files/p.jpg', model: 'yunet' });
+    expect(states.get(stateId)).toMatchObject({
+      platform: 'toy',
+      userId: 'u1',
+      command: 'detect-faces',
+      options: { blur: false },
+      imageUrl: 'https://files/p.jpg',
+      model: 'yunet',
+    });
   });
 
   it('a throttled download progress never lands after the final reply', async () => {
     const f = fakeService();
     const steps: string[] = [];
-    const done = runWithProgress({ service: f.service, states, log }, { command: 'generate-text', options: { prompt: 'hola' }, images: {}, ctx }, toyReply(steps));
+    const done = runWithProgress(
+      { service: f.service, states, log },
+      { command: 'generate-text', options: { prompt: 'hola' }, images: {}, ctx },
+      toyReply(steps),
+    );
     await tick();
     f.seen.events!.onProgress!({ kind: 'download', model: 'm', task: 'generate-text', bytes: 1, total: 4 });
     f.seen.events!.onProgress!({ kind: 'download', model: 'm', task: 'generate-text', bytes: 2, total: 4 });
@@ -114,14 +154,24 @@ describe('the shared chat flow (runWithProgress)', () => {
   });
 
   it('failures: a refusal at submit and a failed job go through the platform’s fail, after any progress', async () => {
-    const refused = fakeService({ refuse: new SinapsisError('daily_quota', { command: 'generate-text', quota: 3, seconds: 60 }) });
+    const refused = fakeService({
+      refuse: new SinapsisError('daily_quota', { command: 'generate-text', quota: 3, seconds: 60 }),
+    });
     const steps: string[] = [];
-    await runWithProgress({ service: refused.service, states, log }, { command: 'generate-text', options: {}, images: {}, ctx }, toyReply(steps));
+    await runWithProgress(
+      { service: refused.service, states, log },
+      { command: 'generate-text', options: {}, images: {}, ctx },
+      toyReply(steps),
+    );
     expect(steps).toEqual(['open', 'edit error daily_quota']);
 
     const failing = fakeService({ position: 1 });
     const steps2: string[] = [];
-    const done = runWithProgress({ service: failing.service, states, log }, { command: 'generate-text', options: {}, images: {}, ctx }, toyReply(steps2));
+    const done = runWithProgress(
+      { service: failing.service, states, log },
+      { command: 'generate-text', options: {}, images: {}, ctx },
+      toyReply(steps2),
+    );
     await tick();
     failing.settle().fail(new Error('boom'));
     await done;
@@ -131,12 +181,16 @@ describe('the shared chat flow (runWithProgress)', () => {
   it('a failed download fails before the message opens (nothing to clean up)', async () => {
     const f = fakeService();
     const steps: string[] = [];
-    await runWithProgress({ service: f.service, states, log }, { command: 'detect-faces', options: {}, images: { image: { url: 'x' } }, ctx }, toyReply(steps, {
-      download: async () => {
-        throw new SinapsisError('download_failed');
-      },
-      fail: async (e) => void steps.push(`fail ${e.code}`),
-    }));
+    await runWithProgress(
+      { service: f.service, states, log },
+      { command: 'detect-faces', options: {}, images: { image: { url: 'x' } }, ctx },
+      toyReply(steps, {
+        download: async () => {
+          throw new SinapsisError('download_failed');
+        },
+        fail: async (e) => void steps.push(`fail ${e.code}`),
+      }),
+    );
     expect(steps).toEqual(['fail download_failed']);
     expect(f.seen.req).toBeUndefined();
   });
@@ -144,7 +198,11 @@ describe('the shared chat flow (runWithProgress)', () => {
   it('a message that cannot be edited (live: false) gets the position at submit once and no streamed progress', async () => {
     const f = fakeService({ position: 3 });
     const steps: string[] = [];
-    const done = runWithProgress({ service: f.service, states, log }, { command: 'translate', options: { text: 'hola' }, images: {}, ctx }, toyReply(steps, { live: false, open: async () => undefined }));
+    const done = runWithProgress(
+      { service: f.service, states, log },
+      { command: 'translate', options: { text: 'hola' }, images: {}, ctx },
+      toyReply(steps, { live: false, open: async () => undefined }),
+    );
     await tick();
     expect(f.seen.events).toBeUndefined();
     expect(f.seen.req!.ctx.reply).toBeUndefined();
@@ -166,19 +224,38 @@ describe('buttons and restart notices, shared by the chat adapters', () => {
     };
     expect(code(() => pressButton(deps, 'nonsense', 'u1', 'es'))).toBe('button_expired');
     expect(code(() => pressButton(deps, customId('again', 'gone'), 'u1', 'es'))).toBe('button_expired');
-    const id = states.save({ platform: 'toy', userId: 'u1', command: 'detect-faces', options: { blur: false }, imageUrl: 'https://files/p.jpg', model: 'yunet' });
+    const id = states.save({
+      platform: 'toy',
+      userId: 'u1',
+      command: 'detect-faces',
+      options: { blur: false },
+      imageUrl: 'https://files/p.jpg',
+      model: 'yunet',
+    });
     expect(code(() => pressButton(deps, customId('delete', id), 'u2', 'es'))).toBe('not_your_button');
     expect(pressButton(deps, customId('delete', id), 'u1', 'es')).toEqual({ kind: 'delete' });
-    expect(pressButton(deps, customId('explain', id), 'u2', 'es')).toEqual({ kind: 'explain', text: explainResult(app.models, 'detect-faces', 'yunet', 'es') });
-    expect(pressButton(deps, customId('blur', id), 'u2', 'es')).toEqual({ kind: 'rerun', command: 'detect-faces', options: { blur: true }, images: { image: { url: 'https://files/p.jpg', size: 0 } } });
+    expect(pressButton(deps, customId('explain', id), 'u2', 'es')).toEqual({
+      kind: 'explain',
+      text: explainResult(app.models, 'detect-faces', 'yunet', 'es'),
+    });
+    expect(pressButton(deps, customId('blur', id), 'u2', 'es')).toEqual({
+      kind: 'rerun',
+      command: 'detect-faces',
+      options: { blur: true },
+      images: { image: { url: 'https://files/p.jpg', size: 0 } },
+    });
   });
-
-
 
   it('service.check takes the image options’ names, before anything is downloaded', () => {
     const c = { ...ctx, platform: 'discord' };
-    expect(app.service.check({ command: 'detect-faces', options: {}, images: ['image'], ctx: c }).spec.name).toBe('detect-faces');
-    expect(() => app.service.check({ command: 'detect-faces', options: {}, images: [], ctx: c })).toThrow(expect.objectContaining({ code: 'missing_option' }));
-    expect(() => app.service.check({ command: 'detect-faces', options: {}, images: ['photo'], ctx: c })).toThrow(expect.objectContaining({ code: 'unknown_option' }));
+    expect(app.service.check({ command: 'detect-faces', options: {}, images: ['image'], ctx: c }).spec.name).toBe(
+      'detect-faces',
+    );
+    expect(() => app.service.check({ command: 'detect-faces', options: {}, images: [], ctx: c })).toThrow(
+      expect.objectContaining({ code: 'missing_option' }),
+    );
+    expect(() => app.service.check({ command: 'detect-faces', options: {}, images: ['photo'], ctx: c })).toThrow(
+      expect.objectContaining({ code: 'unknown_option' }),
+    );
   });
 });

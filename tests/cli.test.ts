@@ -12,7 +12,14 @@ function cli(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync('npm', ['run', '--silent', 'cli', '--', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_MODELS_DIR: MODELS_DIR, SINAPSIS_AUTO_DOWNLOAD: 'false', LANG: 'C', ...env },
+    env: {
+      ...process.env,
+      SINAPSIS_DATA_DIR: tempDir(),
+      SINAPSIS_MODELS_DIR: MODELS_DIR,
+      SINAPSIS_AUTO_DOWNLOAD: 'false',
+      LANG: 'C',
+      ...env,
+    },
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -29,7 +36,9 @@ const photo = path.join(facesDir, '2008_001009.jpg');
 /** A plain generated JPEG, so these cases need nothing from ../shared. */
 async function anyJpeg(): Promise<string> {
   const file = path.join(tempDir(), 'grey.jpg');
-  await sharp({ create: { width: 64, height: 48, channels: 3, background: '#888' } }).jpeg().toFile(file);
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: '#888' } })
+    .jpeg()
+    .toFile(file);
   return file;
 }
 
@@ -43,14 +52,20 @@ describe('CLI without models', () => {
   it('help lists every command from the specs, in Spanish with --lang es', () => {
     const r = cli(['--help', '--lang', 'es']);
     expect(r.code).toBe(0);
-    for (const c of ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain']) expect(r.stdout).toContain(c);
+    for (const c of ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'])
+      expect(r.stdout).toContain(c);
     expect(r.stdout).not.toContain('todavía no disponible');
   });
 
   it('/colorize with its default model not installed and downloads off says how to install it, localized, never a fake result', async () => {
     const r = cli(['colorize', '--image', await anyJpeg(), '--json', '--lang', 'es'], { SINAPSIS_COLORIZE_MODEL: '' });
     expect(r.code).toBe(1);
-    expect(json(r.stdout).error).toEqual({ code: 'model_missing', message: expect.stringMatching(/descargas automáticas están desactivadas\. Un administrador lo puede instalar con: npm run models:pull -- ddcolor-tiny$/) });
+    expect(json(r.stdout).error).toEqual({
+      code: 'model_missing',
+      message: expect.stringMatching(
+        /descargas automáticas están desactivadas\. Un administrador lo puede instalar con: npm run models:pull -- ddcolor-tiny$/,
+      ),
+    });
   });
 
   it('a missing model file: model_missing', async () => {
@@ -110,7 +125,9 @@ describeWith('CLI detect-faces', [yunetFile, photo], () => {
 describe('CLI --sample: the shipped photos', () => {
   it('help shows the spec’s examples and the sample photos, in the chosen language', () => {
     const r = cli(['detect-faces', '--help', '--lang', 'es']);
-    expect(r.stdout).toContain('npm run --silent cli -- detect-faces --sample astronaut --blur   # Astronauta, cara difuminada');
+    expect(r.stdout).toContain(
+      'npm run --silent cli -- detect-faces --sample astronaut --blur   # Astronauta, cara difuminada',
+    );
     expect(r.stdout).toMatch(/astronaut +La astronauta Eileen Collins \(NASA, public domain\)/);
   });
 

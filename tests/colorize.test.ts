@@ -14,7 +14,12 @@ describe('Lab colour space', () => {
   it('matches OpenCV’s float conversion on known colours', () => {
     const { L, a, b } = rgbToLab(new Uint8Array([255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255]), 4, 3);
     // cv2.cvtColor(np.float32 RGB/255, COLOR_RGB2Lab), Debian OpenCV 4.6.
-    const expected = [[100, 0, 0], [0, 0, 0], [53.241, 80.094, 67.203], [32.297, 79.188, -107.86]];
+    const expected = [
+      [100, 0, 0],
+      [0, 0, 0],
+      [53.241, 80.094, 67.203],
+      [32.297, 79.188, -107.86],
+    ];
     expected.forEach(([l, aa, bb], i) => {
       expect(L[i]).toBeCloseTo(l!, 1);
       expect(a[i]).toBeCloseTo(aa!, 1);
@@ -42,7 +47,13 @@ describe('Lab colour space', () => {
     const direct = greyOf(rgb, n, 3);
     const bytes = greyRgb(rgb, n, 3);
     let worst = 0;
-    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(direct[i]! * 255 - viaLab[i * 3]!), Math.abs(viaLab[i * 3]! - viaLab[i * 3 + 2]!), Math.abs(bytes[i * 3]! - viaLab[i * 3]!));
+    for (let i = 0; i < n; i++)
+      worst = Math.max(
+        worst,
+        Math.abs(direct[i]! * 255 - viaLab[i * 3]!),
+        Math.abs(viaLab[i * 3]! - viaLab[i * 3 + 2]!),
+        Math.abs(bytes[i * 3]! - viaLab[i * 3]!),
+      );
     expect(worst).toBeLessThanOrEqual(1);
   });
 
@@ -80,7 +91,8 @@ describe('Lab colour space', () => {
     let worst = 0;
     for (let i = 0; i < apart.length; i++) worst = Math.max(worst, Math.abs(r.rgb[i]! - apart[i]!));
     expect(worst).toBeLessThanOrEqual(1);
-    const expected = [...s.index].reduce((sum, i, k) => sum + Math.hypot(a[i]! - s.a[k]!, b[i]! - s.b[k]!), 0) / s.index.length;
+    const expected =
+      [...s.index].reduce((sum, i, k) => sum + Math.hypot(a[i]! - s.a[k]!, b[i]! - s.b[k]!), 0) / s.index.length;
     expect(r.meanDeltaE!).toBeCloseTo(expected, 2);
     expect(recombine(full.L, w, h, ab, nw, nh, 1).meanDeltaE).toBeUndefined();
   });
@@ -114,9 +126,14 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     expect(r.model).toBe('colorizer-tiny-512');
     expect(r.data).toMatchObject({ width: 640, height: 400, had_colour: true, network_input: [512, 512], strength: 1 });
     expect(r.data.mean_delta_e).toBeGreaterThan(5);
-    expect(r.text).toMatch(/^Coloreada por colorizer-tiny-512 en \d+ ms \(intensidad 1\)\.\nComparada con los colores reales: distancia de color media ΔE [\d.]+/);
+    expect(r.text).toMatch(
+      /^Coloreada por colorizer-tiny-512 en \d+ ms \(intensidad 1\)\.\nComparada con los colores reales: distancia de color media ΔE [\d.]+/,
+    );
     // A photo in, photos out: JPEG.
-    expect(r.images.map((i) => [i.name, i.mime])).toEqual([['colorized.jpg', 'image/jpeg'], ['before-after.jpg', 'image/jpeg']]);
+    expect(r.images.map((i) => [i.name, i.mime])).toEqual([
+      ['colorized.jpg', 'image/jpeg'],
+      ['before-after.jpg', 'image/jpeg'],
+    ]);
     const colorized = await sharp(r.images[0]!.data).metadata();
     expect([colorized.format, colorized.width, colorized.height]).toEqual(['jpeg', 640, 400]);
     const panelW = Math.round((640 * 320) / 400);
@@ -124,18 +141,24 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     expect(await composite.metadata()).toMatchObject({ width: 3 * panelW + 2 * 6, height: 320 + 2 * 44 });
     // Left panel keeps the real colours, the middle one is grey, the right one has the network's colours.
     const chroma = async (left: number) => {
-      const { data, info } = await sharp(r.images[1]!.data).extract({ left, top: 0, width: panelW, height: 320 }).raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(r.images[1]!.data)
+        .extract({ left, top: 0, width: panelW, height: 320 })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const lab = rgbToLab(data, info.width * info.height, info.channels);
       return lab.a.reduce((s, v, i) => s + Math.hypot(v, lab.b[i]!), 0) / lab.a.length;
     };
     expect(await chroma(0)).toBeGreaterThan(20);
     expect(await chroma(panelW + 6)).toBeLessThan(1);
     expect(await chroma(2 * (panelW + 6))).toBeGreaterThan(5);
-    if (process.env.SINAPSIS_PICTURES) writeFileSync(path.join(process.env.SINAPSIS_PICTURES, r.images[1]!.name), r.images[1]!.data);
+    if (process.env.SINAPSIS_PICTURES)
+      writeFileSync(path.join(process.env.SINAPSIS_PICTURES, r.images[1]!.name), r.images[1]!.data);
   });
 
   it('the network only sees lightness: a colour photo and its grey copy get the same colours', async () => {
-    const fromColour = await sharp((await run(colourPhoto)).images[0]!.data).raw().toBuffer();
+    const fromColour = await sharp((await run(colourPhoto)).images[0]!.data)
+      .raw()
+      .toBuffer();
     expect((await sharp(greyPhoto).metadata()).channels).toBe(1);
     const fromGrey = await run(greyPhoto);
     expect(fromGrey.data.had_colour).toBe(false);
@@ -160,15 +183,32 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     expect(lab.a.reduce((m, v, i) => Math.max(m, Math.abs(v), Math.abs(lab.b[i]!)), 0)).toBeLessThan(1.5);
     // A hard black/white edge stays a one-pixel step: L is never resampled through the 512-px network grid.
     // Saved as a one-channel PNG: grey files must be read as grey, not as packed RGB.
-    const edge = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="777" height="300"><rect width="777" height="300" fill="#000"/><rect x="333" width="444" height="300" fill="#fff"/></svg>')).removeAlpha().toColourspace('b-w').png().toBuffer();
+    const edge = await sharp(
+      Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="777" height="300"><rect width="777" height="300" fill="#000"/><rect x="333" width="444" height="300" fill="#fff"/></svg>',
+      ),
+    )
+      .removeAlpha()
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
     expect((await sharp(edge).metadata()).channels).toBe(1);
-    const e = await sharp((await run(edge)).images[0]!.data).raw().toBuffer({ resolveWithObject: true });
+    const e = await sharp((await run(edge)).images[0]!.data)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const px = (x: number) => e.data[(150 * e.info.width + x) * e.info.channels]!;
-    expect([px(331), px(332), px(333), px(334)].map((v) => (v < 40 ? 'dark' : v > 200 ? 'light' : 'mid'))).toEqual(['dark', 'dark', 'light', 'light']);
+    expect([px(331), px(332), px(333), px(334)].map((v) => (v < 40 ? 'dark' : v > 200 ? 'light' : 'mid'))).toEqual([
+      'dark',
+      'dark',
+      'light',
+      'light',
+    ]);
   });
 
   it('large photos are worked on at the reply size (1600 px long side)', async () => {
-    const big = await sharp({ create: { width: 3200, height: 2000, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    const big = await sharp({ create: { width: 3200, height: 2000, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
     const r = await run(big);
     expect(r.data).toMatchObject({ width: 1600, height: 1000 });
   });
@@ -179,10 +219,20 @@ describe('/colorize through the real code path (hand-set fixture with DDColor’
     await expect(run(colourPhoto.subarray(0, 2000))).rejects.toMatchObject({ code: 'corrupt_image' });
     const dir = tempDir();
     writeFileSync(path.join(dir, 'broken.onnx'), 'not a model');
-    for (const [model, code] of [[path.join(dir, 'broken.onnx'), 'model_corrupt'], [path.join(dir, 'absent.onnx'), 'model_missing']] as const) {
+    for (const [model, code] of [
+      [path.join(dir, 'broken.onnx'), 'model_corrupt'],
+      [path.join(dir, 'absent.onnx'), 'model_missing'],
+    ] as const) {
       const other = testApp({ SINAPSIS_COLORIZE_MODEL: model });
       try {
-        const e = await other.service.run({ command: 'colorize', options: {}, images: { image: colourPhoto }, ctx: { platform: 'test', userId: 'u', lang: 'es' } }).catch((err) => err);
+        const e = await other.service
+          .run({
+            command: 'colorize',
+            options: {},
+            images: { image: colourPhoto },
+            ctx: { platform: 'test', userId: 'u', lang: 'es' },
+          })
+          .catch((err) => err);
         expect(e.code).toBe(code);
       } finally {
         await other.dispose();
@@ -199,15 +249,32 @@ describe('/colorize with a Zhang et al. (ECCV 2016) style network: L 0..100 on o
     try {
       // Left half dark grey, right half light grey.
       const grey = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#333333' } })
-        .composite([{ input: await sharp({ create: { width: 150, height: 200, channels: 3, background: '#dddddd' } }).png().toBuffer(), left: 150, top: 0 }])
+        .composite([
+          {
+            input: await sharp({ create: { width: 150, height: 200, channels: 3, background: '#dddddd' } })
+              .png()
+              .toBuffer(),
+            left: 150,
+            top: 0,
+          },
+        ])
         .png()
         .toBuffer();
-      const r = await app.service.run({ command: 'colorize', options: {}, images: { image: grey }, ctx: { platform: 'test', userId: 'u', lang: 'en' } });
+      const r = await app.service.run({
+        command: 'colorize',
+        options: {},
+        images: { image: grey },
+        ctx: { platform: 'test', userId: 'u', lang: 'en' },
+      });
       expect(r.model).toBe('colorizer-lightness-256');
       expect(r.data).toMatchObject({ width: 300, height: 200, network_input: [256, 256] });
       const { data, info } = await sharp(r.images[0]!.data).raw().toBuffer({ resolveWithObject: true });
       const lab = rgbToLab(data, info.width * info.height, info.channels);
-      const at = (x: number, y: number) => ({ L: lab.L[y * info.width + x]!, a: lab.a[y * info.width + x]!, b: lab.b[y * info.width + x]! });
+      const at = (x: number, y: number) => ({
+        L: lab.L[y * info.width + x]!,
+        a: lab.a[y * info.width + x]!,
+        b: lab.b[y * info.width + x]!,
+      });
       const dark = at(30, 100);
       const light = at(270, 100);
       // a = 0.1·L − 2 and b = 0.2·L − 4, read back through 8-bit sRGB.

@@ -15,11 +15,16 @@ describe('config', () => {
 
   it('refuses a bad value with a message naming the setting', () => {
     expect(() => loadConfig({ PORT: 'eighty' }, { dotenv: false })).toThrow(/PORT/);
-    expect(() => loadConfig({ SINAPSIS_AUTO_DOWNLOAD: 'perhaps' }, { dotenv: false })).toThrow(/SINAPSIS_AUTO_DOWNLOAD/);
+    expect(() => loadConfig({ SINAPSIS_AUTO_DOWNLOAD: 'perhaps' }, { dotenv: false })).toThrow(
+      /SINAPSIS_AUTO_DOWNLOAD/,
+    );
   });
 
   it('reads lists and booleans', () => {
-    const c = loadConfig({ SINAPSIS_DISABLED_COMMANDS: 'colorize, explain', SINAPSIS_AUTO_DOWNLOAD: 'false' }, { dotenv: false });
+    const c = loadConfig(
+      { SINAPSIS_DISABLED_COMMANDS: 'colorize, explain', SINAPSIS_AUTO_DOWNLOAD: 'false' },
+      { dotenv: false },
+    );
     expect(c.SINAPSIS_DISABLED_COMMANDS).toEqual(['colorize', 'explain']);
     expect(c.SINAPSIS_AUTO_DOWNLOAD).toBe(false);
   });

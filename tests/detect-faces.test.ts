@@ -80,11 +80,17 @@ describeWith('detect-faces on YuNet', [yunetFile, photo, crowd], () => {
     const session = await app.models.onnxSession('yunet-n');
     const { data, info } = await sharp(bytes).rotate().raw().toBuffer({ resolveWithObject: true });
     const lb = letterbox(info.width, info.height, [640, 640]);
-    const js = decode(await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }), lb, info.width, info.height, 0.6);
+    const js = decode(
+      await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }),
+      lb,
+      info.width,
+      info.height,
+      0.6,
+    );
     js.sort((a, b) => a.box[0] - b.box[0] || a.box[1] - b.box[1]);
     expect(inGraph.faces.length).toBe(js.length);
     inGraph.faces.forEach((f, i) => {
-      f.box.forEach((v, k) => expect(Math.abs(v - js[i]!.box[k]!)).toBeLessThan(0.2));
+      for (const [k, v] of f.box.entries()) expect(Math.abs(v - js[i]!.box[k]!)).toBeLessThan(0.2);
       expect(Math.abs(f.score - js[i]!.score)).toBeLessThan(1e-3);
     });
     const dynamic = await detectFaces(app.models, 'yunet-n-dynamic', readFileSync(photo), 0.6);
@@ -116,7 +122,7 @@ describeWith('detect-faces on YuNet', [yunetFile, photo, crowd], () => {
     expect([exif.width, exif.height]).toEqual([360, 480]);
     expect(exif.faces).toHaveLength(2);
     exif.faces.forEach((f, i) => {
-      f.box.forEach((v, k) => expect(Math.abs(v - upright.faces[i]!.box[k]!)).toBeLessThan(6));
+      for (const [k, v] of f.box.entries()) expect(Math.abs(v - upright.faces[i]!.box[k]!)).toBeLessThan(6);
     });
   });
 
@@ -159,7 +165,13 @@ describeWith('detect-faces on YuNet', [yunetFile, photo, crowd], () => {
     expect((t.data.faces as unknown[]).length).toBe(2);
     expect(t.images[0]).toMatchObject({ name: 'faces.png', mime: 'image/png' });
     // A flat-colour drawing: few distinct colours.
-    const drawing = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#fff"/><circle cx="200" cy="150" r="80" fill="#fc0" stroke="#000" stroke-width="4"/><rect x="20" y="20" width="90" height="40" fill="#36c"/></svg>')).png().toBuffer();
+    const drawing = await sharp(
+      Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#fff"/><circle cx="200" cy="150" r="80" fill="#fc0" stroke="#000" stroke-width="4"/><rect x="20" y="20" width="90" height="40" fill="#36c"/></svg>',
+      ),
+    )
+      .png()
+      .toBuffer();
     for (const options of [{}, { blur: 'true' }]) {
       const d = await run({ image: drawing }, options);
       expect(d.images[0]!.mime).toBe('image/png');
@@ -176,15 +188,25 @@ describeWith('detect-faces on YuNet', [yunetFile, photo, crowd], () => {
     expect([det.width, det.height]).toEqual([900, 1200]);
     const small = await detectFaces(app.models, 'yunet-n', readFileSync(photo), 0.6);
     expect(det.faces).toHaveLength(2);
-    det.faces.forEach((f, i) => f.box.forEach((v, k) => expect(Math.abs(v / 2.5 - small.faces[i]!.box[k]!)).toBeLessThan(5)));
+    for (const [i, f] of det.faces.entries()) {
+      for (const [k, v] of f.box.entries()) expect(Math.abs(v / 2.5 - small.faces[i]!.box[k]!)).toBeLessThan(5);
+    }
   });
 
   const refusals: [string, () => Promise<Buffer>, string][] = [
     ['not an image', async () => Buffer.from('just some text, not a picture'), 'not_an_image'],
-    ['a truncated JPEG', async () => readFileSync(photo).subarray(0, Math.floor(readFileSync(photo).length * 0.6)), 'corrupt_image'],
+    [
+      'a truncated JPEG',
+      async () => readFileSync(photo).subarray(0, Math.floor(readFileSync(photo).length * 0.6)),
+      'corrupt_image',
+    ],
     ['a PNG claiming 30000×30000 pixels', async () => pngClaiming(30000, 30000), 'image_too_many_pixels'],
     ['a GIF', async () => sharp(readFileSync(photo)).gif().toBuffer(), 'unsupported_image_format'],
-    ['an 11 MB file', async () => Buffer.concat([readFileSync(photo), Buffer.alloc(11 * 1024 * 1024)]), 'upload_too_large'],
+    [
+      'an 11 MB file',
+      async () => Buffer.concat([readFileSync(photo), Buffer.alloc(11 * 1024 * 1024)]),
+      'upload_too_large',
+    ],
   ];
   for (const [what, make, code] of refusals) {
     it(`refuses ${what} with "${code}", in both languages, and keeps serving`, async () => {

@@ -17,11 +17,17 @@ const FIXTURES = path.join(ROOT, 'tests/fixtures/models');
 const TRANSLATION = `es-en=${FIXTURES}/marian-tiny-es-en,en-es=${FIXTURES}/marian-tiny-en-es`;
 const COLORIZER = path.join(FIXTURES, 'colorizer-tiny/colorizer-tiny-512.onnx');
 const photo = path.join(facesDir, '2008_001009.jpg');
-const isCallback = (id: string) => (c: RecordedCall) => c.method === 'POST' && c.path.startsWith(`/api/v10/interactions/${id}/`);
-const isEdit = (id: string, pred: (c: RecordedCall) => boolean = () => true) => (c: RecordedCall) =>
-  c.method === 'PATCH' && c.path.includes(`/tok-${id}/messages/@original`) && pred(c);
+const isCallback = (id: string) => (c: RecordedCall) =>
+  c.method === 'POST' && c.path.startsWith(`/api/v10/interactions/${id}/`);
+const isEdit =
+  (id: string, pred: (c: RecordedCall) => boolean = () => true) =>
+  (c: RecordedCall) =>
+    c.method === 'PATCH' && c.path.includes(`/tok-${id}/messages/@original`) && pred(c);
 const hasButtons = (c: RecordedCall) => (c.json?.components ?? []).length > 0;
-const grey = () => sharp({ create: { width: 96, height: 64, channels: 3, background: '#666' } }).jpeg().toBuffer();
+const grey = () =>
+  sharp({ create: { width: 96, height: 64, channels: 3, background: '#666' } })
+    .jpeg()
+    .toBuffer();
 
 describe('Discord message commands: registration', () => {
   it('registers the four message actions (type 3) with es-ES, es-419 and en-US names, once', async () => {
@@ -42,7 +48,10 @@ describe('Discord message commands: registration', () => {
         expect(m.name.length).toBeLessThanOrEqual(32);
       }
       // Slash commands are still there, each once.
-      expect(put.json.filter((c: any) => c.type === 1).map((c: any) => c.name)).toEqual([...COMMANDS.map((c) => c.name), 'sinapsis']);
+      expect(put.json.filter((c: any) => c.type === 1).map((c: any) => c.name)).toEqual([
+        ...COMMANDS.map((c) => c.name),
+        'sinapsis',
+      ]);
       // A restart with nothing changed does not register again.
       await s.bot.stop();
       const again = await startBotAgainstFake({ SINAPSIS_DATA_DIR: dataDir }, s.fake);
@@ -54,7 +63,11 @@ describe('Discord message commands: registration', () => {
   });
 
   it('reads a message without mention and custom-emoji markup', () => {
-    expect(discordPlainText('Hola <@600000000000000001>, mirá <#300000000000000001> <:gato:123456789012345678> <a:baile:1> ya')).toBe('Hola, mirá ya');
+    expect(
+      discordPlainText(
+        'Hola <@600000000000000001>, mirá <#300000000000000001> <:gato:123456789012345678> <a:baile:1> ya',
+      ),
+    ).toBe('Hola, mirá ya');
   });
 
   it(`refuses to build more than ${MAX_MESSAGE_COMMANDS} message commands (Discord's limit)`, () => {
@@ -66,7 +79,11 @@ describe('Discord message commands: registration', () => {
 describe('Discord message commands (translation and colorizer fixtures)', () => {
   let s: Awaited<ReturnType<typeof startBotAgainstFake>>;
   beforeAll(async () => {
-    s = await startBotAgainstFake({ SINAPSIS_MODELS_DIR: tempDir(), SINAPSIS_TRANSLATION_MODELS: TRANSLATION, SINAPSIS_COLORIZE_MODEL: COLORIZER });
+    s = await startBotAgainstFake({
+      SINAPSIS_MODELS_DIR: tempDir(),
+      SINAPSIS_TRANSLATION_MODELS: TRANSLATION,
+      SINAPSIS_COLORIZE_MODEL: COLORIZER,
+    });
   });
   afterAll(() => s?.stop());
   const refusal = async (id: string) => {
@@ -96,16 +113,27 @@ describe('Discord message commands (translation and colorizer fixtures)', () => 
     expect(edit2.json.components[0].components.map((b: any) => b.label)).toEqual(['Compartir en el canal', 'Explicar']);
 
     // Share: the private answer is posted in the channel with who shared it and a link to the original.
-    const b = s.fake.button(buttons[0].custom_id, { id: '900000000000000010', content: edit.json.content, flags: EPHEMERAL }, { userId: '600000000000000005' });
+    const b = s.fake.button(
+      buttons[0].custom_id,
+      { id: '900000000000000010', content: edit.json.content, flags: EPHEMERAL },
+      { userId: '600000000000000005' },
+    );
     expect((await s.fake.waitFor(isCallback(b))).json).toMatchObject({ type: 7, data: { components: [] } });
-    const shared = await s.fake.waitFor((c) => c.method === 'POST' && c.path.includes(`/tok-${b}`) && !c.path.includes('/callback'));
-    expect(shared.json.content).toBe(`🌐 <@600000000000000005> shared a translation of https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${msg.id}:\n${edit.json.content}`);
+    const shared = await s.fake.waitFor(
+      (c) => c.method === 'POST' && c.path.includes(`/tok-${b}`) && !c.path.includes('/callback'),
+    );
+    expect(shared.json.content).toBe(
+      `🌐 <@600000000000000005> shared a translation of https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${msg.id}:\n${edit.json.content}`,
+    );
     expect(shared.json.flags ?? 0).toBe(0);
     expect(shared.json.allowed_mentions).toEqual({ parse: [] });
   });
 
   it('a translation longer than one Discord message continues in private follow-ups', async () => {
-    const long = Array.from({ length: 40 }, (_, i) => `La red neuronal número ${i} aprende filtros y rasgos de las imágenes del curso.`).join(' ');
+    const long = Array.from(
+      { length: 40 },
+      (_, i) => `La red neuronal número ${i} aprende filtros y rasgos de las imágenes del curso.`,
+    ).join(' ');
     const id = s.fake.messageCommand('Translate', s.fake.postedMessage(long), { locale: 'en-US' });
     const edit = await s.fake.waitFor(isEdit(id, hasButtons));
     const rest = await s.fake.waitFor((c) => c.method === 'POST' && c.path.endsWith(`/tok-${id}`));
@@ -117,29 +145,43 @@ describe('Discord message commands (translation and colorizer fixtures)', () => 
   });
 
   it('"Traducir" on a message already in the user’s language says so', async () => {
-    const id = s.fake.messageCommand('Translate', s.fake.postedMessage('El gato es rojo y la red es grande.'), { locale: 'es-419' });
-    expect((await s.fake.waitFor(isEdit(id))).json.content).toBe('⚠️ El texto ya está en español: no hay nada que traducir.');
+    const id = s.fake.messageCommand('Translate', s.fake.postedMessage('El gato es rojo y la red es grande.'), {
+      locale: 'es-419',
+    });
+    expect((await s.fake.waitFor(isEdit(id))).json.content).toBe(
+      '⚠️ El texto ya está en español: no hay nada que traducir.',
+    );
   });
 
   it('a message with nothing to act on gets a private, localized explanation', async () => {
     const att = s.fake.attachment('grey.jpg', await grey());
-    expect(await refusal(s.fake.messageCommand('Translate', s.fake.postedMessage('', [att]), { locale: 'es-ES' }))).toBe('⚠️ «Traducir» funciona con un mensaje con texto, y este no tiene.');
+    expect(
+      await refusal(s.fake.messageCommand('Translate', s.fake.postedMessage('', [att]), { locale: 'es-ES' })),
+    ).toBe('⚠️ «Traducir» funciona con un mensaje con texto, y este no tiene.');
     expect(await refusal(s.fake.messageCommand('Colorize', s.fake.postedMessage('hola'), { locale: 'en-US' }))).toBe(
       '⚠️ "Colorize" works on a message with a photo attached (JPEG, PNG or WebP), and this one has none.',
     );
     const pdf = s.fake.attachment('notes.pdf', Buffer.from('%PDF'), undefined, 'application/pdf');
-    expect(await refusal(s.fake.messageCommand('Explain this image', s.fake.postedMessage('', [pdf]), { locale: 'es-419' }))).toMatch(/^⚠️ «Explicar esta imagen» funciona con un mensaje con una foto/);
+    expect(
+      await refusal(s.fake.messageCommand('Explain this image', s.fake.postedMessage('', [pdf]), { locale: 'es-419' })),
+    ).toMatch(/^⚠️ «Explicar esta imagen» funciona con un mensaje con una foto/);
   });
 
   it('a message too long for the translator is refused with its length and the limit', async () => {
-    expect(await refusal(s.fake.messageCommand('Translate', s.fake.postedMessage('palabra '.repeat(600)), { locale: 'en-US' }))).toBe(
+    expect(
+      await refusal(
+        s.fake.messageCommand('Translate', s.fake.postedMessage('palabra '.repeat(600)), { locale: 'en-US' }),
+      ),
+    ).toBe(
       '⚠️ This message is too long for "Translate" (4799 characters; the limit is 4000). Use /translate with a part of it.',
     );
   });
 
   it('an image from another host is refused, privately, without downloading it', async () => {
     const att = s.fake.attachment('photo.jpg', await grey(), 'http://127.0.0.2:9/evil.jpg');
-    expect(await refusal(s.fake.messageCommand('Colorize', s.fake.postedMessage('', [att]), { locale: 'es-419' }))).toBe(
+    expect(
+      await refusal(s.fake.messageCommand('Colorize', s.fake.postedMessage('', [att]), { locale: 'es-419' })),
+    ).toBe(
       '⚠️ Solo leo fotos subidas a Discord o Slack, y la imagen de este mensaje viene de otro sitio. Subí la foto y probá de nuevo.',
     );
   });
@@ -157,7 +199,14 @@ describe('Discord message commands (translation and colorizer fixtures)', () => 
   });
 
   it('"Explain this image": the convolutions notes with the pictures made from the message’s photo', async () => {
-    const att = s.fake.attachment('grey.png', await sharp({ create: { width: 80, height: 60, channels: 3, background: '#468' } }).png().toBuffer(), undefined, 'image/png');
+    const att = s.fake.attachment(
+      'grey.png',
+      await sharp({ create: { width: 80, height: 60, channels: 3, background: '#468' } })
+        .png()
+        .toBuffer(),
+      undefined,
+      'image/png',
+    );
     const id = s.fake.messageCommand('Explain this image', s.fake.postedMessage('', [att]), { locale: 'en-US' });
     const edit = await s.fake.waitFor(isEdit(id, (c) => c.files.length > 0));
     expect(edit.json.content).toMatch(/^\*\*Convolutional networks \(CNN\)\*\*/);
@@ -165,7 +214,16 @@ describe('Discord message commands (translation and colorizer fixtures)', () => 
   });
 
   it('a command turned off in the channel: its context-menu entry is refused the same way', async () => {
-    const sub = (name: string) => [{ name, type: 1, options: [{ name: 'command', type: 3, value: 'translate' }, { name: 'scope', type: 3, value: 'channel' }] }];
+    const sub = (name: string) => [
+      {
+        name,
+        type: 1,
+        options: [
+          { name: 'command', type: 3, value: 'translate' },
+          { name: 'scope', type: 3, value: 'channel' },
+        ],
+      },
+    ];
     const off = await s.fake.waitFor(isCallback(s.fake.command('sinapsis', sub('disable'), { permissions: '32' })));
     expect(off.json.data.content).toMatch(/now off \(this channel\)/);
     const msg = s.fake.postedMessage('The cat is red.');
@@ -177,14 +235,30 @@ describe('Discord message commands (translation and colorizer fixtures)', () => 
   });
 
   it('the command’s quota counts its context-menu uses too', async () => {
-    const limits = [{ name: 'limits', type: 1, options: [{ name: 'command', type: 3, value: 'colorize' }, { name: 'quota', type: 3, value: '1' }] }];
-    expect((await s.fake.waitFor(isCallback(s.fake.command('sinapsis', limits, { permissions: '32' })))).json.data.content).toMatch(/1 per user per day/);
+    const limits = [
+      {
+        name: 'limits',
+        type: 1,
+        options: [
+          { name: 'command', type: 3, value: 'colorize' },
+          { name: 'quota', type: 3, value: '1' },
+        ],
+      },
+    ];
+    expect(
+      (await s.fake.waitFor(isCallback(s.fake.command('sinapsis', limits, { permissions: '32' })))).json.data.content,
+    ).toMatch(/1 per user per day/);
     const user = '600000000000000042';
     const att = s.fake.attachment('grey.jpg', await grey());
-    const first = s.fake.command('colorize', [{ name: 'image', type: 11, value: att.id }], { attachments: { [att.id]: att }, userId: user });
+    const first = s.fake.command('colorize', [{ name: 'image', type: 11, value: att.id }], {
+      attachments: { [att.id]: att },
+      userId: user,
+    });
     await s.fake.waitFor(isEdit(first, (c) => c.files.length > 0));
     const att2 = s.fake.attachment('grey.jpg', await grey());
-    expect(await refusal(s.fake.messageCommand('Colorize', s.fake.postedMessage('', [att2]), { userId: user }))).toMatch(/^⚠️ You have used \/colorize 1 times today, the daily limit here/);
+    expect(
+      await refusal(s.fake.messageCommand('Colorize', s.fake.postedMessage('', [att2]), { userId: user })),
+    ).toMatch(/^⚠️ You have used \/colorize 1 times today, the daily limit here/);
   });
 });
 

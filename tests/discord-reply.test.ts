@@ -16,7 +16,9 @@ describe('Discord reply helpers', () => {
 
   it('keeps a PNG under the limit as is, and turns a too-large one into a JPEG that fits', async () => {
     const noise = Buffer.from(Array.from({ length: 1200 * 900 * 3 }, () => Math.floor(Math.random() * 256)));
-    const png = await sharp(noise, { raw: { width: 1200, height: 900, channels: 3 } }).png().toBuffer();
+    const png = await sharp(noise, { raw: { width: 1200, height: 900, channels: 3 } })
+      .png()
+      .toBuffer();
     const small = await fitUpload({ name: 'faces.png', mime: 'image/png', data: png, alt: '' }, png.length);
     expect(small.name).toBe('faces.png');
     const fitted = await fitUpload({ name: 'faces.png', mime: 'image/png', data: png, alt: '' }, 1024 * 1024);

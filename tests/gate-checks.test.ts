@@ -1,7 +1,14 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Gate } from '../src/core/gate.js';
-import { byPrecedence, GATE_CHECKS, LIMIT_PRECEDENCE, scopeOf, SWITCH_PRECEDENCE, type GateCheck } from '../src/core/gate-checks.js';
+import {
+  byPrecedence,
+  GATE_CHECKS,
+  LIMIT_PRECEDENCE,
+  scopeOf,
+  SWITCH_PRECEDENCE,
+  type GateCheck,
+} from '../src/core/gate-checks.js';
 import { SinapsisError } from '../src/errors.js';
 import { openDatabase } from '../src/store/db.js';
 import { tempDir } from './helpers/app.js';
@@ -19,8 +26,20 @@ describe('the gate as a list of named checks', () => {
   });
 
   it('precedence is an ordered list of scopes: channel over server over the bot, a command\'s own rule over "*"', () => {
-    expect(SWITCH_PRECEDENCE.map((s) => `${s.where}:${s.command}`)).toEqual(['channel:own', 'channel:all', 'server:own', 'server:all', 'global:own', 'global:all']);
-    expect(LIMIT_PRECEDENCE.map((s) => `${s.where}:${s.command}`)).toEqual(['server:own', 'server:all', 'global:own', 'global:all']);
+    expect(SWITCH_PRECEDENCE.map((s) => `${s.where}:${s.command}`)).toEqual([
+      'channel:own',
+      'channel:all',
+      'server:own',
+      'server:all',
+      'global:own',
+      'global:all',
+    ]);
+    expect(LIMIT_PRECEDENCE.map((s) => `${s.where}:${s.command}`)).toEqual([
+      'server:own',
+      'server:all',
+      'global:own',
+      'global:all',
+    ]);
     expect(scopeOf({ server_id: 'S1', channel_id: 'C1', command: '*' })).toEqual({ where: 'channel', command: 'all' });
     expect(scopeOf({ server_id: '', command: 'translate' })).toEqual({ where: 'global', command: 'own' });
     const rows = [
@@ -40,7 +59,11 @@ describe('the gate as a list of named checks', () => {
     const db = openDatabase(dir);
     try {
       const seen: string[] = [];
-      const spy = (name: string): GateCheck => ({ name, explains: `spy ${name} for this test`, check: (req) => void seen.push(`${name}:${req.command}:${req.server}`) });
+      const spy = (name: string): GateCheck => ({
+        name,
+        explains: `spy ${name} for this test`,
+        check: (req) => void seen.push(`${name}:${req.command}:${req.server}`),
+      });
       const gate = new Gate(db, { checks: [spy('a'), GATE_CHECKS[0]!, spy('b')], disabledByConfig: ['colorize'] });
       gate.check('translate', user);
       expect(seen).toEqual(['a:translate:S1', 'b:translate:S1']);

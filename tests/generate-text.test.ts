@@ -13,120 +13,183 @@ const llama2c = path.join(MODELS_DIR, 'stories260K-llama2c');
 const reference = path.join(MODELS_DIR, 'stories260K');
 const OPENING = 'Once upon a time, there was a little girl named Lily';
 
-describeWith('convert-llama2c and /generate-text on the real stories260K', [path.join(llama2c, 'stories260K.bin'), path.join(llama2c, 'tok512.model')], () => {
-  const out = path.join(tempDir(), 'stories260K');
-  let app: ReturnType<typeof testApp>;
-  beforeAll(() => {
-    convertLlama2c({ checkpoint: path.join(llama2c, 'stories260K.bin'), tokenizer: path.join(llama2c, 'tok512.model'), outDir: out });
-    app = testApp({ SINAPSIS_TEXT_MODEL: out, SINAPSIS_BLOCKLIST: 'Lily' });
-  });
-  afterAll(() => app.dispose());
-  const generate = (options: Record<string, unknown>, events = {}) =>
-    app.service.run({ command: 'generate-text', options: { 'max-new-tokens': 40, ...options }, ctx: { platform: 'test', userId: 'u', lang: 'en' } }, events);
-  const unmasked = (s: string) => s.replace(/\*\*\*\*/g, 'Lily');
+describeWith(
+  'convert-llama2c and /generate-text on the real stories260K',
+  [path.join(llama2c, 'stories260K.bin'), path.join(llama2c, 'tok512.model')],
+  () => {
+    const out = path.join(tempDir(), 'stories260K');
+    let app: ReturnType<typeof testApp>;
+    beforeAll(() => {
+      convertLlama2c({
+        checkpoint: path.join(llama2c, 'stories260K.bin'),
+        tokenizer: path.join(llama2c, 'tok512.model'),
+        outDir: out,
+      });
+      app = testApp({ SINAPSIS_TEXT_MODEL: out, SINAPSIS_BLOCKLIST: 'Lily' });
+    });
+    afterAll(() => app.dispose());
+    const generate = (options: Record<string, unknown>, events = {}) =>
+      app.service.run(
+        {
+          command: 'generate-text',
+          options: { 'max-new-tokens': 40, ...options },
+          ctx: { platform: 'test', userId: 'u', lang: 'en' },
+        },
+        events,
+      );
+    const unmasked = (s: string) => s.replace(/\*\*\*\*/g, 'Lily');
 
-  it('writes the transformers.js layout, with the same tokenizer as the reference conversion', () => {
-    for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) expect(existsSync(path.join(out, f)), f).toBe(true);
-    const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ model_type: 'llama', hidden_size: 64, intermediate_size: 172, num_hidden_layers: 5, num_attention_heads: 8, num_key_value_heads: 4, vocab_size: 512 });
-    if (existsSync(reference)) {
-      const mine = JSON.parse(readFileSync(path.join(out, 'tokenizer.json'), 'utf8'));
-      const ref = JSON.parse(readFileSync(path.join(reference, 'tokenizer.json'), 'utf8'));
-      expect(mine.model.vocab).toEqual(ref.model.vocab);
-      expect(mine.model.merges).toEqual(ref.model.merges);
-    }
-  });
+    it('writes the transformers.js layout, with the same tokenizer as the reference conversion', () => {
+      for (const f of [
+        'config.json',
+        'generation_config.json',
+        'tokenizer.json',
+        'tokenizer_config.json',
+        'onnx/model.onnx',
+      ])
+        expect(existsSync(path.join(out, f)), f).toBe(true);
+      const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
+      expect(config).toMatchObject({
+        model_type: 'llama',
+        hidden_size: 64,
+        intermediate_size: 172,
+        num_hidden_layers: 5,
+        num_attention_heads: 8,
+        num_key_value_heads: 4,
+        vocab_size: 512,
+      });
+      if (existsSync(reference)) {
+        const mine = JSON.parse(readFileSync(path.join(out, 'tokenizer.json'), 'utf8'));
+        const ref = JSON.parse(readFileSync(path.join(reference, 'tokenizer.json'), 'utf8'));
+        expect(mine.model.vocab).toEqual(ref.model.vocab);
+        expect(mine.model.merges).toEqual(ref.model.merges);
+      }
+    });
 
-  it('gives the same logits as the reference conversion (within float rounding)', async () => {
-    if (!existsSync(path.join(reference, 'onnx/model.onnx'))) return;
-    const feeds = (n: number) => {
-      const ids = [1, 403, 407, 261, 378].slice(0, n);
-      const f: Record<string, ort.Tensor> = {
-        input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
-        attention_mask: new ort.Tensor('int64', BigInt64Array.from(ids.map(() => 1n)), [1, n]),
-        position_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map((_, i) => BigInt(i))), [1, n]),
+    it('gives the same logits as the reference conversion (within float rounding)', async () => {
+      if (!existsSync(path.join(reference, 'onnx/model.onnx'))) return;
+      const feeds = (n: number) => {
+        const ids = [1, 403, 407, 261, 378].slice(0, n);
+        const f: Record<string, ort.Tensor> = {
+          input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
+          attention_mask: new ort.Tensor('int64', BigInt64Array.from(ids.map(() => 1n)), [1, n]),
+          position_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map((_, i) => BigInt(i))), [1, n]),
+        };
+        for (let l = 0; l < 5; l++)
+          for (const kv of ['key', 'value'])
+            f[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, 4, 0, 8]);
+        return f;
       };
-      for (let l = 0; l < 5; l++) for (const kv of ['key', 'value']) f[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, 4, 0, 8]);
-      return f;
-    };
-    const a = (await (await ort.InferenceSession.create(path.join(out, 'onnx/model.onnx'))).run(feeds(5))).logits!.data as Float32Array;
-    const b = (await (await ort.InferenceSession.create(path.join(reference, 'onnx/model.onnx'))).run(feeds(5))).logits!.data as Float32Array;
-    let max = 0;
-    for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-    expect(max).toBeLessThan(1e-3);
-  });
-
-  it('greedy: reproduces the known opening, and equals a raw onnxruntime loop with and without the KV cache', async () => {
-    const r = await generate({ prompt: 'Once upon a time', temperature: 0 });
-    const text = unmasked(r.data.text as string);
-    expect(`Once upon a time${text}`.startsWith(OPENING)).toBe(true);
-    expect(r.data.tokens).toBe(40);
-    expect(r.data.stop).toBe('max_tokens');
-    expect(r.text).toMatch(/🤖 AI-generated by stories260K/);
-
-    const session = await ort.InferenceSession.create(path.join(out, 'onnx/model.onnx'));
-    const prompt = [1, 403, 407, 261, 378]; // <s> Once upon a time, as the tokenizer gives it
-    const { AutoTokenizer } = await import('@huggingface/transformers');
-    const tok = await AutoTokenizer.from_pretrained(out, { local_files_only: true });
-    expect(Array.from(tok.encode('Once upon a time'))).toEqual(prompt);
-    const withCache = await rawGreedy(session, prompt, 40, { layers: 5, kvHeads: 4, headDim: 8, cache: true });
-    const noCache = await rawGreedy(session, prompt, 40, { layers: 5, kvHeads: 4, headDim: 8, cache: false });
-    expect(withCache.ids).toEqual(noCache.ids);
-    expect(tok.decode(withCache.ids, { skip_special_tokens: true })).toBe(text);
-  });
-
-  it('streams: the partial texts grow to exactly the final text', async () => {
-    const partials: string[] = [];
-    const r = await generate({ prompt: 'The cat', temperature: 0 }, { onProgress: (p: { text: string }) => partials.push(p.text) });
-    expect(partials.length).toBeGreaterThan(3);
-    partials.reduce((prev, cur) => (expect(cur.startsWith(prev)).toBe(true), cur), '');
-    expect(partials.at(-1)).toBe(r.data.text);
-  });
-
-  it('same seed, same text; another seed, another text', async () => {
-    const a = await generate({ prompt: 'Once upon a time', temperature: 1, seed: 42 });
-    const b = await generate({ prompt: 'Once upon a time', temperature: 1, seed: 42 });
-    const c = await generate({ prompt: 'Once upon a time', temperature: 1, seed: 7 });
-    expect(b.data.text).toBe(a.data.text);
-    expect(c.data.text).not.toBe(a.data.text);
-    expect(a.data.seed).toBe(42);
-  });
-
-  it('masks blocklisted terms as whole words', async () => {
-    const r = await generate({ prompt: 'Once upon a time', temperature: 0 });
-    expect(r.data.text).toContain('****');
-    expect(r.data.text).not.toMatch(/Lily/);
-    expect(maskTerms('Lilyanne met Lily and lily.', ['lily'])).toBe('Lilyanne met **** and ****.');
-  });
-
-  it('stops cleanly when cancelled, and the next request still works', async () => {
-    const handle = app.service.submit({ command: 'generate-text', options: { prompt: 'Once', 'max-new-tokens': 256, temperature: 0 }, ctx: { platform: 'test', userId: 'c', lang: 'es' } }, {
-      onProgress: () => handle.cancel(),
+      const a = (await (await ort.InferenceSession.create(path.join(out, 'onnx/model.onnx'))).run(feeds(5))).logits!
+        .data as Float32Array;
+      const b = (await (await ort.InferenceSession.create(path.join(reference, 'onnx/model.onnx'))).run(feeds(5)))
+        .logits!.data as Float32Array;
+      let max = 0;
+      for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+      expect(max).toBeLessThan(1e-3);
     });
-    const err = await handle.result.catch((e) => e);
-    expect(err.code).toBe('cancelled');
-    expect(err.localized('es')).toBe('El pedido fue cancelado.');
-    expect((await generate({ prompt: 'Once upon a time', temperature: 0 })).data.tokens).toBe(40);
-  });
 
-  it('bad input: empty prompt and too many tokens are refused; an emoji-only prompt still answers', async () => {
-    await expect(generate({ prompt: '' })).rejects.toMatchObject({ code: 'invalid_option' });
-    await expect(generate({ prompt: 'x', 'max-new-tokens': 1000 })).rejects.toMatchObject({ code: 'invalid_option' });
-    await expect(generate({ prompt: 'x'.repeat(100_000) })).rejects.toMatchObject({ code: 'invalid_option' });
-    const emoji = await generate({ prompt: '🙂🙂🙂', temperature: 0, 'max-new-tokens': 5 });
-    expect(emoji.data.tokens).toBeGreaterThan(0);
-  });
+    it('greedy: reproduces the known opening, and equals a raw onnxruntime loop with and without the KV cache', async () => {
+      const r = await generate({ prompt: 'Once upon a time', temperature: 0 });
+      const text = unmasked(r.data.text as string);
+      expect(`Once upon a time${text}`.startsWith(OPENING)).toBe(true);
+      expect(r.data.tokens).toBe(40);
+      expect(r.data.stop).toBe('max_tokens');
+      expect(r.text).toMatch(/🤖 AI-generated by stories260K/);
 
-  it('CLI: generate-text --model <folder> --json prints {"text","tokens","tokens_per_s"}', () => {
-    const r = spawnSync('npm', ['run', '--silent', 'cli', '--', 'generate-text', '--prompt', 'Once upon a time', '--max-new-tokens', '40', '--temperature', '0', '--model', out, '--json'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, SINAPSIS_DATA_DIR: tempDir() },
+      const session = await ort.InferenceSession.create(path.join(out, 'onnx/model.onnx'));
+      const prompt = [1, 403, 407, 261, 378]; // <s> Once upon a time, as the tokenizer gives it
+      const { AutoTokenizer } = await import('@huggingface/transformers');
+      const tok = await AutoTokenizer.from_pretrained(out, { local_files_only: true });
+      expect(Array.from(tok.encode('Once upon a time'))).toEqual(prompt);
+      const withCache = await rawGreedy(session, prompt, 40, { layers: 5, kvHeads: 4, headDim: 8, cache: true });
+      const noCache = await rawGreedy(session, prompt, 40, { layers: 5, kvHeads: 4, headDim: 8, cache: false });
+      expect(withCache.ids).toEqual(noCache.ids);
+      expect(tok.decode(withCache.ids, { skip_special_tokens: true })).toBe(text);
     });
-    expect(r.status, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout);
-    expect(`Once upon a time${doc.text}`.startsWith(OPENING)).toBe(true);
-    expect(doc.tokens).toBe(40);
-    expect(doc.tokens_per_s).toBeGreaterThan(0);
-  });
-});
+
+    it('streams: the partial texts grow to exactly the final text', async () => {
+      const partials: string[] = [];
+      const r = await generate(
+        { prompt: 'The cat', temperature: 0 },
+        { onProgress: (p: { text: string }) => partials.push(p.text) },
+      );
+      expect(partials.length).toBeGreaterThan(3);
+      partials.reduce((prev, cur) => (expect(cur.startsWith(prev)).toBe(true), cur), '');
+      expect(partials.at(-1)).toBe(r.data.text);
+    });
+
+    it('same seed, same text; another seed, another text', async () => {
+      const a = await generate({ prompt: 'Once upon a time', temperature: 1, seed: 42 });
+      const b = await generate({ prompt: 'Once upon a time', temperature: 1, seed: 42 });
+      const c = await generate({ prompt: 'Once upon a time', temperature: 1, seed: 7 });
+      expect(b.data.text).toBe(a.data.text);
+      expect(c.data.text).not.toBe(a.data.text);
+      expect(a.data.seed).toBe(42);
+    });
+
+    it('masks blocklisted terms as whole words', async () => {
+      const r = await generate({ prompt: 'Once upon a time', temperature: 0 });
+      expect(r.data.text).toContain('****');
+      expect(r.data.text).not.toMatch(/Lily/);
+      expect(maskTerms('Lilyanne met Lily and lily.', ['lily'])).toBe('Lilyanne met **** and ****.');
+    });
+
+    it('stops cleanly when cancelled, and the next request still works', async () => {
+      const handle = app.service.submit(
+        {
+          command: 'generate-text',
+          options: { prompt: 'Once', 'max-new-tokens': 256, temperature: 0 },
+          ctx: { platform: 'test', userId: 'c', lang: 'es' },
+        },
+        {
+          onProgress: () => handle.cancel(),
+        },
+      );
+      const err = await handle.result.catch((e) => e);
+      expect(err.code).toBe('cancelled');
+      expect(err.localized('es')).toBe('El pedido fue cancelado.');
+      expect((await generate({ prompt: 'Once upon a time', temperature: 0 })).data.tokens).toBe(40);
+    });
+
+    it('bad input: empty prompt and too many tokens are refused; an emoji-only prompt still answers', async () => {
+      await expect(generate({ prompt: '' })).rejects.toMatchObject({ code: 'invalid_option' });
+      await expect(generate({ prompt: 'x', 'max-new-tokens': 1000 })).rejects.toMatchObject({ code: 'invalid_option' });
+      await expect(generate({ prompt: 'x'.repeat(100_000) })).rejects.toMatchObject({ code: 'invalid_option' });
+      const emoji = await generate({ prompt: '🙂🙂🙂', temperature: 0, 'max-new-tokens': 5 });
+      expect(emoji.data.tokens).toBeGreaterThan(0);
+    });
+
+    it('CLI: generate-text --model <folder> --json prints {"text","tokens","tokens_per_s"}', () => {
+      const r = spawnSync(
+        'npm',
+        [
+          'run',
+          '--silent',
+          'cli',
+          '--',
+          'generate-text',
+          '--prompt',
+          'Once upon a time',
+          '--max-new-tokens',
+          '40',
+          '--temperature',
+          '0',
+          '--model',
+          out,
+          '--json',
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, SINAPSIS_DATA_DIR: tempDir() },
+        },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(`Once upon a time${doc.text}`.startsWith(OPENING)).toBe(true);
+      expect(doc.tokens).toBe(40);
+      expect(doc.tokens_per_s).toBeGreaterThan(0);
+    });
+  },
+);

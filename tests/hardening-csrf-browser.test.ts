@@ -21,7 +21,11 @@ describeWith('admin CSRF from a second origin in headless Chromium', [CHROMIUM],
       '/plain': `<form id="f" method="post" enctype="text/plain" action="${target}"><input name='{"command":"translate","x":"' value='"}'></form><script>document.getElementById('f').submit()</script>`,
       '/fetch': `<script>fetch(${JSON.stringify(target)},{method:'POST',credentials:'include',headers:{'content-type':'application/json'},body:JSON.stringify({command:'colorize'})}).then(r=>document.title='got '+r.status,e=>document.title='blocked')</script>`,
     };
-    evil = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>x</title>${pages[req.url ?? ''] ?? ''}`));
+    evil = createServer((req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!doctype html><title>x</title>${pages[req.url ?? ''] ?? ''}`),
+    );
     await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
     evilUrl = `http://localhost:${(evil.address() as { port: number }).port}`;
   });
@@ -31,7 +35,16 @@ describeWith('admin CSRF from a second origin in headless Chromium', [CHROMIUM],
   });
 
   it('form posts and a JSON fetch from another origin, with the cached Basic login, change nothing', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+      ],
+    });
     try {
       const context = await browser.newContext({ httpCredentials: { username: 'mod', password: TOKEN } });
       const page = await context.newPage();
@@ -45,9 +58,14 @@ describeWith('admin CSRF from a second origin in headless Chromium', [CHROMIUM],
       await page.goto(`${evilUrl}/fetch`);
       await page.waitForFunction(() => document.title !== 'x');
       expect(await page.title()).toBe('blocked');
-      const status = s.app.service.admin({ sub: 'status', options: {}, ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true } });
+      const status = s.app.service.admin({
+        sub: 'status',
+        options: {},
+        ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true },
+      });
       const switches = status.data.switches as { command: string; enabled: boolean }[];
-      for (const command of ['detect-faces', 'translate', 'colorize']) expect(switches).toContainEqual(expect.objectContaining({ command, enabled: true }));
+      for (const command of ['detect-faces', 'translate', 'colorize'])
+        expect(switches).toContainEqual(expect.objectContaining({ command, enabled: true }));
     } finally {
       await browser.close();
     }

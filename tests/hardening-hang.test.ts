@@ -18,7 +18,8 @@ const photo = path.join(facesDir, '2008_001009.jpg');
 /** The shared models without YuNet's folder. */
 function modelsWithoutYunet(): string {
   const models = tempDir();
-  for (const d of readdirSync(MODELS_DIR)) if (d !== 'yunet') symlinkSync(path.join(MODELS_DIR, d), path.join(models, d));
+  for (const d of readdirSync(MODELS_DIR))
+    if (d !== 'yunet') symlinkSync(path.join(MODELS_DIR, d), path.join(models, d));
   return models;
 }
 
@@ -41,9 +42,21 @@ describeWith('a model download that stalls (a load that never ends)', [yunetFile
     child = spawn(path.join(ROOT, 'node_modules/.bin', bin), args, {
       cwd: ROOT,
       env: {
-        ...process.env, PORT: '0', HOST: '127.0.0.1', SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_MODELS_DIR: modelsWithoutYunet(), SINAPSIS_AUTO_DOWNLOAD: 'true',
-        SINAPSIS_MODEL_MIRROR: mirrorUrl, SINAPSIS_DOWNLOAD_STALL_S: '120', SINAPSIS_WARM_MODELS: '',
-        SINAPSIS_CONCURRENCY: '1', SINAPSIS_JOB_TIMEOUT_S: '1', SINAPSIS_SHUTDOWN_TIMEOUT_S: '2', DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info',
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SINAPSIS_DATA_DIR: tempDir(),
+        SINAPSIS_MODELS_DIR: modelsWithoutYunet(),
+        SINAPSIS_AUTO_DOWNLOAD: 'true',
+        SINAPSIS_MODEL_MIRROR: mirrorUrl,
+        SINAPSIS_DOWNLOAD_STALL_S: '120',
+        SINAPSIS_WARM_MODELS: '',
+        SINAPSIS_CONCURRENCY: '1',
+        SINAPSIS_JOB_TIMEOUT_S: '1',
+        SINAPSIS_SHUTDOWN_TIMEOUT_S: '2',
+        DISCORD_TOKEN: '',
+        SLACK_BOT_TOKEN: '',
+        LOG_LEVEL: 'info',
       },
     });
     child.stdout!.on('data', (d) => (log += d));
@@ -66,14 +79,27 @@ describeWith('a model download that stalls (a load that never ends)', [yunetFile
     await new Promise((r) => mirror.close(r));
   });
 
-  const detect = () => fetch(`${url}/api/commands/detect-faces`, { method: 'POST', body: form({ image: readFileSync(photo) }), headers: { 'accept-language': 'es' } });
-  const explain = () => fetch(`${url}/api/commands/explain`, { method: 'POST', body: JSON.stringify({ topic: 'qué es una neurona' }), headers: { 'content-type': 'application/json', 'accept-language': 'es' } });
+  const detect = () =>
+    fetch(`${url}/api/commands/detect-faces`, {
+      method: 'POST',
+      body: form({ image: readFileSync(photo) }),
+      headers: { 'accept-language': 'es' },
+    });
+  const explain = () =>
+    fetch(`${url}/api/commands/explain`, {
+      method: 'POST',
+      body: JSON.stringify({ topic: 'qué es una neurona' }),
+      headers: { 'content-type': 'application/json', 'accept-language': 'es' },
+    });
 
   it('the hung job times out, an unrelated request still runs, and /healthz reports degraded', async () => {
     const t0 = Date.now();
     const [hung, other] = await Promise.all([detect(), new Promise((r) => setTimeout(r, 100)).then(explain)]);
     expect(hung.status).toBe(504);
-    expect((await hung.json()).error).toMatchObject({ code: 'timeout', message: expect.stringMatching(/tardó demasiado/) });
+    expect((await hung.json()).error).toMatchObject({
+      code: 'timeout',
+      message: expect.stringMatching(/tardó demasiado/),
+    });
     expect(other.status).toBe(200);
     expect((await other.json()).text).toMatch(/neurona/i);
     // Timeout (1 s) + grace (1 s) + the explain itself: never "for ever".
@@ -94,9 +120,12 @@ describeWith('a model download that stalls (a load that never ends)', [yunetFile
     child.kill('SIGTERM');
     const r = await pending;
     expect(r.status).toBe(503);
-    expect((await r.json()).error).toMatchObject({ code: 'shutting_down', message: expect.stringMatching(/reiniciando/) });
-    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("never"), 8_000))]);
-    if (code === "never") console.log(log);
+    expect((await r.json()).error).toMatchObject({
+      code: 'shutting_down',
+      message: expect.stringMatching(/reiniciando/),
+    });
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('never'), 8_000))]);
+    if (code === 'never') console.log(log);
     expect(code).not.toBe('never');
     expect(Date.now() - t0).toBeLessThan(2_000 + 6_000);
   });
@@ -111,7 +140,9 @@ describeWith('a model file that is a FIFO', [yunetFile, photo], () => {
     try {
       const run = (command: string, options: Record<string, unknown>, images = {}) =>
         app.service.run({ command, options, images, ctx: { platform: 'test', userId: 'u', lang: 'en' } });
-      await expect(run('detect-faces', {}, { image: readFileSync(photo) })).rejects.toMatchObject({ code: 'model_corrupt' });
+      await expect(run('detect-faces', {}, { image: readFileSync(photo) })).rejects.toMatchObject({
+        code: 'model_corrupt',
+      });
       expect((await run('explain', { topic: 'what is a neuron' })).text).toMatch(/neuron/i);
     } finally {
       await app.dispose();

@@ -22,7 +22,19 @@ import { startWeb } from './helpers/web.js';
 
 const silent = pino({ level: 'silent' });
 const appOn = (dataDir: string, env: Record<string, string> = {}): App =>
-  createApp(loadConfig({ SINAPSIS_DATA_DIR: dataDir, SINAPSIS_MODELS_DIR: MODELS_DIR, SINAPSIS_AUTO_DOWNLOAD: 'false', SINAPSIS_SHUTDOWN_TIMEOUT_S: '1', ...env }, { dotenv: false }), { logger: silent });
+  createApp(
+    loadConfig(
+      {
+        SINAPSIS_DATA_DIR: dataDir,
+        SINAPSIS_MODELS_DIR: MODELS_DIR,
+        SINAPSIS_AUTO_DOWNLOAD: 'false',
+        SINAPSIS_SHUTDOWN_TIMEOUT_S: '1',
+        ...env,
+      },
+      { dotenv: false },
+    ),
+    { logger: silent },
+  );
 /** The code of the SinapsisError `fn` throws. */
 const codeOf = (fn: () => unknown) => {
   try {
@@ -32,18 +44,30 @@ const codeOf = (fn: () => unknown) => {
   }
   return undefined;
 };
-const explain = (userId: string, platform = 'web'): CommandRequest => ({ command: 'explain', options: { topic: 'neurona' }, ctx: { platform, userId, lang: 'es' } });
+const explain = (userId: string, platform = 'web'): CommandRequest => ({
+  command: 'explain',
+  options: { topic: 'neurona' },
+  ctx: { platform, userId, lang: 'es' },
+});
 
 describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
   it('jobs in flight at kill -9 are refunded on restart and logged as "restarted"; the user can use the quota again', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
     const first = appOn(dir);
-    first.service.admin({ sub: 'limits', options: { command: 'explain', quota: 3 }, ctx: { platform: 'test', userId: 'mod', lang: 'en', isAdmin: true } });
+    first.service.admin({
+      sub: 'limits',
+      options: { command: 'explain', quota: 3 },
+      ctx: { platform: 'test', userId: 'mod', lang: 'en', isAdmin: true },
+    });
     // Three accepted jobs that never finish (the process "dies" before they answer).
     first.service.queue.close = async () => undefined;
-    (first.service as unknown as { deps: { models: unknown } }).deps.models = { onnxSession: () => new Promise(() => undefined) };
-    const stuck = Array.from({ length: 3 }, () => first.service.submit({ ...explain('ana'), options: { topic: 'convolución' } }));
-    stuck.forEach((h) => h.result.catch(() => undefined));
+    (first.service as unknown as { deps: { models: unknown } }).deps.models = {
+      onnxSession: () => new Promise(() => undefined),
+    };
+    const stuck = Array.from({ length: 3 }, () =>
+      first.service.submit({ ...explain('ana'), options: { topic: 'convolución' } }),
+    );
+    for (const h of stuck) h.result.catch(() => undefined);
     expect(codeOf(() => first.service.submit(explain('ana')))).toBe('daily_quota');
     first.db.close(); // kill -9: nothing settles, nothing is written after this.
 
@@ -56,7 +80,8 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
       expect(interrupted[0]).toMatchObject({ platform: 'web', userId: 'ana', command: 'explain' });
       expect(new JobsLog(second.db).recent().filter((j) => j.outcome === 'restarted')).toHaveLength(3);
       // Quota back: three more runs are allowed, the fourth is refused.
-      for (let i = 0; i < 3; i++) await expect(second.service.run(explain('ana'))).resolves.toMatchObject({ text: expect.any(String) });
+      for (let i = 0; i < 3; i++)
+        await expect(second.service.run(explain('ana'))).resolves.toMatchObject({ text: expect.any(String) });
       expect(codeOf(() => second.service.submit(explain('ana')))).toBe('daily_quota');
       // Answered jobs leave nothing behind to recover.
       expect(new AcceptedJobs(second.db).drain()).toEqual([]);
@@ -69,11 +94,35 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
     const db = openDatabase(dir);
     const rows = new AcceptedJobs(db);
-    rows.add({ id: 'j-fresh', createdAt: Date.now() - 60_000, platform: 'discord', userId: 'u1', serverId: 'g1', command: 'detect-faces', day: '2026-01-01', reply: { applicationId: APP_ID, token: 'tok-fresh', lang: 'es' } });
-    rows.add({ id: 'j-old', createdAt: Date.now() - 20 * 60_000, platform: 'discord', userId: 'u2', serverId: 'g1', command: 'detect-faces', day: '2026-01-01', reply: { applicationId: APP_ID, token: 'tok-old', lang: 'es' } });
+    rows.add({
+      id: 'j-fresh',
+      createdAt: Date.now() - 60_000,
+      platform: 'discord',
+      userId: 'u1',
+      serverId: 'g1',
+      command: 'detect-faces',
+      day: '2026-01-01',
+      reply: { applicationId: APP_ID, token: 'tok-fresh', lang: 'es' },
+    });
+    rows.add({
+      id: 'j-old',
+      createdAt: Date.now() - 20 * 60_000,
+      platform: 'discord',
+      userId: 'u2',
+      serverId: 'g1',
+      command: 'detect-faces',
+      day: '2026-01-01',
+      reply: { applicationId: APP_ID, token: 'tok-old', lang: 'es' },
+    });
     db.close();
     const fake = await new FakeDiscord().start();
-    const app = testApp({ SINAPSIS_DATA_DIR: dir, DISCORD_TOKEN: 'fake-token', DISCORD_APPLICATION_ID: APP_ID, DISCORD_API_URL: fake.apiUrl, DISCORD_CDN_URLS: fake.cdnUrl });
+    const app = testApp({
+      SINAPSIS_DATA_DIR: dir,
+      DISCORD_TOKEN: 'fake-token',
+      DISCORD_APPLICATION_ID: APP_ID,
+      DISCORD_API_URL: fake.apiUrl,
+      DISCORD_CDN_URLS: fake.cdnUrl,
+    });
     expect(app.service.recoverInterrupted()).toHaveLength(2);
     const bot = await startDiscord({ ...app, logger: silent });
     try {
@@ -93,15 +142,33 @@ describe('item 6 on Slack', () => {
   it('a restarted bot edits the interrupted "working…" message', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
     const db = openDatabase(dir);
-    new AcceptedJobs(db).add({ id: 'j-slack', createdAt: Date.now() - 3600_000, platform: 'slack', userId: 'U1', serverId: 'T1', command: 'explain', day: '2026-01-01', reply: { channel: CHANNEL, ts: '1700000000.000100', lang: 'en' } });
+    new AcceptedJobs(db).add({
+      id: 'j-slack',
+      createdAt: Date.now() - 3600_000,
+      platform: 'slack',
+      userId: 'U1',
+      serverId: 'T1',
+      command: 'explain',
+      day: '2026-01-01',
+      reply: { channel: CHANNEL, ts: '1700000000.000100', lang: 'en' },
+    });
     db.close();
     const fake = await new FakeSlack().start();
-    const app = testApp({ SINAPSIS_DATA_DIR: dir, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl, SLACK_FILE_URLS: fake.filesUrl });
+    const app = testApp({
+      SINAPSIS_DATA_DIR: dir,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_APP_TOKEN: APP_TOKEN,
+      SLACK_API_URL: fake.apiUrl,
+      SLACK_FILE_URLS: fake.filesUrl,
+    });
     expect(app.service.recoverInterrupted()).toHaveLength(1);
     const bot = await startSlack({ ...app, logger: silent }, { retries: 0 });
     try {
       const update = await fake.waitFor((c) => c.method === 'chat.update' && c.args.ts === '1700000000.000100');
-      expect(update.args).toMatchObject({ channel: CHANNEL, text: '⚠️ The bot restarted before answering: please try again. This request was not counted against your quota.' });
+      expect(update.args).toMatchObject({
+        channel: CHANNEL,
+        text: '⚠️ The bot restarted before answering: please try again. This request was not counted against your quota.',
+      });
     } finally {
       await bot.stop();
       await app.dispose();
@@ -124,10 +191,26 @@ describe('item 4: a store that refuses writes (full disk) never costs the user t
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
     // Every table the request writes has free room in its own pages: fill them all.
     const fills = [
-      (i: number, pad: string) => db.prepare('INSERT INTO kv (key, value) VALUES (?, ?)').run(`fill-${i}-${pad.length}`, pad),
-      (i: number, pad: string) => db.prepare("INSERT INTO jobs (id, created_at, platform, user_id, command, outcome) VALUES (?, ?, 'f', ?, 'f', 'f')").run(`fill-${i}-${pad.length}`, Date.now(), pad),
-      (i: number, pad: string) => db.prepare("INSERT INTO accepted_jobs (id, created_at, platform, user_id, server_id, command, day) VALUES (?, 0, 'f', ?, '', 'f', 'f')").run(`fill-${i}-${pad.length}`, pad),
-      (i: number, pad: string) => db.prepare("INSERT INTO usage (server_id, user_id, command, day, count, last_at) VALUES ('f', ?, 'f', 'f', 1, 0)").run(`fill-${i}-${pad.length}${pad}`),
+      (i: number, pad: string) =>
+        db.prepare('INSERT INTO kv (key, value) VALUES (?, ?)').run(`fill-${i}-${pad.length}`, pad),
+      (i: number, pad: string) =>
+        db
+          .prepare(
+            "INSERT INTO jobs (id, created_at, platform, user_id, command, outcome) VALUES (?, ?, 'f', ?, 'f', 'f')",
+          )
+          .run(`fill-${i}-${pad.length}`, Date.now(), pad),
+      (i: number, pad: string) =>
+        db
+          .prepare(
+            "INSERT INTO accepted_jobs (id, created_at, platform, user_id, server_id, command, day) VALUES (?, 0, 'f', ?, '', 'f', 'f')",
+          )
+          .run(`fill-${i}-${pad.length}`, pad),
+      (i: number, pad: string) =>
+        db
+          .prepare(
+            "INSERT INTO usage (server_id, user_id, command, day, count, last_at) VALUES ('f', ?, 'f', 'f', 1, 0)",
+          )
+          .run(`fill-${i}-${pad.length}${pad}`),
     ];
     for (const size of [500, 20, 1]) {
       for (const fill of fills) {
@@ -136,19 +219,30 @@ describe('item 4: a store that refuses writes (full disk) never costs the user t
         }).toThrow(/full/);
       }
     }
-    const r = await fetch(`${s.url}/api/commands/explain`, { method: 'POST', body: JSON.stringify({ topic: 'neurona' }), headers: { 'content-type': 'application/json' } });
+    const r = await fetch(`${s.url}/api/commands/explain`, {
+      method: 'POST',
+      body: JSON.stringify({ topic: 'neurona' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(200);
     expect((await r.json()).text).toMatch(/neurona/i);
     const health = await fetch(`${s.url}/healthz`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: 'degraded', store: { ok: false, failedWrites: expect.any(Number), lastError: expect.stringMatching(/full/) } });
+    expect(await health.json()).toMatchObject({
+      status: 'degraded',
+      store: { ok: false, failedWrites: expect.any(Number), lastError: expect.stringMatching(/full/) },
+    });
     // A refusal on a full disk is still the user's clear refusal, not an internal error.
-    const unknown = await fetch(`${s.url}/api/commands/paint`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const unknown = await fetch(`${s.url}/api/commands/paint`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(unknown.status).toBe(404);
   });
 });
 
-describe('item 4 in chat: the buttons\' state failing to save never costs the reply', () => {
+describe("item 4 in chat: the buttons' state failing to save never costs the reply", () => {
   it('save() on a store that refuses writes returns an id that simply finds nothing', () => {
     const db = openDatabase(mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-')));
     const states = new InteractionStates(db);
@@ -163,9 +257,18 @@ describe('item 8: the jobs table stays bounded', () => {
   it('5 000 identical refusals write one row a minute, not 5 000', async () => {
     const app = testApp();
     try {
-      for (let i = 0; i < 5000; i++) expect(() => app.service.submit({ command: 'paint', options: {}, ctx: { platform: 'web', userId: '10.0.0.1', lang: 'en' } })).toThrow();
+      for (let i = 0; i < 5000; i++)
+        expect(() =>
+          app.service.submit({
+            command: 'paint',
+            options: {},
+            ctx: { platform: 'web', userId: '10.0.0.1', lang: 'en' },
+          }),
+        ).toThrow();
       // A different reason or user is its own row.
-      expect(() => app.service.submit({ command: 'paint', options: {}, ctx: { platform: 'web', userId: '10.0.0.2', lang: 'en' } })).toThrow();
+      expect(() =>
+        app.service.submit({ command: 'paint', options: {}, ctx: { platform: 'web', userId: '10.0.0.2', lang: 'en' } }),
+      ).toThrow();
       expect(app.db.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(2);
     } finally {
       await app.dispose();
@@ -177,12 +280,24 @@ describe('item 8: the jobs table stays bounded', () => {
     const db = openDatabase(dir);
     let now = Date.UTC(2026, 0, 31);
     const log = new JobsLog(db, { retentionDays: 7, now: () => now });
-    const row = (id: string, daysAgo: number) => ({ id, createdAt: now - daysAgo * 86_400_000, platform: 'web', userId: 'u', command: 'explain', outcome: 'ok' });
+    const row = (id: string, daysAgo: number) => ({
+      id,
+      createdAt: now - daysAgo * 86_400_000,
+      platform: 'web',
+      userId: 'u',
+      command: 'explain',
+      outcome: 'ok',
+    });
     log.record(row('recent', 1));
     log.record(row('old', 30));
     now += 2 * 3600_000; // the hourly prune runs on the next write
     log.record(row('new', 0));
-    expect(log.recent().map((j) => j.id).sort()).toEqual(['new', 'recent']);
+    expect(
+      log
+        .recent()
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual(['new', 'recent']);
     db.close();
   });
 });

@@ -35,24 +35,69 @@ describe('item 1: admin JSON API refuses cross-site requests whatever the creden
     s = await startLoggedWeb({ SINAPSIS_ADMIN_TOKEN: TOKEN });
   });
   afterAll(() => s.stop());
-  const enabled = () => s.app.service.admin({ sub: 'status', options: {}, ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true } }).data.switches as { command: string; enabled: boolean; server?: string }[];
+  const enabled = () =>
+    s.app.service.admin({
+      sub: 'status',
+      options: {},
+      ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true },
+    }).data.switches as { command: string; enabled: boolean; server?: string }[];
 
   it('a plain form post with valid Basic credentials (what another site can make a browser send) → 403, nothing changes', async () => {
-    const r = await fetch(`${s.url}/api/admin/disable`, { method: 'POST', body: 'command=detect-faces&server=S9', headers: { authorization: basic(TOKEN, 'x'), 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'es' } });
+    const r = await fetch(`${s.url}/api/admin/disable`, {
+      method: 'POST',
+      body: 'command=detect-faces&server=S9',
+      headers: {
+        authorization: basic(TOKEN, 'x'),
+        'content-type': 'application/x-www-form-urlencoded',
+        'accept-language': 'es',
+      },
+    });
     expect(r.status).toBe(403);
-    expect((await r.json()).error).toMatchObject({ code: 'admin_cross_site', message: expect.stringMatching(/solo acepta pedidos JSON/) });
-    const text = await fetch(`${s.url}/api/admin/disable`, { method: 'POST', body: '{"command":"detect-faces"}', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' } });
+    expect((await r.json()).error).toMatchObject({
+      code: 'admin_cross_site',
+      message: expect.stringMatching(/solo acepta pedidos JSON/),
+    });
+    const text = await fetch(`${s.url}/api/admin/disable`, {
+      method: 'POST',
+      body: '{"command":"detect-faces"}',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(403);
-    expect(s.app.service.admin({ sub: 'status', options: {}, ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true, serverId: 'S9' } }).text).not.toMatch(/detect-faces.*(off|apagado)/i);
+    expect(
+      s.app.service.admin({
+        sub: 'status',
+        options: {},
+        ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true, serverId: 'S9' },
+      }).text,
+    ).not.toMatch(/detect-faces.*(off|apagado)/i);
   });
 
   it('JSON from another origin → 403; JSON from a script (no Origin) or the same origin → 200', async () => {
     const body = JSON.stringify({ command: 'explain' });
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-    expect((await fetch(`${s.url}/api/admin/disable`, { method: 'POST', body, headers: { ...headers, origin: 'http://127.0.0.1:1' } })).status).toBe(403);
-    expect((await fetch(`${s.url}/api/admin/disable`, { method: 'POST', body, headers: { ...headers, 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${s.url}/api/admin/disable`, {
+          method: 'POST',
+          body,
+          headers: { ...headers, origin: 'http://127.0.0.1:1' },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await fetch(`${s.url}/api/admin/disable`, {
+          method: 'POST',
+          body,
+          headers: { ...headers, 'sec-fetch-site': 'cross-site' },
+        })
+      ).status,
+    ).toBe(403);
     expect(enabled()).toContainEqual(expect.objectContaining({ command: 'explain', enabled: true }));
-    expect((await fetch(`${s.url}/api/admin/disable`, { method: 'POST', body, headers: { ...headers, origin: s.url } })).status).toBe(200);
+    expect(
+      (await fetch(`${s.url}/api/admin/disable`, { method: 'POST', body, headers: { ...headers, origin: s.url } }))
+        .status,
+    ).toBe(200);
     expect(enabled()).toContainEqual(expect.objectContaining({ command: 'explain', enabled: false }));
     expect((await fetch(`${s.url}/api/admin/enable`, { method: 'POST', body, headers })).status).toBe(200);
   });
@@ -76,15 +121,24 @@ describe('item 15: failed admin logins are logged, audited and slowed down per a
     const audit = s.app.db.prepare("SELECT actor, action FROM audit WHERE action = 'admin_login_failed'").all();
     expect(audit).toHaveLength(10);
     expect(audit[0]).toMatchObject({ actor: 'web:admin@127.0.0.1' });
-    expect((await fetch(`${s.url}/api/admin/status`, { headers: { authorization: basic('wrong-again') } })).status).toBe(429);
-    const throttled = await fetch(`${s.url}/api/admin/status`, { headers: { authorization: `Bearer ${TOKEN}`, 'accept-language': 'es' } });
+    expect(
+      (await fetch(`${s.url}/api/admin/status`, { headers: { authorization: basic('wrong-again') } })).status,
+    ).toBe(429);
+    const throttled = await fetch(`${s.url}/api/admin/status`, {
+      headers: { authorization: `Bearer ${TOKEN}`, 'accept-language': 'es' },
+    });
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await throttled.json()).error).toMatchObject({ code: 'admin_throttled', message: expect.stringMatching(/Esperá/) });
+    expect((await throttled.json()).error).toMatchObject({
+      code: 'admin_throttled',
+      message: expect.stringMatching(/Esperá/),
+    });
     // Throttled attempts cost nothing to refuse: no extra log or audit rows.
     expect(s.app.db.prepare("SELECT count(*) FROM audit WHERE action = 'admin_login_failed'").pluck().get()).toBe(10);
     await sleep(Number(throttled.headers.get('retry-after')) * 1000 + 100);
-    expect((await fetch(`${s.url}/api/admin/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect((await fetch(`${s.url}/api/admin/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -102,21 +156,43 @@ describe('items 3 and 9: slow, stalled, broken and aborted uploads', () => {
   });
 
   it('a third upload in flight (cap 2) is refused at once with uploads_busy; the server keeps serving', async () => {
-    const stalled = [raw(s.port, [multipartHead('b1', 200_000), 'x']), raw(s.port, [multipartHead('b2', 200_000), 'y'])];
+    const stalled = [
+      raw(s.port, [multipartHead('b1', 200_000), 'x']),
+      raw(s.port, [multipartHead('b2', 200_000), 'y']),
+    ];
     await sleep(200);
-    const r = await fetch(`${s.url}/api/commands/detect-faces`, { method: 'POST', body: form({ image: Buffer.from('z') }), headers: { 'accept-language': 'en' } });
+    const r = await fetch(`${s.url}/api/commands/detect-faces`, {
+      method: 'POST',
+      body: form({ image: Buffer.from('z') }),
+      headers: { 'accept-language': 'en' },
+    });
     expect(r.status).toBe(503);
-    expect((await r.json()).error).toMatchObject({ code: 'uploads_busy', message: expect.stringMatching(/Too many uploads/) });
+    expect((await r.json()).error).toMatchObject({
+      code: 'uploads_busy',
+      message: expect.stringMatching(/Too many uploads/),
+    });
     await Promise.all(stalled);
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
   });
 
   it('multipart without a boundary, or without its closing boundary → 400 malformed_body (common body)', async () => {
-    const noBoundary = await fetch(`${s.url}/api/commands/detect-faces`, { method: 'POST', body: 'hello', headers: { 'content-type': 'multipart/form-data', 'accept-language': 'es' } });
+    const noBoundary = await fetch(`${s.url}/api/commands/detect-faces`, {
+      method: 'POST',
+      body: 'hello',
+      headers: { 'content-type': 'multipart/form-data', 'accept-language': 'es' },
+    });
     expect(noBoundary.status).toBe(400);
-    expect((await noBoundary.json()).error).toMatchObject({ code: 'malformed_body', message: expect.stringMatching(/mal formado/) });
-    const body = '--b3\r\nContent-Disposition: form-data; name="min-score"\r\n\r\n0.5\r\n--b3\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\nabc';
-    const unclosed = await fetch(`${s.url}/api/commands/detect-faces`, { method: 'POST', body, headers: { 'content-type': 'multipart/form-data; boundary=b3' } });
+    expect((await noBoundary.json()).error).toMatchObject({
+      code: 'malformed_body',
+      message: expect.stringMatching(/mal formado/),
+    });
+    const body =
+      '--b3\r\nContent-Disposition: form-data; name="min-score"\r\n\r\n0.5\r\n--b3\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\nabc';
+    const unclosed = await fetch(`${s.url}/api/commands/detect-faces`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'multipart/form-data; boundary=b3' },
+    });
     expect(unclosed.status).toBe(400);
     expect((await unclosed.json()).error.code).toBe('malformed_body');
     expect(s.lines.filter((l) => l.level === 50)).toEqual([]);
@@ -143,12 +219,24 @@ describe('item 5: a client that disconnects cancels its job and frees its share'
   it('waiting request aborted → cancelled, out of the queue; the same client can queue again (no 429)', async () => {
     // Someone else's job holds the only slot (a model load that never ends).
     s.app.models.onnxSession = () => new Promise(() => undefined);
-    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888' } }).png().toBuffer();
-    const blocker = s.app.service.submit({ command: 'detect-faces', options: {}, images: { image: png }, ctx: { platform: 'test', userId: 'blocker', lang: 'en' } });
+    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer();
+    const blocker = s.app.service.submit({
+      command: 'detect-faces',
+      options: {},
+      images: { image: png },
+      ctx: { platform: 'test', userId: 'blocker', lang: 'en' },
+    });
     blocker.result.catch(() => undefined);
     for (let round = 0; round < 2; round++) {
       const abort = new AbortController();
-      const pending = fetch(`${s.url}/api/commands/explain`, { method: 'POST', body: JSON.stringify({ topic: 'neurona' }), headers: { 'content-type': 'application/json' }, signal: abort.signal }).catch((e) => e);
+      const pending = fetch(`${s.url}/api/commands/explain`, {
+        method: 'POST',
+        body: JSON.stringify({ topic: 'neurona' }),
+        headers: { 'content-type': 'application/json' },
+        signal: abort.signal,
+      }).catch((e) => e);
       await sleep(300);
       expect(s.app.service.queue.stats().waiting, `round ${round}: queued`).toBe(1);
       abort.abort();
@@ -156,7 +244,10 @@ describe('item 5: a client that disconnects cancels its job and frees its share'
       await sleep(200);
       expect(s.app.service.queue.stats().waiting, `round ${round}: cancelled`).toBe(0);
     }
-    const outcomes = new JobsLog(s.app.db).recent().filter((j) => j.command === 'explain').map((j) => j.outcome);
+    const outcomes = new JobsLog(s.app.db)
+      .recent()
+      .filter((j) => j.command === 'explain')
+      .map((j) => j.outcome);
     expect(outcomes).toEqual(['cancelled', 'cancelled']);
     blocker.cancel();
   });
@@ -164,10 +255,17 @@ describe('item 5: a client that disconnects cancels its job and frees its share'
 
 describe('item 7: identity behind a proxy and per browser', () => {
   it('SINAPSIS_TRUST_PROXY: the forwarded client address is the user; without it the header is ignored', async () => {
-    for (const [trust, expected] of [['true', '203.0.113.7'], ['', '127.0.0.1']] as const) {
+    for (const [trust, expected] of [
+      ['true', '203.0.113.7'],
+      ['', '127.0.0.1'],
+    ] as const) {
       const s = await startLoggedWeb(trust ? { SINAPSIS_TRUST_PROXY: trust } : {});
       try {
-        await fetch(`${s.url}/api/commands/explain`, { method: 'POST', body: JSON.stringify({ topic: 'neurona' }), headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' } });
+        await fetch(`${s.url}/api/commands/explain`, {
+          method: 'POST',
+          body: JSON.stringify({ topic: 'neurona' }),
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
+        });
         expect(new JobsLog(s.app.db).recent()[0]).toMatchObject({ userId: expected, outcome: 'ok' });
       } finally {
         await s.stop();
@@ -182,7 +280,12 @@ describe('item 7: identity behind a proxy and per browser', () => {
       const cookie = page.headers.get('set-cookie')!;
       expect(cookie).toMatch(/^sinapsis_id=[\w-]+\.[\w-]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax/);
       const value = cookie.split(';')[0]!;
-      const post = (c: string) => fetch(`${s.url}/api/commands/explain`, { method: 'POST', body: JSON.stringify({ topic: 'neurona' }), headers: { 'content-type': 'application/json', cookie: c } });
+      const post = (c: string) =>
+        fetch(`${s.url}/api/commands/explain`, {
+          method: 'POST',
+          body: JSON.stringify({ topic: 'neurona' }),
+          headers: { 'content-type': 'application/json', cookie: c },
+        });
       await post(value);
       expect(new JobsLog(s.app.db).recent()[0]!.userId).toBe(`browser:${value.split('=')[1]!.split('.')[0]}`);
       await post(`${value.split('.')[0]}.forged`);
@@ -212,7 +315,11 @@ describe('items 12 and 13: security headers and common error bodies', () => {
   });
 
   it('results and admin are never cached', async () => {
-    const r = await fetch(`${s.url}/api/commands/explain`, { method: 'POST', body: JSON.stringify({ topic: 'neurona' }), headers: { 'content-type': 'application/json' } });
+    const r = await fetch(`${s.url}/api/commands/explain`, {
+      method: 'POST',
+      body: JSON.stringify({ topic: 'neurona' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get('cache-control')).toBe('no-store');
     const admin = await fetch(`${s.url}/admin`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -221,16 +328,35 @@ describe('items 12 and 13: security headers and common error bodies', () => {
   });
 
   it('a JSON body over 256 KB says 256 KB; a bad URL and an over-long name get {"error":{"code","message"}}', async () => {
-    const big = await fetch(`${s.url}/api/commands/explain`, { method: 'POST', body: JSON.stringify({ topic: 'x'.repeat(300_000) }), headers: { 'content-type': 'application/json', 'accept-language': 'en' } });
+    const big = await fetch(`${s.url}/api/commands/explain`, {
+      method: 'POST',
+      body: JSON.stringify({ topic: 'x'.repeat(300_000) }),
+      headers: { 'content-type': 'application/json', 'accept-language': 'en' },
+    });
     expect(big.status).toBe(413);
-    expect((await big.json()).error).toEqual({ code: 'body_too_large', message: 'The request body is too large (limit 256 KB).' });
-    const bad = await fetch(`${s.url}/api/commands/%E0%A4%A`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'accept-language': 'es' } });
+    expect((await big.json()).error).toEqual({
+      code: 'body_too_large',
+      message: 'The request body is too large (limit 256 KB).',
+    });
+    const bad = await fetch(`${s.url}/api/commands/%E0%A4%A`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'accept-language': 'es' },
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { code: 'bad_url', message: expect.stringMatching(/no es válida/) } });
-    const long = await fetch(`${s.url}/api/commands/${'x'.repeat(300)}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const long = await fetch(`${s.url}/api/commands/${'x'.repeat(300)}`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(long.status).toBe(404);
     expect((await long.json()).error.code).toBe('unknown_command');
-    const broken = await fetch(`${s.url}/api/commands/explain`, { method: 'POST', body: '{"topic":', headers: { 'content-type': 'application/json' } });
+    const broken = await fetch(`${s.url}/api/commands/explain`, {
+      method: 'POST',
+      body: '{"topic":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(broken.status).toBe(400);
     expect((await broken.json()).error.code).toBe('malformed_body');
   });

@@ -3,12 +3,18 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const imports = (file: string) => [...readFileSync(path.join(ROOT, file), 'utf8').matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gms)].map((m) => m[1]!);
+const imports = (file: string) =>
+  [...readFileSync(path.join(ROOT, file), 'utf8').matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gms)].map(
+    (m) => m[1]!,
+  );
 
 describe('layering knots stay untied', () => {
   it('tasks never import core (option value types live next to the spec)', () => {
     for (const f of readdirSync(path.join(ROOT, 'src/tasks')).filter((f) => f.endsWith('.ts'))) {
-      expect(imports(`src/tasks/${f}`).filter((i) => i.includes('/core/')), f).toEqual([]);
+      expect(
+        imports(`src/tasks/${f}`).filter((i) => i.includes('/core/')),
+        f,
+      ).toEqual([]);
     }
   });
 

@@ -25,7 +25,10 @@ function feeds(ids: number[], start: number, past?: ort.InferenceSession.OnnxVal
     attention_mask: new ort.Tensor('int64', new BigInt64Array(start + ids.length).fill(1n), [1, start + ids.length]),
     position_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map((_, i) => BigInt(start + i))), [1, ids.length]),
   };
-  for (let l = 0; l < SHAPE.nLayers; l++) for (const kv of ['key', 'value']) f[`past_key_values.${l}.${kv}`] = (past?.[`present.${l}.${kv}`] as ort.Tensor) ?? new ort.Tensor('float32', new Float32Array(0), [1, 4, 0, 16]);
+  for (let l = 0; l < SHAPE.nLayers; l++)
+    for (const kv of ['key', 'value'])
+      f[`past_key_values.${l}.${kv}`] =
+        (past?.[`present.${l}.${kv}`] as ort.Tensor) ?? new ort.Tensor('float32', new Float32Array(0), [1, 4, 0, 16]);
   return f;
 }
 
@@ -37,38 +40,57 @@ async function logitsOf(model: Uint8Array): Promise<Float32Array[]> {
   return [a, b, c].flatMap((o) => [o.logits!.data as Float32Array, o['present.1.key']!.data as Float32Array]);
 }
 
-it.each(['fp32', 'q8'] as const)('fused attention equals the plain graph (%s): prefill and two cached steps', async (dtype) => {
-  const { config, weights } = readCheckpoint(readFileSync(checkpoint));
-  const plain = buildLlamaOnnx(config, weights, { dtype, fused: false });
-  const fused = buildLlamaOnnx(config, weights, { dtype });
-  expect(Buffer.from(fused).includes(Buffer.from('MultiHeadAttention'))).toBe(true);
-  expect(Buffer.from(plain).includes(Buffer.from('MultiHeadAttention'))).toBe(false);
-  const [x, y] = [await logitsOf(plain), await logitsOf(fused)];
-  x.forEach((arr, i) => {
-    expect(y[i]!.length).toBe(arr.length);
-    let max = 0;
-    for (let j = 0; j < arr.length; j++) max = Math.max(max, Math.abs(arr[j]! - y[i]![j]!));
-    // q8 also quantizes activations (accuracy_level 4): a last-bit difference can flip one rounding.
-    expect(max).toBeLessThan(dtype === 'q8' ? 2e-3 : 1e-4);
-  });
-});
-
-describeWith('fused conversion through the /generate-text pipeline', [path.join(MODELS_DIR, 'stories260K-llama2c/tok512.model')], () => {
-  const out = path.join(dir, 'converted');
-  let app: ReturnType<typeof testApp>;
-  beforeAll(() => {
-    convertLlama2c({ checkpoint, tokenizer: path.join(MODELS_DIR, 'stories260K-llama2c/tok512.model'), outDir: out });
-    app = testApp({ SINAPSIS_TEXT_MODEL: out });
-  });
-  afterAll(() => app.dispose());
-
-  it('greedy tokens equal a raw loop over the plain graph', async () => {
+it.each(['fp32', 'q8'] as const)(
+  'fused attention equals the plain graph (%s): prefill and two cached steps',
+  async (dtype) => {
     const { config, weights } = readCheckpoint(readFileSync(checkpoint));
-    const plain = await ort.InferenceSession.create(buildLlamaOnnx(config, weights, { fused: false }), { logSeverityLevel: 3 });
-    const r = await app.service.run({ command: 'generate-text', options: { prompt: 'Once upon a time', 'max-new-tokens': 12, temperature: 0, 'show-probabilities': true }, ctx: { platform: 'test', userId: 'u', lang: 'en' } });
-    const want = await rawGreedy(plain, [1, 403, 407, 261, 378], 12, { layers: 2, kvHeads: 4, headDim: 16, cache: true, stopIds: [1, 2] });
-    const steps = (r.data.probabilities as { steps: { chosen: { id: number } }[] }).steps.map((s) => s.chosen.id);
-    expect(steps).toEqual(want.ids.slice(0, steps.length));
-    expect(r.data.tokens).toBe(want.ids.length);
-  });
-});
+    const plain = buildLlamaOnnx(config, weights, { dtype, fused: false });
+    const fused = buildLlamaOnnx(config, weights, { dtype });
+    expect(Buffer.from(fused).includes(Buffer.from('MultiHeadAttention'))).toBe(true);
+    expect(Buffer.from(plain).includes(Buffer.from('MultiHeadAttention'))).toBe(false);
+    const [x, y] = [await logitsOf(plain), await logitsOf(fused)];
+    x.forEach((arr, i) => {
+      expect(y[i]!.length).toBe(arr.length);
+      let max = 0;
+      for (let j = 0; j < arr.length; j++) max = Math.max(max, Math.abs(arr[j]! - y[i]![j]!));
+      // q8 also quantizes activations (accuracy_level 4): a last-bit difference can flip one rounding.
+      expect(max).toBeLessThan(dtype === 'q8' ? 2e-3 : 1e-4);
+    });
+  },
+);
+
+describeWith(
+  'fused conversion through the /generate-text pipeline',
+  [path.join(MODELS_DIR, 'stories260K-llama2c/tok512.model')],
+  () => {
+    const out = path.join(dir, 'converted');
+    let app: ReturnType<typeof testApp>;
+    beforeAll(() => {
+      convertLlama2c({ checkpoint, tokenizer: path.join(MODELS_DIR, 'stories260K-llama2c/tok512.model'), outDir: out });
+      app = testApp({ SINAPSIS_TEXT_MODEL: out });
+    });
+    afterAll(() => app.dispose());
+
+    it('greedy tokens equal a raw loop over the plain graph', async () => {
+      const { config, weights } = readCheckpoint(readFileSync(checkpoint));
+      const plain = await ort.InferenceSession.create(buildLlamaOnnx(config, weights, { fused: false }), {
+        logSeverityLevel: 3,
+      });
+      const r = await app.service.run({
+        command: 'generate-text',
+        options: { prompt: 'Once upon a time', 'max-new-tokens': 12, temperature: 0, 'show-probabilities': true },
+        ctx: { platform: 'test', userId: 'u', lang: 'en' },
+      });
+      const want = await rawGreedy(plain, [1, 403, 407, 261, 378], 12, {
+        layers: 2,
+        kvHeads: 4,
+        headDim: 16,
+        cache: true,
+        stopIds: [1, 2],
+      });
+      const steps = (r.data.probabilities as { steps: { chosen: { id: number } }[] }).steps.map((s) => s.chosen.id);
+      expect(steps).toEqual(want.ids.slice(0, steps.length));
+      expect(r.data.tokens).toBe(want.ids.length);
+    });
+  },
+);

@@ -41,12 +41,28 @@ beforeEach(() => {
 const cdnGets = (sha: string) => hub.requests.filter((r) => r.method === 'GET' && r.url === `/cdn/${sha}`);
 const blobManifest = (hint?: { sha256?: string; size?: number }): Manifest => ({
   models: [
-    { id: 'blob', task: 'colorize', runtime: 'onnxruntime', description: 'd', licence: 'MIT', source: 'https://example.org', hub: { repo: 'test/blob', revision: 'main', files: [{ path: 'weights.bin', ...hint }, { path: 'notes.txt' }] } },
+    {
+      id: 'blob',
+      task: 'colorize',
+      runtime: 'onnxruntime',
+      description: 'd',
+      licence: 'MIT',
+      source: 'https://example.org',
+      hub: { repo: 'test/blob', revision: 'main', files: [{ path: 'weights.bin', ...hint }, { path: 'notes.txt' }] },
+    },
   ],
 });
 function registry(manifest: Manifest = readManifest(), extra: Partial<RegistryOptions> = {}) {
   const cache = tempDir();
-  return new ModelRegistry(manifest, { dirs: { cache }, autoDownload: true, ortThreads: 1, hub: { endpoint: hub.base }, committedLock: null, lockFile: path.join(cache, 'lock.json'), ...extra });
+  return new ModelRegistry(manifest, {
+    dirs: { cache },
+    autoDownload: true,
+    ortThreads: 1,
+    hub: { endpoint: hub.base },
+    committedLock: null,
+    lockFile: path.join(cache, 'lock.json'),
+    ...extra,
+  });
 }
 
 describe('hub models: pinned by commit, verified by the hub’s stated hashes', () => {
@@ -70,21 +86,44 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     const lock = JSON.parse(readFileSync(path.join(dataDir, 'models.lock.json'), 'utf8'));
     const locked = lock.models['opus-mt-es-en'];
     const enc = hub.entry('Xenova/opus-mt-es-en', 'onnx/encoder_model_quantized.onnx');
-    expect(locked).toMatchObject({ repo: 'Xenova/opus-mt-es-en', revision: 'main', commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
-    expect(locked.files).toContainEqual({ path: 'onnx/encoder_model_quantized.onnx', size: enc.size, sha256: enc.sha256 });
-    expect(locked.files).toContainEqual({ path: 'config.json', size: expect.any(Number), sha1: hub.entry('Xenova/opus-mt-es-en', 'config.json').sha1 });
+    expect(locked).toMatchObject({
+      repo: 'Xenova/opus-mt-es-en',
+      revision: 'main',
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
+    expect(locked.files).toContainEqual({
+      path: 'onnx/encoder_model_quantized.onnx',
+      size: enc.size,
+      sha256: enc.sha256,
+    });
+    expect(locked.files).toContainEqual({
+      path: 'config.json',
+      size: expect.any(Number),
+      sha1: hub.entry('Xenova/opus-mt-es-en', 'config.json').sha1,
+    });
     const status = app.models.state('opus-mt-es-en', 'translate');
-    expect(status).toMatchObject({ state: 'installed', locked_by: 'first-use', commit: locked.commit, repo: 'Xenova/opus-mt-es-en' });
+    expect(status).toMatchObject({
+      state: 'installed',
+      locked_by: 'first-use',
+      commit: locked.commit,
+      repo: 'Xenova/opus-mt-es-en',
+    });
     await app.close();
 
     // Same data dir, hub unreachable: the lock and the files are enough.
     const offline = testApp({ ...env, HF_ENDPOINT: 'http://127.0.0.1:9' });
     hub.requests.length = 0;
-    const again = await offline.service.run({ command: 'translate', options: { text: 'hola mundo' }, ctx: { platform: 'test', userId: 'u', lang: 'es' } });
+    const again = await offline.service.run({
+      command: 'translate',
+      options: { text: 'hola mundo' },
+      ctx: { platform: 'test', userId: 'u', lang: 'es' },
+    });
     expect(again.model).toBe('opus-mt-es-en');
     expect(hub.requests).toEqual([]);
     await offline.dispose();
-    console.log(`[figure] first /translate "hola mundo" with the tiny fixtures from the fake hub: ${Math.round(firstMs)} ms (download ${progress.at(-1)!.total} bytes + pin + load + translate)`);
+    console.log(
+      `[figure] first /translate "hola mundo" with the tiny fixtures from the fake hub: ${Math.round(firstMs)} ms (download ${progress.at(-1)!.total} bytes + pin + load + translate)`,
+    );
   });
 
   it('a file whose bytes do not match the stated sha256 is refused and deleted: "model damaged"', async () => {
@@ -108,7 +147,10 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     const [first] = await reg.files('blob');
     const lockedCommit = reg.state('blob', 'colorize').commit;
     hub.commit('test/blob', { 'weights.bin': Buffer.from('new weights'), 'notes.txt': Buffer.from('new') });
-    const again = registry(blobManifest(), { dirs: { cache: tempDir() }, lockFile: (reg as unknown as { opts: RegistryOptions }).opts.lockFile });
+    const again = registry(blobManifest(), {
+      dirs: { cache: tempDir() },
+      lockFile: (reg as unknown as { opts: RegistryOptions }).opts.lockFile,
+    });
     hub.requests.length = 0;
     const [file] = await again.files('blob');
     expect(readFileSync(file!).equals(blob)).toBe(true);
@@ -123,7 +165,11 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     const reg = registry(blobManifest());
     await reg.files('blob');
     const lockFile = (reg as unknown as { opts: RegistryOptions }).opts.lockFile;
-    const v2 = hub.commit('test/blob', { 'weights.bin': Buffer.from('v2 weights'), 'notes.txt': Buffer.from('v2') }, 'v2');
+    const v2 = hub.commit(
+      'test/blob',
+      { 'weights.bin': Buffer.from('v2 weights'), 'notes.txt': Buffer.from('v2') },
+      'v2',
+    );
     const moved = blobManifest();
     moved.models[0]!.hub!.revision = 'v2';
     const again = registry(moved, { lockFile });
@@ -136,7 +182,14 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     const reg = registry();
     const seen = new Set<number>();
     const enc = hub.entry('Xenova/opus-mt-en-es', 'onnx/encoder_model_quantized.onnx');
-    const all = await Promise.all(Array.from({ length: 10 }, (_, i) => withDownloadListener(() => seen.add(i), () => reg.translator('en', 'es'))));
+    const all = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        withDownloadListener(
+          () => seen.add(i),
+          () => reg.translator('en', 'es'),
+        ),
+      ),
+    );
     expect(all.every((x) => x.id === 'opus-mt-en-es')).toBe(true);
     expect(cdnGets(enc.sha256)).toHaveLength(1);
     expect(hub.requests.filter((r) => r.url.includes('/revision/'))).toHaveLength(1);
@@ -148,7 +201,10 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     const reg = registry(blobManifest());
     hub.cutNext = 150_000;
     await expect(reg.files('blob')).rejects.toMatchObject({ code: 'model_download_failed' });
-    expect(reg.state('blob', 'colorize')).toMatchObject({ state: 'unavailable', reason: { code: 'last_download_failed' } });
+    expect(reg.state('blob', 'colorize')).toMatchObject({
+      state: 'unavailable',
+      reason: { code: 'last_download_failed' },
+    });
     hub.requests.length = 0;
     const [file] = await reg.files('blob');
     expect(readFileSync(file!).equals(blob)).toBe(true);
@@ -179,7 +235,8 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
 
   it('an admin-named org/name@revision loads from the hub (files picked from its listing)', async () => {
     const reg = registry();
-    const commit = reg.state('opus-mt-es-en', 'translate').commit ?? (await reg.hub.commitOf('Xenova/opus-mt-es-en', 'main'));
+    const commit =
+      reg.state('opus-mt-es-en', 'translate').commit ?? (await reg.hub.commitOf('Xenova/opus-mt-es-en', 'main'));
     const r = registry(readManifest(), { translationModels: { 'es-en': `Xenova/opus-mt-es-en@${commit}` } });
     const { id } = await r.translator('es', 'en');
     expect(id).toBe(`Xenova/opus-mt-es-en@${commit}`);
@@ -190,11 +247,16 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     const reg = registry(readManifest(), { autoDownload: false });
     const missing = await reg.translator('es', 'en').catch((e) => e);
     expect(missing.code).toBe('model_missing');
-    expect(missing.localized('es')).toBe('No hay ningún modelo de traducción es → en instalado en este servidor y las descargas automáticas están desactivadas. Un administrador lo puede instalar con: npm run models:pull -- opus-mt-es-en');
+    expect(missing.localized('es')).toBe(
+      'No hay ningún modelo de traducción es → en instalado en este servidor y las descargas automáticas están desactivadas. Un administrador lo puede instalar con: npm run models:pull -- opus-mt-es-en',
+    );
     const pair = await reg.translator('fr', 'de').catch((e) => e);
     expect(pair.code).toBe('unsupported_pair');
     expect(pair.localized('en')).not.toMatch(/installed/);
-    expect(reg.state('opus-mt-es-en', 'translate')).toMatchObject({ state: 'unavailable', reason: { code: 'auto_download_off', params: { command: 'npm run models:pull -- opus-mt-es-en' } } });
+    expect(reg.state('opus-mt-es-en', 'translate')).toMatchObject({
+      state: 'unavailable',
+      reason: { code: 'auto_download_off', params: { command: 'npm run models:pull -- opus-mt-es-en' } },
+    });
     expect(hub.requests).toEqual([]);
   });
 
@@ -215,18 +277,38 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
 
   it('a manifest hint that disagrees with the hub is reported loudly but does not block', async () => {
     const warnings: unknown[] = [];
-    const reg = registry(blobManifest({ sha256: '0'.repeat(64), size: 123 }), { warn: (msg, extra) => warnings.push({ msg, extra }) });
+    const reg = registry(blobManifest({ sha256: '0'.repeat(64), size: 123 }), {
+      warn: (msg, extra) => warnings.push({ msg, extra }),
+    });
     await reg.files('blob');
     expect(warnings.length).toBe(2);
     expect(reg.state('blob', 'colorize').warnings).toHaveLength(2);
   });
 
-  it('/colorize: when the default colorizer\'s repo is gone, the next manifest entry (Zhang-style I/O) stands in', async () => {
-    hub.commit('test/zhang', { 'colorizer.onnx': readFileSync(path.join(FIXTURES, 'colorizer-lightness/colorizer-lightness-256.onnx')) });
-    const entry = (id: string, repo: string, file: string, input: 'grey-rgb' | 'lightness') =>
-      ({ id, task: 'colorize', runtime: 'onnxruntime' as const, description: 'd', licence: 'MIT', source: 'https://example.org', input, hub: { repo, revision: 'main', files: [{ path: file }] } });
+  it("/colorize: when the default colorizer's repo is gone, the next manifest entry (Zhang-style I/O) stands in", async () => {
+    hub.commit('test/zhang', {
+      'colorizer.onnx': readFileSync(path.join(FIXTURES, 'colorizer-lightness/colorizer-lightness-256.onnx')),
+    });
+    const entry = (id: string, repo: string, file: string, input: 'grey-rgb' | 'lightness') => ({
+      id,
+      task: 'colorize',
+      runtime: 'onnxruntime' as const,
+      description: 'd',
+      licence: 'MIT',
+      source: 'https://example.org',
+      input,
+      hub: { repo, revision: 'main', files: [{ path: file }] },
+    });
     const warnings: unknown[] = [];
-    const reg = registry({ models: [entry('ddcolor', 'gone/ddcolor', 'ddcolor.onnx', 'grey-rgb'), entry('zhang', 'test/zhang', 'colorizer.onnx', 'lightness')] }, { warn: (m) => warnings.push(m) });
+    const reg = registry(
+      {
+        models: [
+          entry('ddcolor', 'gone/ddcolor', 'ddcolor.onnx', 'grey-rgb'),
+          entry('zhang', 'test/zhang', 'colorizer.onnx', 'lightness'),
+        ],
+      },
+      { warn: (m) => warnings.push(m) },
+    );
     const c = await reg.colorizer();
     expect([c.id, c.input]).toEqual(['zhang', 'lightness']);
     expect(c.session.inputNames).toEqual(['input']);
@@ -244,7 +326,7 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     await reg.close();
   });
 
-  it('/explain\'s optional embedding model is not retried at every question after a failed download', async () => {
+  it("/explain's optional embedding model is not retried at every question after a failed download", async () => {
     const reg = registry();
     await expect(reg.embedder()).rejects.toMatchObject({ code: 'model_not_found' });
     hub.requests.length = 0;

@@ -23,7 +23,10 @@ beforeAll(async () => {
     const m = /bytes=(\d+)-/.exec(req.headers.range ?? '');
     const start = m ? Number(m[1]) : 0;
     const body = payload.subarray(start);
-    res.writeHead(m ? 206 : 200, { 'content-length': body.length, ...(m ? { 'content-range': `bytes ${start}-${payload.length - 1}/${payload.length}` } : {}) });
+    res.writeHead(m ? 206 : 200, {
+      'content-length': body.length,
+      ...(m ? { 'content-range': `bytes ${start}-${payload.length - 1}/${payload.length}` } : {}),
+    });
     if (cutNext) {
       const n = cutNext;
       cutNext = 0;
@@ -91,16 +94,38 @@ describe('model download (pull)', () => {
 
 describe('model registry', () => {
   const manifest = (url: string): Manifest => ({
-    models: [{ id: 'm', task: 't', runtime: 'onnxruntime', description: 'd', licence: 'MIT', source: url, files: [{ path: 'm/model.bin', url, sha256: sha, size: payload.length }] }],
+    models: [
+      {
+        id: 'm',
+        task: 't',
+        runtime: 'onnxruntime',
+        description: 'd',
+        licence: 'MIT',
+        source: url,
+        files: [{ path: 'm/model.bin', url, sha256: sha, size: payload.length }],
+      },
+    ],
   });
 
   it('downloads on first use when allowed, says model_missing when not, and a real error when the server is down', async () => {
     const cache = tempDir();
-    const reg = new ModelRegistry(manifest(`${base}/m/model.bin`), { dirs: { cache }, autoDownload: true, ortThreads: 1 });
+    const reg = new ModelRegistry(manifest(`${base}/m/model.bin`), {
+      dirs: { cache },
+      autoDownload: true,
+      ortThreads: 1,
+    });
     expect(await reg.files('m')).toEqual([path.join(cache, 'm/model.bin')]);
-    const off = new ModelRegistry(manifest(`${base}/m/model.bin`), { dirs: { cache: tempDir() }, autoDownload: false, ortThreads: 1 });
+    const off = new ModelRegistry(manifest(`${base}/m/model.bin`), {
+      dirs: { cache: tempDir() },
+      autoDownload: false,
+      ortThreads: 1,
+    });
     await expect(off.files('m')).rejects.toMatchObject({ code: 'model_missing' });
-    const down = new ModelRegistry(manifest('http://127.0.0.1:9/none'), { dirs: { cache: tempDir() }, autoDownload: true, ortThreads: 1 });
+    const down = new ModelRegistry(manifest('http://127.0.0.1:9/none'), {
+      dirs: { cache: tempDir() },
+      autoDownload: true,
+      ortThreads: 1,
+    });
     // A real error, host and cause, never just "fetch failed".
     const err = await down.files('m').catch((e) => e);
     expect(err.code).toBe('model_download_failed');
@@ -111,7 +136,11 @@ describe('model registry', () => {
     const local = tempDir();
     mkdirSync(path.join(local, 'm'));
     writeFileSync(path.join(local, 'm/model.bin'), Buffer.from('not a model'));
-    const reg = new ModelRegistry(manifest(`${base}/m/model.bin`), { dirs: { local, cache: tempDir() }, autoDownload: false, ortThreads: 1 });
+    const reg = new ModelRegistry(manifest(`${base}/m/model.bin`), {
+      dirs: { local, cache: tempDir() },
+      autoDownload: false,
+      ortThreads: 1,
+    });
     await expect(reg.onnxSession('m')).rejects.toMatchObject({ code: 'model_corrupt' });
     await expect(reg.onnxSession('m')).rejects.toMatchObject({ code: 'model_corrupt' });
   });

@@ -15,7 +15,10 @@ describe('what can run, told before Run', () => {
     const app = testApp();
     try {
       const translate = app.service.availability().find((a) => a.command === 'translate')!;
-      expect(translate).toMatchObject({ state: 'unavailable', reason: { code: 'auto_download_off', params: { command: 'npm run models:pull -- opus-mt-es-en' } } });
+      expect(translate).toMatchObject({
+        state: 'unavailable',
+        reason: { code: 'auto_download_off', params: { command: 'npm run models:pull -- opus-mt-es-en' } },
+      });
       // /explain always answers (lexical search) whatever its extras' state.
       expect(app.service.availability().find((a) => a.command === 'explain')!.state).toBe('installed');
     } finally {
@@ -27,12 +30,17 @@ describe('what can run, told before Run', () => {
     const s = await startWeb();
     try {
       const home = await (await fetch(`${s.url}/?lang=es`)).text();
-      expect(home).toMatch(/\/traducir<\/a>[^<]*<span class="state unavailable" data-state="unavailable">\(No disponible\. Su modelo no está instalado/);
+      expect(home).toMatch(
+        /\/traducir<\/a>[^<]*<span class="state unavailable" data-state="unavailable">\(No disponible\. Su modelo no está instalado/,
+      );
       const page = await (await fetch(`${s.url}/c/translate?lang=en`)).text();
       expect(page).toContain('id="availability" class="availability unavailable"');
       expect(page).toContain('Ask an admin to run: npm run models:pull -- opus-mt-es-en');
       expect(page).toMatch(/<button type="submit" id="run" disabled>/);
-      const api = (await (await fetch(`${s.url}/api/availability?lang=es`)).json()) as { command: string; text: string }[];
+      const api = (await (await fetch(`${s.url}/api/availability?lang=es`)).json()) as {
+        command: string;
+        text: string;
+      }[];
       expect(api.find((a) => a.command === 'translate')!.text).toMatch(/^No disponible\. /);
     } finally {
       await s.stop();
@@ -51,8 +59,12 @@ describe('what can run, told before Run', () => {
   });
 
   it('download progress reads the same on every chat platform', () => {
-    expect(progressText({ kind: 'download', model: 'opus-mt-es-en', task: 'translate', bytes: 45, total: 100 }, 'es')).toBe('⬇️ Descargando el modelo de traducción (0.1 MB): 45 %…');
-    expect(progressText({ kind: 'download', model: 'qwen', task: 'generate-text', bytes: 256e6, total: 512e6 }, 'en')).toBe('⬇️ Downloading the text model (512 MB): 50 %…');
+    expect(
+      progressText({ kind: 'download', model: 'opus-mt-es-en', task: 'translate', bytes: 45, total: 100 }, 'es'),
+    ).toBe('⬇️ Descargando el modelo de traducción (0.1 MB): 45 %…');
+    expect(
+      progressText({ kind: 'download', model: 'qwen', task: 'generate-text', bytes: 256e6, total: 512e6 }, 'en'),
+    ).toBe('⬇️ Downloading the text model (512 MB): 50 %…');
     expect(progressText({ text: 'Había una vez' }, 'es')).toBe('Había una vez ▌');
   });
 });
@@ -62,14 +74,27 @@ describe('CLI: models status', () => {
   beforeAll(async () => {
     hub = await new FakeHub().start();
     const f = folderFiles(path.join(ROOT, 'tests/fixtures/models/marian-tiny-es-en'));
-    hub.commit('Xenova/opus-mt-es-en', { ...f, 'onnx/encoder_model_quantized.onnx': f['onnx/encoder_model.onnx']!, 'onnx/decoder_model_merged_quantized.onnx': f['onnx/decoder_model_merged.onnx']! });
+    hub.commit('Xenova/opus-mt-es-en', {
+      ...f,
+      'onnx/encoder_model_quantized.onnx': f['onnx/encoder_model.onnx']!,
+      'onnx/decoder_model_merged_quantized.onnx': f['onnx/decoder_model_merged.onnx']!,
+    });
   });
   afterAll(() => hub.stop());
   // Asynchronous: the fake hub answers from this very process.
   const run = (script: string, args: string[], env: Record<string, string>) =>
     new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-      execFile('npm', ['run', '--silent', script, '--', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SINAPSIS_MODELS_DIR: MODELS_DIR, LANG: 'C', ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-        resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        'npm',
+        ['run', '--silent', script, '--', ...args],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, SINAPSIS_MODELS_DIR: MODELS_DIR, LANG: 'C', ...env },
+          timeout: 60_000,
+        },
+        (err, stdout, stderr) =>
+          resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       ),
     );
   const cli = (args: string[], env: Record<string, string>) => run('cli', args, env);
@@ -78,19 +103,37 @@ describe('CLI: models status', () => {
     const env = { SINAPSIS_DATA_DIR: tempDir(), HF_ENDPOINT: hub.base, SINAPSIS_AUTO_DOWNLOAD: 'false' };
     const before = JSON.parse((await cli(['models', 'status', '--json'], env)).stdout);
     expect(before.find((r: { model: string }) => r.model === 'opus-mt-es-en')).toEqual({
-      command: 'translate', model: 'opus-mt-es-en', repo: 'Xenova/opus-mt-es-en', commit: null, state: 'unavailable', bytes: 113e6, licence: 'CC-BY-4.0', locked_by: null, reason: 'auto_download_off',
+      command: 'translate',
+      model: 'opus-mt-es-en',
+      repo: 'Xenova/opus-mt-es-en',
+      commit: null,
+      state: 'unavailable',
+      bytes: 113e6,
+      licence: 'CC-BY-4.0',
+      locked_by: null,
+      reason: 'auto_download_off',
     });
     const pull = await run('models:pull', ['opus-mt-es-en'], env);
     expect(pull.status, pull.stderr).toBe(0);
-    expect(pull.stdout).toMatch(/opus-mt-es-en: installed Xenova\/opus-mt-es-en@[0-9a-f]{40} \(6 files, verified, locked by first-use\)/);
+    expect(pull.stdout).toMatch(
+      /opus-mt-es-en: installed Xenova\/opus-mt-es-en@[0-9a-f]{40} \(6 files, verified, locked by first-use\)/,
+    );
     const after = JSON.parse((await cli(['models', 'status', '--json'], env)).stdout);
-    expect(after.find((r: { model: string }) => r.model === 'opus-mt-es-en')).toMatchObject({ state: 'installed', locked_by: 'first-use', commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(after.find((r: { model: string }) => r.model === 'opus-mt-es-en')).toMatchObject({
+      state: 'installed',
+      locked_by: 'first-use',
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
   });
 
   it('models:lock pins a hub default in the committed lock (nothing downloaded); a registry using it says locked_by "repo"', async () => {
     const out = path.join(tempDir(), 'models.lock.json');
     hub.requests.length = 0;
-    const r = await run('models:lock', ['opus-mt-es-en'], { SINAPSIS_DATA_DIR: tempDir(), HF_ENDPOINT: hub.base, SINAPSIS_LOCK_OUT: out });
+    const r = await run('models:lock', ['opus-mt-es-en'], {
+      SINAPSIS_DATA_DIR: tempDir(),
+      HF_ENDPOINT: hub.base,
+      SINAPSIS_LOCK_OUT: out,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^opus-mt-es-en: Xenova\/opus-mt-es-en@[0-9a-f]{40} \(main\)/);
     expect(r.stdout).toMatch(/onnx\/encoder_model_quantized\.onnx 50373 bytes sha256 [0-9a-f]{64}/);
@@ -98,8 +141,20 @@ describe('CLI: models status', () => {
     const lock = JSON.parse(readFileSync(out, 'utf8'));
     expect(lock.models['opus-mt-es-en'].files).toHaveLength(6);
     const firstUse = path.join(tempDir(), 'l.json');
-    const reg = new ModelRegistry(readManifest(), { dirs: { cache: tempDir() }, autoDownload: true, ortThreads: 1, hub: { endpoint: hub.base }, committedLock: out, lockFile: firstUse });
-    expect(reg.state('opus-mt-es-en', 'translate')).toMatchObject({ locked_by: 'repo', commit: lock.models['opus-mt-es-en'].commit, state: 'download', bytes: lock.models['opus-mt-es-en'].files.reduce((n: number, f: { size: number }) => n + f.size, 0) });
+    const reg = new ModelRegistry(readManifest(), {
+      dirs: { cache: tempDir() },
+      autoDownload: true,
+      ortThreads: 1,
+      hub: { endpoint: hub.base },
+      committedLock: out,
+      lockFile: firstUse,
+    });
+    expect(reg.state('opus-mt-es-en', 'translate')).toMatchObject({
+      locked_by: 'repo',
+      commit: lock.models['opus-mt-es-en'].commit,
+      state: 'download',
+      bytes: lock.models['opus-mt-es-en'].files.reduce((n: number, f: { size: number }) => n + f.size, 0),
+    });
     hub.requests.length = 0;
     expect((await reg.files('opus-mt-es-en')).length).toBe(6);
     // Pinned by the committed lock, nothing was written to the first-use lock.

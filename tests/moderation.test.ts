@@ -6,14 +6,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { adminSpec } from '../commands/index.js';
 import { Admin, roleId } from '../src/core/admin.js';
 import type { RequestContext } from '../src/core/service.js';
-import { SinapsisError } from '../src/errors.js';
+import type { SinapsisError } from '../src/errors.js';
 import { migrate, openDatabase } from '../src/store/db.js';
 import { dayKey, Gate, nextMidnight } from '../src/store/gate.js';
 import { tempDir, testApp } from './helpers/app.js';
 import { ROOT } from './helpers/assets.js';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 const TZ = 'America/Argentina/Buenos_Aires';
 
 function setup(start = Date.parse('2026-11-28T12:00:00-03:00')) {
@@ -22,9 +24,36 @@ function setup(start = Date.parse('2026-11-28T12:00:00-03:00')) {
   const db = openDatabase(dir);
   const clock = { now: start };
   const gate = new Gate(db, { timeZone: TZ, now: () => clock.now, disabledByConfig: ['colorize'] });
-  const admin = new Admin({ gate, spec: adminSpec(), commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'], available: (c) => c !== 'colorize', queueStats: () => ({ waiting: 3, running: 1, stuck: 0, serverJobs: 2, waitingByKind: { 'detect-faces': 2, translate: 1 } }) });
-  const mod = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'mod', serverId: 'S1', channelId: 'C1', isAdmin: true, lang: 'en', ...over });
-  const user = (over: Partial<RequestContext> = {}): RequestContext => ({ platform: 'discord', userId: 'u1', serverId: 'S1', channelId: 'C1', lang: 'en', ...over });
+  const admin = new Admin({
+    gate,
+    spec: adminSpec(),
+    commands: ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'],
+    available: (c) => c !== 'colorize',
+    queueStats: () => ({
+      waiting: 3,
+      running: 1,
+      stuck: 0,
+      serverJobs: 2,
+      waitingByKind: { 'detect-faces': 2, translate: 1 },
+    }),
+  });
+  const mod = (over: Partial<RequestContext> = {}): RequestContext => ({
+    platform: 'discord',
+    userId: 'mod',
+    serverId: 'S1',
+    channelId: 'C1',
+    isAdmin: true,
+    lang: 'en',
+    ...over,
+  });
+  const user = (over: Partial<RequestContext> = {}): RequestContext => ({
+    platform: 'discord',
+    userId: 'u1',
+    serverId: 'S1',
+    channelId: 'C1',
+    lang: 'en',
+    ...over,
+  });
   const refusal = (fn: () => unknown): SinapsisError => {
     try {
       fn();
@@ -63,8 +92,12 @@ describe('switches: most specific wins', () => {
     admin.run({ sub: 'disable', options: { command: 'detect-faces', scope: 'channel' }, ctx: mod() });
     const e = refusal(() => gate.check('detect-faces', user()));
     expect(e.code).toBe('command_disabled');
-    expect(e.localized('en')).toBe('/detect-faces is turned off in this channel. Members with the Manage Server permission can turn it on with /sinapsis enable.');
-    expect(e.localized('es')).toBe('/detect-faces está desactivado en este canal. Quienes tienen el permiso Gestionar servidor lo pueden activar con /sinapsis enable.');
+    expect(e.localized('en')).toBe(
+      '/detect-faces is turned off in this channel. Members with the Manage Server permission can turn it on with /sinapsis enable.',
+    );
+    expect(e.localized('es')).toBe(
+      '/detect-faces está desactivado en este canal. Quienes tienen el permiso Gestionar servidor lo pueden activar con /sinapsis enable.',
+    );
     const slack = refusal(() => gate.check('detect-faces', user({ platform: 'slack' })));
     expect(slack.localized('es')).toMatch(/Los administradores del espacio de trabajo/);
   });
@@ -78,7 +111,9 @@ describe('roles', () => {
     expect(() => gate.check('generate-text', user({ roles: ['111'] }))).not.toThrow();
     expect(() => gate.check('translate', user({ roles: [] }))).not.toThrow();
     admin.run({ sub: 'roles', options: { command: '*', role: '333', action: 'deny' }, ctx: mod() });
-    expect(refusal(() => gate.check('generate-text', user({ roles: ['111', '333'] }))).localized('es')).toMatch(/^Tus roles no permiten usar \/generate-text acá/);
+    expect(refusal(() => gate.check('generate-text', user({ roles: ['111', '333'] }))).localized('es')).toMatch(
+      /^Tus roles no permiten usar \/generate-text acá/,
+    );
     admin.run({ sub: 'roles', options: { command: 'generate-text', role: '111', action: 'clear' }, ctx: mod() });
     expect(() => gate.check('generate-text', user({ roles: ['222'] }))).not.toThrow();
     expect(roleId('<!subteam^S0123ABC|@tutores>')).toBe('S0123ABC');
@@ -93,7 +128,11 @@ describe('fair use: cooldowns and daily quotas (time injected)', () => {
     gate.count('generate-text', user());
     clock.now += 10_000;
     const e = refusal(() => gate.check('generate-text', user()));
-    expect([e.code, e.localized('en'), e.localized('es')]).toEqual(['cooldown', 'Wait 20 s before using /generate-text again.', 'Esperá 20 s antes de volver a usar /generate-text.']);
+    expect([e.code, e.localized('en'), e.localized('es')]).toEqual([
+      'cooldown',
+      'Wait 20 s before using /generate-text again.',
+      'Esperá 20 s antes de volver a usar /generate-text.',
+    ]);
     expect(() => gate.check('generate-text', user({ userId: 'u2' }))).not.toThrow();
     clock.now += 20_000;
     expect(() => gate.check('generate-text', user())).not.toThrow();
@@ -117,7 +156,9 @@ describe('fair use: cooldowns and daily quotas (time injected)', () => {
     }
     const e = refusal(() => gate.check('detect-faces', user()));
     expect(e.code).toBe('daily_quota');
-    expect(e.localized('en')).toBe('You have used /detect-faces 2 times today, the daily limit here. It resets in 2 h.');
+    expect(e.localized('en')).toBe(
+      'You have used /detect-faces 2 times today, the daily limit here. It resets in 2 h.',
+    );
     expect(e.localized('es')).toBe('Ya usaste /detect-faces 2 veces hoy, el límite diario acá. Se renueva en 2 h.');
     expect(() => gate.check('translate', user())).not.toThrow(); // per command
     clock.now = Date.parse('2026-11-29T00:00:01-03:00');
@@ -138,9 +179,16 @@ describe('admin command', () => {
   it('is refused to non-moderators, and the refusal is audited', () => {
     const { admin, gate, user, refusal } = setup();
     const e = refusal(() => admin.run({ sub: 'disable', options: { command: 'explain' }, ctx: user() }));
-    expect([e.code, e.localized('es')]).toEqual(['admin_only', 'Solo quienes tienen el permiso gestionar servidor pueden cambiar la configuración del bot.']);
+    expect([e.code, e.localized('es')]).toEqual([
+      'admin_only',
+      'Solo quienes tienen el permiso gestionar servidor pueden cambiar la configuración del bot.',
+    ]);
     expect(gate.isEnabled('explain', { serverId: 'S1' })).toBe(true);
-    expect(gate.rules.recentAudit('S1', 5, true)[0]).toMatchObject({ action: 'refused', actor: 'discord:u1', after: 'admin_only' });
+    expect(gate.rules.recentAudit('S1', 5, true)[0]).toMatchObject({
+      action: 'refused',
+      actor: 'discord:u1',
+      after: 'admin_only',
+    });
   });
 
   it('audits every change (who, when, what, before → after); status shows them with the queue and today’s usage', () => {
@@ -152,15 +200,29 @@ describe('admin command', () => {
     admin.run({ sub: 'language', options: { language: 'es' }, ctx: mod() });
     gate.count('translate', user());
     const [lang, limits, off] = gate.rules.recentAudit('S1', 10);
-    expect(off).toMatchObject({ actor: 'discord:mod', action: 'disable', command: 'detect-faces', before: JSON.stringify({ enabled: true, source: 'default' }), after: JSON.stringify({ enabled: false, source: 'server' }) });
-    expect(limits).toMatchObject({ action: 'limits', before: JSON.stringify({ cooldown_s: null, daily_quota: null, queue_share: null }), after: JSON.stringify({ cooldown_s: 15, daily_quota: null, queue_share: null }) });
+    expect(off).toMatchObject({
+      actor: 'discord:mod',
+      action: 'disable',
+      command: 'detect-faces',
+      before: JSON.stringify({ enabled: true, source: 'default' }),
+      after: JSON.stringify({ enabled: false, source: 'server' }),
+    });
+    expect(limits).toMatchObject({
+      action: 'limits',
+      before: JSON.stringify({ cooldown_s: null, daily_quota: null, queue_share: null }),
+      after: JSON.stringify({ cooldown_s: 15, daily_quota: null, queue_share: null }),
+    });
     expect(lang).toMatchObject({ action: 'language', after: 'es' });
     const status = admin.run({ sub: 'status', options: {}, ctx: mod({ lang: 'es' }) });
     expect(status.text).toMatch(/\/detect-faces ⛔ \(este servidor\)/);
     expect(status.text).toMatch(/\/translate ✅ — esperar 15 s entre usos/);
-    expect(status.text).toMatch(/Cola: 3 esperando, 1 en curso \(este servidor: 2\) — esperando: \/detect-faces ×2, \/translate ×1/);
+    expect(status.text).toMatch(
+      /Cola: 3 esperando, 1 en curso \(este servidor: 2\) — esperando: \/detect-faces ×2, \/translate ×1/,
+    );
     expect(status.text).toMatch(/Uso de hoy: \/translate 1/);
-    expect(status.text).toMatch(/Últimos cambios:\n• 2026-11-28 12:00 discord:mod: language — → es\n• 2026-11-28 12:00 discord:mod: limits translate sin límites → esperar 15 s entre usos\n• 2026-11-28 12:00 discord:mod: disable detect-faces activo \(por defecto\) → desactivado \(este servidor\)/);
+    expect(status.text).toMatch(
+      /Últimos cambios:\n• 2026-11-28 12:00 discord:mod: language — → es\n• 2026-11-28 12:00 discord:mod: limits translate sin límites → esperar 15 s entre usos\n• 2026-11-28 12:00 discord:mod: disable detect-faces activo \(por defecto\) → desactivado \(este servidor\)/,
+    );
     expect(status.text).toMatch(/\/colorize ⛔ \(config del bot\) \(todavía no disponible\)/);
   });
 
@@ -212,13 +274,35 @@ describe('through the service', () => {
     await app.close();
     app = testApp({ SINAPSIS_DATA_DIR: dataDir, SINAPSIS_QUEUE_MAX: '4', SINAPSIS_CONCURRENCY: '1' });
     try {
-      const ask = (serverId: string) => app.service.submit({ command: 'explain', options: { topic: 'what is a neuron' }, ctx: { platform: 'cli', userId: `u${Math.random()}`, serverId, lang: 'en' } });
-      expect(app.service.admin({ sub: 'status', options: {}, ctx: mod }).data.switches).toContainEqual(expect.objectContaining({ command: 'translate', enabled: false, source: 'server' }));
+      const ask = (serverId: string) =>
+        app.service.submit({
+          command: 'explain',
+          options: { topic: 'what is a neuron' },
+          ctx: { platform: 'cli', userId: `u${Math.random()}`, serverId, lang: 'en' },
+        });
+      expect(app.service.admin({ sub: 'status', options: {}, ctx: mod }).data.switches).toContainEqual(
+        expect.objectContaining({ command: 'translate', enabled: false, source: 'server' }),
+      );
       const jobs = [ask('S1'), ask('S1')];
       // The queue knows each job's server and command: one running, one waiting, both S1's.
-      expect(app.service.admin({ sub: 'status', options: {}, ctx: mod }).data.queue).toEqual({ waiting: 1, running: 1, stuck: 0, this_server: 2, waiting_by_command: { explain: 1 } });
-      const e = (() => { try { ask('S1'); } catch (err) { return err as SinapsisError; } })();
-      expect([e?.code, e?.localized('en')]).toEqual(['server_queue_share', 'This server already has 2 requests in the queue (its share is 50%). Try again when one finishes.']);
+      expect(app.service.admin({ sub: 'status', options: {}, ctx: mod }).data.queue).toEqual({
+        waiting: 1,
+        running: 1,
+        stuck: 0,
+        this_server: 2,
+        waiting_by_command: { explain: 1 },
+      });
+      const e = (() => {
+        try {
+          ask('S1');
+        } catch (err) {
+          return err as SinapsisError;
+        }
+      })();
+      expect([e?.code, e?.localized('en')]).toEqual([
+        'server_queue_share',
+        'This server already has 2 requests in the queue (its share is 50%). Try again when one finishes.',
+      ]);
       jobs.push(ask('S2'));
       await Promise.all(jobs.map((j) => j.result));
       await ask('S1').result; // room again once they finished
@@ -230,14 +314,22 @@ describe('through the service', () => {
 
 describe('CLI mirrors it', () => {
   const cli = (args: string[], dataDir: string) =>
-    spawnSync('npm', ['run', '--silent', 'cli', '--', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SINAPSIS_DATA_DIR: dataDir } });
+    spawnSync('npm', ['run', '--silent', 'cli', '--', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SINAPSIS_DATA_DIR: dataDir },
+    });
 
   it('admin disable … --server S1 refuses there (exit 1, command_disabled) while S2 still works; bad subcommands are usage errors', () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
     const off = cli(['admin', 'disable', 'explain', '--server', 'S1', '--json'], dataDir);
     expect(off.status).toBe(0);
-    expect(JSON.parse(off.stdout)).toMatchObject({ ok: true, command: 'explain', after: { enabled: false, source: 'server' } });
+    expect(JSON.parse(off.stdout)).toMatchObject({
+      ok: true,
+      command: 'explain',
+      after: { enabled: false, source: 'server' },
+    });
     const refused = cli(['explain', '--topic', 'neuron', '--server', 'S1', '--user', 'ana', '--json'], dataDir);
     expect(refused.status).not.toBe(0);
     expect(JSON.parse(refused.stdout).error.code).toBe('command_disabled');

@@ -9,7 +9,8 @@ beforeAll(() => {
   app = testApp();
 });
 afterAll(() => app.dispose());
-const explain = (options: Record<string, unknown>, lang: 'es' | 'en' = 'en') => app.service.run({ command: 'explain', options, ctx: { platform: 'test', userId: 'u', lang } });
+const explain = (options: Record<string, unknown>, lang: 'es' | 'en' = 'en') =>
+  app.service.run({ command: 'explain', options, ctx: { platform: 'test', userId: 'u', lang } });
 
 it('computes like a hand calculation, for every activation', () => {
   // 1·0.8 + 0.5·0.6 + (−2)·(−0.2) + 0.1 = 0.8 + 0.3 + 0.4 + 0.1 = 1.6
@@ -43,7 +44,10 @@ it('"neuron", "neurona" or any neuron option selects it; other questions still g
 });
 
 it('/explain neuron in Spanish: each step with the user numbers, and a PNG of the activation with the point', async () => {
-  const r = await explain({ topic: 'neurona', inputs: '1; 0,5; -2', weights: '0,8; 0,6; -0,2', bias: -0.5, activation: 'relu' }, 'es');
+  const r = await explain(
+    { topic: 'neurona', inputs: '1; 0,5; -2', weights: '0,8; 0,6; -0,2', bias: -0.5, activation: 'relu' },
+    'es',
+  );
   expect(r.text).toContain('x3·w3 = −2 × (−0,2) = 0,4');
   expect(r.text).toContain('z = 0,8 + 0,3 + 0,4 − 0,5 = 1');
   expect(r.text).toContain('ReLU(1) = max(0, 1) = 1');
@@ -58,7 +62,8 @@ it('/explain neuron in Spanish: each step with the user numbers, and a PNG of th
   // The point is drawn in orange (#e0531f) somewhere on the plot.
   const { data, info } = await sharp(r.images[0]!.data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let orange = 0;
-  for (let i = 0; i < data.length; i += info.channels) if (data[i]! > 200 && data[i + 1]! > 60 && data[i + 1]! < 110 && data[i + 2]! < 60) orange++;
+  for (let i = 0; i < data.length; i += info.channels)
+    if (data[i]! > 200 && data[i + 1]! > 60 && data[i + 1]! < 110 && data[i + 2]! < 60) orange++;
   expect(orange).toBeGreaterThan(20);
 });
 
@@ -75,17 +80,29 @@ it('/explain neuron alone in English: example values, said so; sigmoid of a nega
 });
 
 it('bad numbers get a clear localized error and the next request still works', async () => {
-  await expect(explain({ topic: 'neuron', inputs: '1, 2', weights: '3' }, 'es')).rejects.toMatchObject({ code: 'neuron_input' });
+  await expect(explain({ topic: 'neuron', inputs: '1, 2', weights: '3' }, 'es')).rejects.toMatchObject({
+    code: 'neuron_input',
+  });
   const err = await explain({ topic: 'neuron', inputs: '1, dos', weights: '3, 4' }, 'es').catch((e) => e);
-  expect(err.localized('es')).toBe('"dos" en entradas no es un número. Escribí números separados por comas (1, 0.5, -2) o por punto y coma (1; 0,5; -2).');
-  expect((await explain({ topic: 'neuron', inputs: '1,2,3,4,5,6,7,8,9', weights: '1,1,1,1,1,1,1,1,1' }).catch((e) => e)).localized('en')).toBe('At most 8 inputs, please (there were 9).');
+  expect(err.localized('es')).toBe(
+    '"dos" en entradas no es un número. Escribí números separados por comas (1, 0.5, -2) o por punto y coma (1; 0,5; -2).',
+  );
+  expect(
+    (
+      await explain({ topic: 'neuron', inputs: '1,2,3,4,5,6,7,8,9', weights: '1,1,1,1,1,1,1,1,1' }).catch((e) => e)
+    ).localized('en'),
+  ).toBe('At most 8 inputs, please (there were 9).');
   await expect(explain({ topic: 'neuron', activation: 'softmax' })).rejects.toMatchObject({ code: 'invalid_option' });
   expect((await explain({ topic: 'neuron', bias: 2 })).data.neuron).toBeTruthy();
 });
 
 it('the explain button of a generation names the "show-…" switches, in the asker\'s language', async () => {
   const { explainResult } = await import('../src/adapters/result-explainer.js');
-  expect(explainResult(app.models, 'generate-text', undefined, 'es')).toMatch(/mostrar-probabilidades:true, mostrar-atencion:true/);
-  expect(explainResult(app.models, 'generate-text', undefined, 'en')).toMatch(/show-probabilities:true, show-attention:true/);
+  expect(explainResult(app.models, 'generate-text', undefined, 'es')).toMatch(
+    /mostrar-probabilidades:true, mostrar-atencion:true/,
+  );
+  expect(explainResult(app.models, 'generate-text', undefined, 'en')).toMatch(
+    /show-probabilities:true, show-attention:true/,
+  );
   expect(explainResult(app.models, 'translate', undefined, 'en')).not.toMatch(/look inside/);
 });

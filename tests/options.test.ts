@@ -5,7 +5,7 @@ import colorize from '../commands/colorize.js';
 import explain from '../commands/explain.js';
 import { needsUpload, parseOptions, withSampleImage } from '../src/core/options.js';
 import { readSample } from '../src/samples/index.js';
-import { SinapsisError } from '../src/errors.js';
+import type { SinapsisError } from '../src/errors.js';
 
 const img = { image: Buffer.from('x') };
 
@@ -21,7 +21,10 @@ function code(fn: () => unknown): string | undefined {
 describe('parseOptions', () => {
   it('fills defaults and coerces strings from forms and flags', () => {
     expect(parseOptions(detectFaces, {}, img)).toEqual({ blur: false, 'min-score': 0.6 });
-    expect(parseOptions(detectFaces, { blur: 'true', 'min-score': '0.8' }, img)).toEqual({ blur: true, 'min-score': 0.8 });
+    expect(parseOptions(detectFaces, { blur: 'true', 'min-score': '0.8' }, img)).toEqual({
+      blur: true,
+      'min-score': 0.8,
+    });
     expect(parseOptions(detectFaces, { blur: true }, img).blur).toBe(true);
     expect(parseOptions(generateText, { prompt: 'hola', 'max-new-tokens': '12' })['max-new-tokens']).toBe(12);
   });
@@ -56,7 +59,9 @@ describe('the sample option: a photo OR a shipped sample', () => {
     expect(withSampleImage(detectFaces, values, img).image).toBe(img.image);
     expect(withSampleImage(detectFaces, parseOptions(detectFaces, {}, img), img)).toBe(img);
     // /explain's photo is optional; a sample still fills it.
-    expect(withSampleImage(explain, parseOptions(explain, { topic: 'convolución', sample: 'camera' }), {}).image).toEqual(readSample('camera'));
+    expect(
+      withSampleImage(explain, parseOptions(explain, { topic: 'convolución', sample: 'camera' }), {}).image,
+    ).toEqual(readSample('camera'));
   });
 
   it('an unknown sample is refused with the list', () => {
@@ -76,8 +81,12 @@ describe('the sample option: a photo OR a shipped sample', () => {
         expect.unreachable();
       } catch (e) {
         expect((e as SinapsisError).code).toBe('missing_option');
-        expect((e as SinapsisError).localized('en')).toBe('The option "image" is required. No photo at hand? Choose a sample photo with the option "sample" (--sample on Slack and the CLI): astronaut, camera, coffee, chelsea.');
-        expect((e as SinapsisError).localized('es')).toMatch(/^Falta la opción obligatoria "image". ¿No tenés una foto\? Elegí una de ejemplo con la opción "ejemplo"/);
+        expect((e as SinapsisError).localized('en')).toBe(
+          'The option "image" is required. No photo at hand? Choose a sample photo with the option "sample" (--sample on Slack and the CLI): astronaut, camera, coffee, chelsea.',
+        );
+        expect((e as SinapsisError).localized('es')).toMatch(
+          /^Falta la opción obligatoria "image". ¿No tenés una foto\? Elegí una de ejemplo con la opción "ejemplo"/,
+        );
       }
     }
     expect(parseOptions(explain, { topic: 'convolución' }, {}).sample).toBeUndefined();

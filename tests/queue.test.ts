@@ -65,9 +65,13 @@ describe('MemoryQueue', () => {
     q.submit({ id: 'r', userId: 'x', payload: 'r' }); // runs at once
     q.submit({ id: '1', userId: 'a', payload: '1' });
     q.submit({ id: '2', userId: 'a', payload: '2' });
-    expect(() => q.submit({ id: '3', userId: 'a', payload: '3' })).toThrow(expect.objectContaining({ code: 'user_queue_full' }));
+    expect(() => q.submit({ id: '3', userId: 'a', payload: '3' })).toThrow(
+      expect.objectContaining({ code: 'user_queue_full' }),
+    );
     q.submit({ id: '4', userId: 'b', payload: '4' });
-    expect(() => q.submit({ id: '5', userId: 'c', payload: '5' })).toThrow(expect.objectContaining({ code: 'queue_full' }));
+    expect(() => q.submit({ id: '5', userId: 'c', payload: '5' })).toThrow(
+      expect.objectContaining({ code: 'queue_full' }),
+    );
     expect(q.stats()).toEqual({ waiting: 3, running: 1, stuck: 0 });
   });
 
@@ -107,14 +111,25 @@ describe('MemoryQueue', () => {
       if (p === 'bad') throw new Error('boom');
       return p;
     }, opts);
-    const bad = q.submit({ id: '1', userId: 'a', payload: 'bad' }, { onStart: () => { throw new Error('adapter bug'); } });
+    const bad = q.submit(
+      { id: '1', userId: 'a', payload: 'bad' },
+      {
+        onStart: () => {
+          throw new Error('adapter bug');
+        },
+      },
+    );
     await expect(bad.result).rejects.toThrow('boom');
     await expect(q.submit({ id: '2', userId: 'a', payload: 'ok' }).result).resolves.toBe('ok');
   });
 
   it('frees the slot of work that never settles after its timeout plus a grace period, and reports it as stuck', async () => {
     const never = () => new Promise<string>(() => undefined);
-    const q = new MemoryQueue<string, string>((p) => (p === 'hang' ? never() : Promise.resolve(p)), { ...opts, timeoutMs: 50, stopGraceMs: 50 });
+    const q = new MemoryQueue<string, string>((p) => (p === 'hang' ? never() : Promise.resolve(p)), {
+      ...opts,
+      timeoutMs: 50,
+      stopGraceMs: 50,
+    });
     const hung = q.submit({ id: 'hang', userId: 'a', payload: 'hang' });
     const next = q.submit({ id: 'next', userId: 'b', payload: 'next' });
     const t0 = Date.now();
@@ -141,7 +156,7 @@ describe('MemoryQueue', () => {
     expect(() => q.submit({ id: '3', userId: 'c', payload: '3' })).toThrow(SinapsisError);
   });
 
-  it('knows the server and kind of each job: stats(server) counts that server\'s jobs until they finish', async () => {
+  it("knows the server and kind of each job: stats(server) counts that server's jobs until they finish", async () => {
     const g = gated();
     const q = new MemoryQueue(g.process, opts);
     const h1 = q.submit({ id: '1', userId: 'a', server: 'S1', kind: 'translate', payload: '1' }); // runs
@@ -152,7 +167,13 @@ describe('MemoryQueue', () => {
     await tick();
     // Without a server the shape is the queue-wide one, as before.
     expect(q.stats()).toEqual({ waiting: 3, running: 1, stuck: 0 });
-    expect(q.stats('S1')).toEqual({ waiting: 3, running: 1, stuck: 0, serverJobs: 2, waitingByKind: { 'detect-faces': 2, translate: 1 } });
+    expect(q.stats('S1')).toEqual({
+      waiting: 3,
+      running: 1,
+      stuck: 0,
+      serverJobs: 2,
+      waitingByKind: { 'detect-faces': 2, translate: 1 },
+    });
     expect(q.stats('S2').serverJobs).toBe(2);
     expect(q.stats('elsewhere').serverJobs).toBe(0);
     h3.cancel();
@@ -171,9 +192,13 @@ describe('MemoryQueue', () => {
     const g = gated();
     const q = new MemoryQueue(g.process, opts);
     const heard: string[] = [];
-    q.submit({ id: 'r', userId: 'a', payload: 'r' }, { onPosition: (p) => heard.push(`r@${p}`) }).result.catch(() => undefined);
+    q.submit({ id: 'r', userId: 'a', payload: 'r' }, { onPosition: (p) => heard.push(`r@${p}`) }).result.catch(
+      () => undefined,
+    );
     const before = heard.length;
-    q.submit({ id: 'w', userId: 'b', payload: 'w' }, { onPosition: (p) => heard.push(`w@${p}`) }).result.catch(() => undefined);
+    q.submit({ id: 'w', userId: 'b', payload: 'w' }, { onPosition: (p) => heard.push(`w@${p}`) }).result.catch(
+      () => undefined,
+    );
     // The running job is never told a position; the waiting one is told before submit returns.
     expect(before).toBe(0);
     expect(heard).toEqual(['w@1']);

@@ -16,11 +16,21 @@ const photo = path.join(facesDir, '2008_001009.jpg');
 
 describe('Slack command text and manifest', () => {
   it('parses free text and --flags by the spec', () => {
-    expect(parseCommandText(generateText, 'Había una vez --max-new-tokens 40 --temperature 0')).toEqual({ prompt: 'Había una vez', 'max-new-tokens': '40', temperature: '0' });
+    expect(parseCommandText(generateText, 'Había una vez --max-new-tokens 40 --temperature 0')).toEqual({
+      prompt: 'Había una vez',
+      'max-new-tokens': '40',
+      temperature: '0',
+    });
     expect(parseCommandText(translate, '"hola mundo" --to en')).toEqual({ text: 'hola mundo', to: 'en' });
     expect(parseCommandText(COMMANDS.find((c) => c.name === 'detect-faces')!, '--blur')).toEqual({ blur: true });
-    expect(parseAdminText(adminSpec(), 'disable detect-faces --scope channel')).toEqual({ sub: 'disable', options: { command: 'detect-faces', scope: 'channel' } });
-    expect(parseAdminText(adminSpec(), 'limits explain --quota 5')).toEqual({ sub: 'limits', options: { command: 'explain', quota: '5' } });
+    expect(parseAdminText(adminSpec(), 'disable detect-faces --scope channel')).toEqual({
+      sub: 'disable',
+      options: { command: 'detect-faces', scope: 'channel' },
+    });
+    expect(parseAdminText(adminSpec(), 'limits explain --quota 5')).toEqual({
+      sub: 'limits',
+      options: { command: 'explain', quota: '5' },
+    });
     expect(parseAdminText(adminSpec(), '')).toEqual({ sub: 'status', options: {} });
   });
 
@@ -33,7 +43,10 @@ describe('Slack command text and manifest', () => {
 
   it('generates the app manifest from the specs, with only the scopes it uses', () => {
     const m = slackManifest();
-    expect(m.features.slash_commands.map((c) => c.command)).toEqual([...COMMANDS.map((c) => `/${c.name}`), '/sinapsis']);
+    expect(m.features.slash_commands.map((c) => c.command)).toEqual([
+      ...COMMANDS.map((c) => `/${c.name}`),
+      '/sinapsis',
+    ]);
     expect(m.settings.socket_mode_enabled).toBe(true);
     expect(m.oauth_config.scopes.bot).toEqual(BOT_SCOPES);
     const committed = JSON.parse(readFileSync(path.join(import.meta.dirname, '../slack-manifest.json'), 'utf8'));
@@ -53,34 +66,57 @@ describe('Slack in HTTP mode', () => {
 
   it('a signed slash command is acknowledged at once, then answered in the channel', async () => {
     s.fake.locales.set('U0000002', 'es-LA');
-    const r = await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/explain', '¿qué es una red convolucional?', 'U0000002')));
+    const r = await s.fake.sendSigned(
+      s.port,
+      form(s.fake.slashPayload('/explain', '¿qué es una red convolucional?', 'U0000002')),
+    );
     expect(r.status).toBe(200);
     const update = await s.fake.waitFor((c) => c.method === 'chat.update' && Array.isArray(c.args.blocks));
     expect(update.args.blocks[0].text.text).toMatch(/^\*Redes convolucionales \(CNN\)\*/);
     // /explain's follow-ups get their own row; "again" would only repeat the same answer.
-    expect(update.args.blocks[2].elements.map((e: any) => e.text.text)).toEqual(['Más simple', 'Un ejemplo', '¿Y en el bot?']);
-    expect(update.args.blocks[2].elements.map((e: any) => e.action_id)).toEqual([expect.stringMatching(/^sx:follow:/), expect.stringMatching(/^sx:follow:/), expect.stringMatching(/^sx:follow:/)]);
+    expect(update.args.blocks[2].elements.map((e: any) => e.text.text)).toEqual([
+      'Más simple',
+      'Un ejemplo',
+      '¿Y en el bot?',
+    ]);
+    expect(update.args.blocks[2].elements.map((e: any) => e.action_id)).toEqual([
+      expect.stringMatching(/^sx:follow:/),
+      expect.stringMatching(/^sx:follow:/),
+      expect.stringMatching(/^sx:follow:/),
+    ]);
     expect(update.args.blocks[3].elements.map((e: any) => e.text.text)).toEqual(['Explicar', 'Borrar']);
   });
 
-  const ephemeralFor = (user: string, n = 1) => s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === user && --n === 0);
+  const ephemeralFor = (user: string, n = 1) =>
+    s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === user && --n === 0);
 
   it('/sinapsis: refused to a non-admin; a workspace admin turns /explain off in the channel and a student is told so', async () => {
     await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/sinapsis', 'disable explain', 'U0000010')));
     expect((await ephemeralFor('U0000010')).args.text).toBe("⚠️ Only workspace admins can change the bot's settings.");
     s.fake.admins.add('U0000011');
-    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/sinapsis', 'disable explain --scope channel', 'U0000011')));
+    await s.fake.sendSigned(
+      s.port,
+      form(s.fake.slashPayload('/sinapsis', 'disable explain --scope channel', 'U0000011')),
+    );
     expect((await ephemeralFor('U0000011')).args.text).toBe('/explain: now off (this channel); before: on (default).');
     s.fake.locales.set('U0000012', 'es-LA');
     await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/explain', 'qué es una GAN', 'U0000012')));
-    expect((await ephemeralFor('U0000012')).args.text).toBe('⚠️ /explain está desactivado en este canal. Los administradores del espacio de trabajo lo pueden activar con /sinapsis enable.');
-    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/sinapsis', 'enable explain --scope channel', 'U0000011')));
+    expect((await ephemeralFor('U0000012')).args.text).toBe(
+      '⚠️ /explain está desactivado en este canal. Los administradores del espacio de trabajo lo pueden activar con /sinapsis enable.',
+    );
+    await s.fake.sendSigned(
+      s.port,
+      form(s.fake.slashPayload('/sinapsis', 'enable explain --scope channel', 'U0000011')),
+    );
     expect((await ephemeralFor('U0000011', 2)).args.text).toMatch(/now on \(this channel\)/);
   });
 
   it('/sinapsis roles with a user group: members of the group may use the command, others are refused', async () => {
     s.fake.admins.add('U0000021');
-    await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/sinapsis', 'roles generate-text <!subteam^S0TUTORS|@tutores>', 'U0000021')));
+    await s.fake.sendSigned(
+      s.port,
+      form(s.fake.slashPayload('/sinapsis', 'roles generate-text <!subteam^S0TUTORS|@tutores>', 'U0000021')),
+    );
     expect((await ephemeralFor('U0000021')).args.text).toBe('/generate-text, role S0TUTORS: none → allow.');
     await s.fake.sendSigned(s.port, form(s.fake.slashPayload('/generate-text', 'hola', 'U0000023')));
     expect((await ephemeralFor('U0000023')).args.text).toMatch(/^⚠️ Your roles do not allow \/generate-text here/);
@@ -92,7 +128,9 @@ describe('Slack in HTTP mode', () => {
   it('refuses a bad or stale signature', async () => {
     const body = form(s.fake.slashPayload('/explain', 'what is a GAN'));
     expect((await s.fake.sendSigned(s.port, body, { secret: 'wrong' })).status).toBe(401);
-    expect((await s.fake.sendSigned(s.port, body, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(401);
+    expect((await s.fake.sendSigned(s.port, body, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(
+      401,
+    );
   });
 });
 
@@ -142,7 +180,9 @@ describeWith('Slack /detect-faces in Socket Mode', [yunetFile, photo], () => {
     s.fake.shareImage('U0000005', 'notes.jpg', Buffer.from('not an image at all'));
     const n = s.fake.calls.length;
     s.fake.sendEnvelope('slash_commands', s.fake.slashPayload('/detect-faces', '', 'U0000005'));
-    const e = await s.fake.waitFor((c) => after(n)(c) && c.method === 'chat.postEphemeral' && c.args.user === 'U0000005');
+    const e = await s.fake.waitFor(
+      (c) => after(n)(c) && c.method === 'chat.postEphemeral' && c.args.user === 'U0000005',
+    );
     expect(e.args.text).toMatch(/not an image I can read/);
   });
 
@@ -172,7 +212,9 @@ describeWith('Slack /detect-faces in Socket Mode', [yunetFile, photo], () => {
     const up = await s.fake.waitFor((c) => after(n)(c) && c.method === 'files.completeUploadExternal');
     expect(s.fake.uploads.get(up.args.files[0].id)!.name).toBe('faces-blurred.jpg');
     press(del, 'U0000099');
-    expect((await s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0000099')).args.text).toMatch(/Only the person who ran the command/);
+    expect(
+      (await s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0000099')).args.text,
+    ).toMatch(/Only the person who ran the command/);
     press(del, 'U0000006');
     await s.fake.waitFor((c) => c.method === 'chat.delete' && c.args.ts === result.args.ts);
   });
@@ -180,7 +222,10 @@ describeWith('Slack /detect-faces in Socket Mode', [yunetFile, photo], () => {
   it('/explain follow-up: "¿Y en el bot?" answers with the demonstrating command, prefilled', async () => {
     s.fake.locales.set('U0000007', 'es-LA');
     let n = s.fake.calls.length;
-    s.fake.sendEnvelope('slash_commands', s.fake.slashPayload('/explain', 'que es la temperatura al generar texto', 'U0000007'));
+    s.fake.sendEnvelope(
+      'slash_commands',
+      s.fake.slashPayload('/explain', 'que es la temperatura al generar texto', 'U0000007'),
+    );
     const result = await s.fake.waitFor((c) => after(n)(c) && c.method === 'chat.update' && c.args.blocks);
     expect(result.args.blocks[0].text.text).toMatch(/^\*Temperatura\*/);
     const demo = result.args.blocks[2].elements[2].action_id;

@@ -6,7 +6,13 @@ const NAME = /^[-_\p{Ll}\p{N}]{1,32}$/u;
 
 describe('command specs', () => {
   it('declares the five course commands once each', () => {
-    expect(COMMANDS.map((c) => c.name).sort()).toEqual(['colorize', 'detect-faces', 'explain', 'generate-text', 'translate']);
+    expect(COMMANDS.map((c) => c.name).sort()).toEqual([
+      'colorize',
+      'detect-faces',
+      'explain',
+      'generate-text',
+      'translate',
+    ]);
   });
 
   for (const spec of COMMANDS) {
@@ -48,15 +54,20 @@ describe('command specs', () => {
         expect(menu.names[loc].length).toBeLessThanOrEqual(24);
         expect(menu.descriptions[loc].length).toBeLessThanOrEqual(150);
       }
-      const input = 'text' in menu.input ? spec.options.find((o) => o.name === (menu.input as { text: string }).text && o.type === 'string') : spec.options.find((o) => o.name === (menu.input as { image: string }).image && o.type === 'image');
+      const input =
+        'text' in menu.input
+          ? spec.options.find((o) => o.name === (menu.input as { text: string }).text && o.type === 'string')
+          : spec.options.find((o) => o.name === (menu.input as { image: string }).image && o.type === 'image');
       expect(input).toBeDefined();
       for (const [name, byLang] of Object.entries(menu.preset ?? {})) {
         const o = spec.options.find((x) => x.name === name)!;
         expect(o).toBeDefined();
-        for (const v of Object.values(byLang)) if (o.type === 'string') expect(String(v).length).toBeLessThanOrEqual(o.maxLength);
+        for (const v of Object.values(byLang))
+          if (o.type === 'string') expect(String(v).length).toBeLessThanOrEqual(o.maxLength);
       }
       // Everything the command requires comes from the message or the preset.
-      for (const o of spec.options.filter((x) => x.required)) expect(o === input || o.name in (menu.preset ?? {})).toBe(true);
+      for (const o of spec.options.filter((x) => x.required))
+        expect(o === input || o.name in (menu.preset ?? {})).toBe(true);
     }
   });
 

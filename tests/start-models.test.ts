@@ -10,7 +10,16 @@ const [bin, ...args] = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 
 it('npm start logs, per command, its model and state (installed / will download N MB / unavailable and why), without touching the network', async () => {
   const child = spawn(path.join(ROOT, 'node_modules/.bin', bin), args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SINAPSIS_DATA_DIR: tempDir(), DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', HF_ENDPOINT: 'http://127.0.0.1:9', SINAPSIS_AUTO_DOWNLOAD: 'true' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SINAPSIS_DATA_DIR: tempDir(),
+      DISCORD_TOKEN: '',
+      SLACK_BOT_TOKEN: '',
+      HF_ENDPOINT: 'http://127.0.0.1:9',
+      SINAPSIS_AUTO_DOWNLOAD: 'true',
+    },
   });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
@@ -21,11 +30,26 @@ it('npm start logs, per command, its model and state (installed / will download 
       child.stdout.on('data', () => /playground on http/.test(log) && (clearTimeout(timer), resolve()));
       child.on('exit', () => reject(new Error(`exited early:\n${log}`)));
     });
-    const lines = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const lines = log
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     const translate = lines.find((l) => l.command === 'translate' && l.model === 'opus-mt-es-en');
-    expect(translate).toMatchObject({ state: 'download', repo: 'Xenova/opus-mt-es-en', mb: 113, msg: 'model will download on first use' });
-    expect(lines.find((l) => l.command === 'colorize')).toMatchObject({ model: 'ddcolor-tiny', state: 'download', mb: 113 });
-    expect(lines.find((l) => l.command === 'generate-text')).toMatchObject({ model: 'qwen2.5-0.5b-instruct', state: 'download' });
+    expect(translate).toMatchObject({
+      state: 'download',
+      repo: 'Xenova/opus-mt-es-en',
+      mb: 113,
+      msg: 'model will download on first use',
+    });
+    expect(lines.find((l) => l.command === 'colorize')).toMatchObject({
+      model: 'ddcolor-tiny',
+      state: 'download',
+      mb: 113,
+    });
+    expect(lines.find((l) => l.command === 'generate-text')).toMatchObject({
+      model: 'qwen2.5-0.5b-instruct',
+      state: 'download',
+    });
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

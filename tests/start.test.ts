@@ -11,7 +11,14 @@ const [bin, ...args] = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 
 it('the start script with no settings serves the playground, and stops cleanly on SIGTERM', async () => {
   const child = spawn(path.join(ROOT, 'node_modules/.bin', bin), args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SINAPSIS_DATA_DIR: tempDir(), DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SINAPSIS_DATA_DIR: tempDir(),
+      DISCORD_TOKEN: '',
+      SLACK_BOT_TOKEN: '',
+    },
   });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
@@ -30,10 +37,18 @@ it('the start script with no settings serves the playground, and stops cleanly o
       child.on('exit', () => reject(new Error(`exited early:\n${log}`)));
     });
     expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok' });
-    expect(await (await fetch(`${url}/`, { headers: { 'accept-language': 'es' } })).text()).toContain('/detectar-caras');
+    expect(await (await fetch(`${url}/`, { headers: { 'accept-language': 'es' } })).text()).toContain(
+      '/detectar-caras',
+    );
     // The model state at start, then one line per request (never its content).
-    const lines = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    expect(lines.find((l) => l.command === 'detect-faces')).toMatchObject({ model: expect.any(String), state: expect.stringMatching(/^(installed|download|unavailable)$/) });
+    const lines = log
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.command === 'detect-faces')).toMatchObject({
+      model: expect.any(String),
+      state: expect.stringMatching(/^(installed|download|unavailable)$/),
+    });
     await expect.poll(() => log.split('\n').filter((l) => l.includes('"msg":"request"')).length).toBe(2);
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     child.kill('SIGTERM');

@@ -6,7 +6,9 @@ import { JobsLog } from '../src/store/jobs-log.js';
 import { tempDir } from './helpers/app.js';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe('store', () => {
   it('creates and migrates the database under the data dir, and keeps data across restarts', () => {
@@ -14,11 +16,21 @@ describe('store', () => {
     dirs.push(dir);
     let db = openDatabase(dir);
     expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
-    new JobsLog(db).record({ id: 'j1', createdAt: Date.now(), platform: 'web', userId: 'u', command: 'detect-faces', outcome: 'ok', durationMs: 12 });
+    new JobsLog(db).record({
+      id: 'j1',
+      createdAt: Date.now(),
+      platform: 'web',
+      userId: 'u',
+      command: 'detect-faces',
+      outcome: 'ok',
+      durationMs: 12,
+    });
     new Gate(db).rules.setSwitch('', '', 'detect-faces', false, 'test', 1);
     db.close();
     db = openDatabase(dir);
-    expect(new JobsLog(db).recent()).toMatchObject([{ id: 'j1', command: 'detect-faces', outcome: 'ok', durationMs: 12 }]);
+    expect(new JobsLog(db).recent()).toMatchObject([
+      { id: 'j1', command: 'detect-faces', outcome: 'ok', durationMs: 12 },
+    ]);
     expect(new Gate(db).isEnabled('detect-faces')).toBe(false);
     db.close();
   });

@@ -12,7 +12,8 @@ export default class SummaryReporter implements Reporter {
         else count.skipped++;
       }
       // A file can fail outside its tests (a hook, an import): that is a failure too.
-      if (m.state() === 'failed' && ![...m.children.allTests()].some((t) => t.result().state === 'failed')) count.failed++;
+      if (m.state() === 'failed' && ![...m.children.allTests()].some((t) => t.result().state === 'failed'))
+        count.failed++;
     }
     count.failed += unhandledErrors.length;
     process.stdout.write(`\ntests: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped\n`);

@@ -39,7 +39,13 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
   });
 
   it('short Spanish or English texts are decided between es and en first (never Zulu)', async () => {
-    for (const [text, from] of [['hola mundo', 'es'], ['gracias', 'es'], ['thank you', 'en'], ['hello world', 'en'], ['buenos días', 'es']] as const) {
+    for (const [text, from] of [
+      ['hola mundo', 'es'],
+      ['gracias', 'es'],
+      ['thank you', 'en'],
+      ['hello world', 'en'],
+      ['buenos días', 'es'],
+    ] as const) {
       expect((await translate({ text })).data.from, text).toBe(from);
     }
     // No signal at all ("ok"): the user's own language decides.
@@ -52,7 +58,10 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
     const whole = await translate({ text: sentences.join(' '), from: 'es', to: 'en' });
     expect(whole.data.sentences).toBe(11);
     const { translator } = await app.models.translator('es', 'en');
-    const one = async (s: string) => ((await translator(s, { max_new_tokens: 16 + s.length } as never)) as { translation_text: string }[])[0]!.translation_text.trim();
+    const one = async (s: string) =>
+      (
+        (await translator(s, { max_new_tokens: 16 + s.length } as never)) as { translation_text: string }[]
+      )[0]!.translation_text.trim();
     const each = [];
     for (const s of sentences) each.push(await one(s));
     expect(whole.data.text).toBe(each.join(' '));
@@ -62,7 +71,11 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
     const sentences = Array.from({ length: 20 }, (_, i) => `El gato número ${i} es rojo.`);
     const seen: string[] = [];
     const r = await app.service.run(
-      { command: 'translate', options: { text: sentences.join(' '), from: 'es', to: 'en' }, ctx: { platform: 'test', userId: 'u', lang: 'en' } },
+      {
+        command: 'translate',
+        options: { text: sentences.join(' '), from: 'es', to: 'en' },
+        ctx: { platform: 'test', userId: 'u', lang: 'en' },
+      },
       { onProgress: (p) => p.kind !== 'download' && seen.push(p.text) },
     );
     // 20 sentences in batches of 8: two partial reports (8, then 16 sentences), then the result.
@@ -72,11 +85,15 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
   });
 
   it('an unsupported pair or unknown code is refused, listing what is supported, in the user’s language', async () => {
-    const fr = await translate({ text: 'Bonjour, je suis un chat et je mange du poisson tous les jours.' }, 'es').catch((e) => e);
+    const fr = await translate({ text: 'Bonjour, je suis un chat et je mange du poisson tous les jours.' }, 'es').catch(
+      (e) => e,
+    );
     expect(fr.code).toBe('unsupported_pair');
     expect(fr.localized('es')).toBe('Este servidor no traduce fr → es. Pares disponibles: es-en, en-es.');
     const xx = await translate({ text: 'The cat', to: 'xx' }).catch((e) => e);
-    expect(xx.localized('en')).toBe('Translating en → xx is not supported on this server. Supported pairs: es-en, en-es.');
+    expect(xx.localized('en')).toBe(
+      'Translating en → xx is not supported on this server. Supported pairs: es-en, en-es.',
+    );
     const same = await translate({ text: 'hola', from: 'es', to: 'es' }, 'en').catch((e) => e);
     expect(same.code).toBe('same_language');
     expect(same.localized('en')).toBe('The text is already in Spanish: nothing to translate.');
@@ -90,20 +107,32 @@ describe('/translate through the transformers.js pipeline (tiny Marian fixtures)
   it('with the default (hub) models not installed and downloads off, says no model is installed for the pair, and how to install it', async () => {
     const bare = testApp();
     try {
-      const e = await bare.service.run({ command: 'translate', options: { text: 'hola', from: 'es' }, ctx: { platform: 'test', userId: 'u', lang: 'en' } }).catch((err) => err);
+      const e = await bare.service
+        .run({
+          command: 'translate',
+          options: { text: 'hola', from: 'es' },
+          ctx: { platform: 'test', userId: 'u', lang: 'en' },
+        })
+        .catch((err) => err);
       expect(e.code).toBe('model_missing');
-      expect(e.localized('en')).toBe('No translation model for es → en is installed on this server, and automatic downloads are turned off. An admin can install it with: npm run models:pull -- opus-mt-es-en');
+      expect(e.localized('en')).toBe(
+        'No translation model for es → en is installed on this server, and automatic downloads are turned off. An admin can install it with: npm run models:pull -- opus-mt-es-en',
+      );
     } finally {
       await bare.dispose();
     }
   });
 
   it('CLI: translate --text … --from es --to en --json prints {"text","from","to"}', () => {
-    const r = spawnSync('npm', ['run', '--silent', 'cli', '--', 'translate', '--text', 'Hola gato.', '--from', 'es', '--to', 'en', '--json'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_TRANSLATION_MODELS: MODELS },
-    });
+    const r = spawnSync(
+      'npm',
+      ['run', '--silent', 'cli', '--', 'translate', '--text', 'Hola gato.', '--from', 'es', '--to', 'en', '--json'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_TRANSLATION_MODELS: MODELS },
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ from: 'es', to: 'en', model: 'marian-tiny-es-en' });

@@ -16,7 +16,7 @@ import { form, startWeb } from './helpers/web.js';
 const stories = path.join(MODELS_DIR, 'stories260K');
 
 /** Reads a Server-Sent Events response into [event, data] pairs, in order. */
-export async function readEvents(r: Response): Promise<[string, any][]> {
+async function readEvents(r: Response): Promise<[string, any][]> {
   const text = await r.text();
   return text
     .split('\n\n')
@@ -62,14 +62,22 @@ describe('playground pages, files and 404', () => {
   });
 
   it('serves the script, the style, the favicon and the sample photos (with thumbnails), cacheable', async () => {
-    for (const [p, type] of [['/assets/app.js', 'text/javascript'], ['/assets/app.css', 'text/css'], ['/favicon.ico', 'image/svg+xml'], ['/samples/astronaut.jpg', 'image/jpeg'], ['/samples/astronaut.thumb.jpg', 'image/jpeg']] as const) {
+    for (const [p, type] of [
+      ['/assets/app.js', 'text/javascript'],
+      ['/assets/app.css', 'text/css'],
+      ['/favicon.ico', 'image/svg+xml'],
+      ['/samples/astronaut.jpg', 'image/jpeg'],
+      ['/samples/astronaut.thumb.jpg', 'image/jpeg'],
+    ] as const) {
       const r = await fetch(`${s.url}${p}`);
       expect(r.status, p).toBe(200);
       expect(r.headers.get('content-type')).toContain(type);
       const etag = r.headers.get('etag')!;
       expect((await fetch(`${s.url}${p}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
     }
-    expect((await fetch(`${s.url}/samples/astronaut.thumb.jpg`).then((r) => r.arrayBuffer())).byteLength).toBeLessThan(8000);
+    expect((await fetch(`${s.url}/samples/astronaut.thumb.jpg`).then((r) => r.arrayBuffer())).byteLength).toBeLessThan(
+      8000,
+    );
     expect((await fetch(`${s.url}/samples/../package.json`)).status).toBe(404);
     expect(await (await fetch(`${s.url}/samples/SOURCES.md`)).text()).toContain('astronaut.jpg');
     expect((await fetch(`${s.url}/assets/nope.js`)).status).toBe(404);
@@ -82,7 +90,9 @@ describe('playground pages, files and 404', () => {
       expect(sources).toContain(sample.file);
       expect(['public domain', 'CC0']).toContain(sample.licence);
     }
-    for (const spec of COMMANDS) for (const list of Object.values(spec.examples ?? {})) for (const e of list) if (e.sample) expect(readSample(e.sample), e.sample).toBeDefined();
+    for (const spec of COMMANDS)
+      for (const list of Object.values(spec.examples ?? {}))
+        for (const e of list) if (e.sample) expect(readSample(e.sample), e.sample).toBeDefined();
   });
 
   it('an unknown page: an HTML 404 page for browsers, the JSON error for programs', async () => {
@@ -101,9 +111,15 @@ describe('playground pages, files and 404', () => {
   });
 
   it('a refused request on the live route answers a plain JSON error before any stream', async () => {
-    const r = await fetch(`${s.url}/api/commands/detect-faces/stream?lang=es`, { method: 'POST', body: form({ colour: 'red' }) });
+    const r = await fetch(`${s.url}/api/commands/detect-faces/stream?lang=es`, {
+      method: 'POST',
+      body: form({ colour: 'red' }),
+    });
     expect(r.status).toBe(400);
-    expect((await r.json()).error).toMatchObject({ code: 'unknown_option', message: expect.stringMatching(/no existe/) });
+    expect((await r.json()).error).toMatchObject({
+      code: 'unknown_option',
+      message: expect.stringMatching(/no existe/),
+    });
     expect((await fetch(`${s.url}/api/jobs/not-a-job/cancel`, { method: 'POST' })).status).toBe(404);
   });
 });
@@ -134,7 +150,13 @@ describeWith('playground API and live route on /detect-faces', [yunetFile], () =
   it('JSON API: images by URL (download as a file) by default, base64 only with ?inline=1', async () => {
     const r = await fetch(`${s.url}/api/commands/detect-faces`, { method: 'POST', body: form({ image: astronaut }) });
     const body = await r.json();
-    expect(body.images[0]).toMatchObject({ name: 'faces.jpg', mime: 'image/jpeg', url: expect.stringMatching(/^\/r\/[\w-]{22}\/faces\.jpg$/), width: 512, height: 512 });
+    expect(body.images[0]).toMatchObject({
+      name: 'faces.jpg',
+      mime: 'image/jpeg',
+      url: expect.stringMatching(/^\/r\/[\w-]{22}\/faces\.jpg$/),
+      width: 512,
+      height: 512,
+    });
     expect(body.images[0].base64).toBeUndefined();
     const img = await fetch(`${s.url}${body.images[0].url}`);
     expect(img.headers.get('content-type')).toBe('image/jpeg');
@@ -146,12 +168,17 @@ describeWith('playground API and live route on /detect-faces', [yunetFile], () =
     const shown = await fetch(`${s.url}${body.images[0].preview}`);
     expect(shown.headers.get('content-type')).toBe('image/jpeg');
     expect((await shown.arrayBuffer()).byteLength).toBe(bytes);
-    const inline = await (await fetch(`${s.url}/api/commands/detect-faces?inline=1`, { method: 'POST', body: form({ image: astronaut }) })).json();
+    const inline = await (
+      await fetch(`${s.url}/api/commands/detect-faces?inline=1`, { method: 'POST', body: form({ image: astronaut }) })
+    ).json();
     expect(Buffer.from(inline.images[0].base64, 'base64').readUInt16BE(0)).toBe(0xffd8);
   });
 
   it('live route: job, running, then the result with image URLs; correct singular when blurring one face', async () => {
-    const r = await fetch(`${s.url}/api/commands/detect-faces/stream?lang=es`, { method: 'POST', body: form({ image: astronaut, blur: 'true' }) });
+    const r = await fetch(`${s.url}/api/commands/detect-faces/stream?lang=es`, {
+      method: 'POST',
+      body: form({ image: astronaut, blur: 'true' }),
+    });
     expect(r.headers.get('content-type')).toContain('text/event-stream');
     const events = await readEvents(r);
     expect(events.map(([e]) => e)).toEqual(['job', 'running', 'result']);
@@ -184,13 +211,20 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       await gate;
       return { text: '', images: [], data: {}, timings: {} };
     });
-    const h = s.app.service.queue.submit({ id: `hold-${Math.random()}`, userId: 'someone-else', payload: { command: 'hold', task: 'hold', options: {}, images: {}, lang: 'en', langSource: 'platform' } });
+    const h = s.app.service.queue.submit({
+      id: `hold-${Math.random()}`,
+      userId: 'someone-else',
+      payload: { command: 'hold', task: 'hold', options: {}, images: {}, lang: 'en', langSource: 'platform' },
+    });
     return { release, done: h.result };
   }
 
   it('reports the place in line, then streams the real model’s text in order, then the result', async () => {
     const hold = blocker();
-    const response = fetch(`${s.url}/api/commands/generate-text/stream?lang=en`, { method: 'POST', body: form({ prompt: 'Once upon a time', 'max-new-tokens': '40', temperature: '0' }) });
+    const response = fetch(`${s.url}/api/commands/generate-text/stream?lang=en`, {
+      method: 'POST',
+      body: form({ prompt: 'Once upon a time', 'max-new-tokens': '40', temperature: '0' }),
+    });
     await new Promise((r) => setTimeout(r, 200));
     expect(s.app.service.queue.stats()).toEqual({ waiting: 1, running: 1, stuck: 0 });
     hold.release();
@@ -218,7 +252,10 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       throw signal.reason;
     });
     try {
-      const r = await fetch(`${s.url}/api/commands/generate-text/stream?lang=es`, { method: 'POST', body: form({ prompt: 'x' }) });
+      const r = await fetch(`${s.url}/api/commands/generate-text/stream?lang=es`, {
+        method: 'POST',
+        body: form({ prompt: 'x' }),
+      });
       const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
       let text = '';
       while (!text.includes('event: progress')) text += (await reader.read()).value;
@@ -233,16 +270,23 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       // A waiting job whose page goes away leaves the line.
       const hold = blocker();
       const ctrl = new AbortController();
-      const waiting = await fetch(`${s.url}/api/commands/generate-text/stream`, { method: 'POST', body: form({ prompt: 'x' }), signal: ctrl.signal });
+      const waiting = await fetch(`${s.url}/api/commands/generate-text/stream`, {
+        method: 'POST',
+        body: form({ prompt: 'x' }),
+        signal: ctrl.signal,
+      });
       const r2 = waiting.body!.getReader();
       await r2.read();
       expect(s.app.service.queue.stats().waiting).toBe(1);
       ctrl.abort();
-      for (let i = 0; i < 50 && s.app.service.queue.stats().waiting > 0; i++) await new Promise((res) => setTimeout(res, 20));
+      for (let i = 0; i < 50 && s.app.service.queue.stats().waiting > 0; i++)
+        await new Promise((res) => setTimeout(res, 20));
       expect(s.app.service.queue.stats().waiting).toBe(0);
       hold.release();
       await hold.done;
-      const outcomes = s.app.db.prepare("SELECT outcome FROM jobs WHERE command = 'generate-text' ORDER BY created_at").all() as { outcome: string }[];
+      const outcomes = s.app.db
+        .prepare("SELECT outcome FROM jobs WHERE command = 'generate-text' ORDER BY created_at")
+        .all() as { outcome: string }[];
       expect(outcomes.slice(-2).map((o) => o.outcome)).toEqual(['cancelled', 'cancelled']);
     } finally {
       undoText();
@@ -268,11 +312,27 @@ describe('server log', () => {
   it('one line per request: route, command, status, outcome, duration; never the content', async () => {
     const url = `http://127.0.0.1:${(web.server.address() as { port: number }).port}`;
     await fetch(`${url}/c/translate`);
-    await fetch(`${url}/api/commands/translate`, { method: 'POST', body: form({ text: 'secreto personal', colour: 'x' }) });
+    await fetch(`${url}/api/commands/translate`, {
+      method: 'POST',
+      body: form({ text: 'secreto personal', colour: 'x' }),
+    });
     const reqs = lines.filter((l) => l.msg === 'request');
     expect(reqs).toHaveLength(2);
-    expect(reqs[0]).toMatchObject({ method: 'GET', route: '/c/:name', command: 'translate', status: 200, outcome: 'ok', ms: expect.any(Number) });
-    expect(reqs[1]).toMatchObject({ method: 'POST', route: '/api/commands/:name', command: 'translate', status: 400, outcome: 'unknown_option' });
+    expect(reqs[0]).toMatchObject({
+      method: 'GET',
+      route: '/c/:name',
+      command: 'translate',
+      status: 200,
+      outcome: 'ok',
+      ms: expect.any(Number),
+    });
+    expect(reqs[1]).toMatchObject({
+      method: 'POST',
+      route: '/api/commands/:name',
+      command: 'translate',
+      status: 400,
+      outcome: 'unknown_option',
+    });
     expect(JSON.stringify(lines)).not.toContain('secreto');
   });
 });

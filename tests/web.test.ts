@@ -23,7 +23,9 @@ describe('web playground without models', () => {
   });
 
   it('renders a page per command from the spec, in the browser language', async () => {
-    const es = await (await fetch(`${s.url}/c/detect-faces`, { headers: { 'accept-language': 'es-AR,es;q=0.9,en;q=0.5' } })).text();
+    const es = await (
+      await fetch(`${s.url}/c/detect-faces`, { headers: { 'accept-language': 'es-AR,es;q=0.9,en;q=0.5' } })
+    ).text();
     expect(es).toContain('<html lang="es">');
     expect(es).toContain('detectar-caras');
     expect(es).toContain('name="image" type="file"');
@@ -33,14 +35,19 @@ describe('web playground without models', () => {
     expect(en).toContain('<html lang="en">');
     expect(en).toContain('never identifies');
     const index = await (await fetch(`${s.url}/?lang=en`)).text();
-    for (const c of ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain']) expect(index).toContain(`/c/${c}`);
+    for (const c of ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'])
+      expect(index).toContain(`/c/${c}`);
   });
 
   it('unknown command and unknown option: 4xx with the error body', async () => {
     const r1 = await fetch(`${s.url}/api/commands/paint`, { method: 'POST', body: form({ x: '1' }) });
     expect(r1.status).toBe(404);
     expect((await r1.json()).error.code).toBe('unknown_command');
-    const r2 = await fetch(`${s.url}/api/commands/detect-faces`, { method: 'POST', body: form({ colour: 'red' }), headers: { 'accept-language': 'es' } });
+    const r2 = await fetch(`${s.url}/api/commands/detect-faces`, {
+      method: 'POST',
+      body: form({ colour: 'red' }),
+      headers: { 'accept-language': 'es' },
+    });
     expect(r2.status).toBe(400);
     expect(await r2.json()).toEqual({ error: { code: 'unknown_option', message: expect.stringMatching(/no existe/) } });
   });
@@ -52,7 +59,10 @@ describe('web playground without models', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(r.status).toBe(400);
-    expect((await r.json()).error).toMatchObject({ code: 'missing_option', message: expect.stringMatching(/"image".*--sample.*astronaut, camera, coffee, chelsea/) });
+    expect((await r.json()).error).toMatchObject({
+      code: 'missing_option',
+      message: expect.stringMatching(/"image".*--sample.*astronaut, camera, coffee, chelsea/),
+    });
   });
 
   it('the page keeps its example buttons and shows no sample select (the API takes `sample`)', async () => {
@@ -73,13 +83,22 @@ describe('web playground without models', () => {
     // Chunked transfer: no content-length, so only the multipart limit can stop it.
     const boundary = 'sinapsisboundary';
     const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${s.url}/api/commands/detect-faces`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' } }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        `${s.url}/api/commands/detect-faces`,
+        {
+          method: 'POST',
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
-      req.write(`--${boundary}\r\ncontent-disposition: form-data; name="image"; filename="a.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`);
+      req.write(
+        `--${boundary}\r\ncontent-disposition: form-data; name="image"; filename="a.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`,
+      );
       let sent = 0;
       const chunk = Buffer.alloc(1024 * 1024, 2);
       const pump = () => {
@@ -104,7 +123,11 @@ describeWith('web playground /detect-faces', [yunetFile, photo], () => {
   });
   afterAll(() => s.stop());
   const post = (fields: Record<string, string | Buffer>, lang = 'en') =>
-    fetch(`${s.url}/api/commands/detect-faces`, { method: 'POST', body: form(fields), headers: { 'accept-language': lang } });
+    fetch(`${s.url}/api/commands/detect-faces`, {
+      method: 'POST',
+      body: form(fields),
+      headers: { 'accept-language': lang },
+    });
 
   it('multipart upload → faces, text and a JPEG (a photo in, a photo out)', async () => {
     const r = await post({ image: readFileSync(photo), 'min-score': '0.7' });

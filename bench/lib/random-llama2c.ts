@@ -43,7 +43,13 @@ export function writeRandomCheckpoint(file: string, s: Shape, seed = 1): number 
     embed.fill(0, 0, 3 * s.dim);
     put(embed);
     perLayer(() => ones(s.dim)); // rms_att
-    for (const [rows, cols] of [[s.dim, s.dim], [s.dim, s.dim], [s.dim, s.dim], [s.dim, s.dim]] as const) perLayer(() => random(rows * cols)); // wq wk wv wo
+    for (const [rows, cols] of [
+      [s.dim, s.dim],
+      [s.dim, s.dim],
+      [s.dim, s.dim],
+      [s.dim, s.dim],
+    ] as const)
+      perLayer(() => random(rows * cols)); // wq wk wv wo
     perLayer(() => ones(s.dim)); // rms_ffn
     perLayer(() => random(s.hiddenDim * s.dim)); // w1
     perLayer(() => random(s.dim * s.hiddenDim)); // w2

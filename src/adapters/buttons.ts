@@ -43,8 +43,14 @@ export const MAX_FOLLOW_UPS = 5;
  * The task's follow-up buttons (e.g. /explain's "más simple"): each re-runs the
  * same command with its own options, saved as its own state so the id stays short.
  */
-export function followUpButtons(followUps: readonly FollowUp[] | undefined, save: (options: Record<string, unknown>) => string): { label: string; id: string }[] {
-  return (followUps ?? []).slice(0, MAX_FOLLOW_UPS).map((f) => ({ label: f.label.length > 75 ? `${f.label.slice(0, 74)}…` : f.label, id: customId('follow', save(f.options)) }));
+export function followUpButtons(
+  followUps: readonly FollowUp[] | undefined,
+  save: (options: Record<string, unknown>) => string,
+): { label: string; id: string }[] {
+  return (followUps ?? []).slice(0, MAX_FOLLOW_UPS).map((f) => ({
+    label: f.label.length > 75 ? `${f.label.slice(0, 74)}…` : f.label,
+    id: customId('follow', save(f.options)),
+  }));
 }
 
 /** The options a re-run uses: a toggle's option turned on or off, or a fresh seed for "again". */

@@ -81,7 +81,12 @@ const queued = (lang: Lang, position: number) => `⏳ ${t(lang, 'queued', { posi
 export async function runWithProgress<P>(deps: ChatFlowDeps, req: ChatRequest, reply: ChatReply<P>): Promise<void> {
   const { command, options, ctx } = req;
   // Progress at most once a second; the final reply always lands last.
-  const editor = new ReplyEditor<P>((p) => reply.edit(p), (text) => reply.progress(text), 1000, (err) => deps.log.warn({ err }, 'progress edit failed'));
+  const editor = new ReplyEditor<P>(
+    (p) => reply.edit(p),
+    (text) => reply.progress(text),
+    1000,
+    (err) => deps.log.warn({ err }, 'progress edit failed'),
+  );
   try {
     const images = await fetchImages(command, req.images, reply);
     const restart = await reply.open();
@@ -92,14 +97,22 @@ export async function runWithProgress<P>(deps: ChatFlowDeps, req: ChatRequest, r
     const live = reply.live !== false;
     const handle = deps.service.submit(
       { command, options, images, ctx: withReply },
-      live ? { onPosition: (position) => editor.progress(queued(ctx.lang, position)), onProgress: (p) => editor.progress(progressText(p, ctx.lang, reply.maxChars)) } : undefined,
+      live
+        ? {
+            onPosition: (position) => editor.progress(queued(ctx.lang, position)),
+            onProgress: (p) => editor.progress(progressText(p, ctx.lang, reply.maxChars)),
+          }
+        : undefined,
     );
     if (handle.position() > 0) editor.progress(queued(ctx.lang, handle.position()));
     const result = await handle.result;
     const save = (o: Record<string, unknown>, extra: { imageUrl?: string; model?: string } = {}) =>
       deps.states.save({ platform: ctx.platform, userId: ctx.userId, command, options: o, ...extra });
     const stateId = save(options, { imageUrl: Object.values(req.images)[0]?.url, model: result.model });
-    const shown = await reply.render(result, { stateId, followUps: () => followUpButtons(result.followUps, (o) => save(o)) });
+    const shown = await reply.render(result, {
+      stateId,
+      followUps: () => followUpButtons(result.followUps, (o) => save(o)),
+    });
     await editor.final(shown.payload);
     await shown.after?.();
   } catch (err) {
@@ -107,7 +120,11 @@ export async function runWithProgress<P>(deps: ChatFlowDeps, req: ChatRequest, r
   }
 }
 
-async function fetchImages(command: string, refs: Record<string, ImageRef>, reply: Pick<ChatReply<unknown>, 'download'>): Promise<Record<string, Buffer>> {
+async function fetchImages(
+  command: string,
+  refs: Record<string, ImageRef>,
+  reply: Pick<ChatReply<unknown>, 'download'>,
+): Promise<Record<string, Buffer>> {
   const spec = findCommand(command);
   const bytes: Record<string, Buffer> = {};
   for (const [name, ref] of Object.entries(refs)) {
@@ -132,7 +149,12 @@ export type ButtonPress =
  * owner), the notes on the network, or a re-run (again, blur/boxes, a follow-up).
  * Refuses expired and foreign buttons with localized errors.
  */
-export function pressButton(deps: { states: InteractionStateStore; models: ModelRegistry }, id: string, userId: string, lang: Lang): ButtonPress {
+export function pressButton(
+  deps: { states: InteractionStateStore; models: ModelRegistry },
+  id: string,
+  userId: string,
+  lang: Lang,
+): ButtonPress {
   const parsed = parseCustomId(id);
   const state = parsed && deps.states.get(parsed.stateId);
   if (!parsed || !state) throw new SinapsisError('button_expired');

@@ -61,7 +61,8 @@ export function actionRequest(spec: ActionSpec, message: PostedMessage, lang: La
     if (!text) throw new SinapsisError('message_no_text', { action });
     const o = spec.options.find((x) => x.name === (menu.input as { text: string }).text);
     const limit = o?.type === 'string' ? o.maxLength : Infinity;
-    if (text.length > limit) throw new SinapsisError('message_too_long', { action, length: text.length, limit, command: spec.name });
+    if (text.length > limit)
+      throw new SinapsisError('message_too_long', { action, length: text.length, limit, command: spec.name });
     options[menu.input.text] = text;
     return { options };
   }

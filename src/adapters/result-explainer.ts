@@ -13,7 +13,16 @@ export function explainResult(models: ModelRegistry, command: string, modelId: s
   const model = modelId ? models.manifest.models.find((m) => m.id === modelId) : undefined;
   return [
     ...(section ? [`**${section.title[lang]}**`, section.body[lang]] : []),
-    ...(model ? [t(lang, 'explain_model', { model: model.id, description: model.description, licence: model.licence, paper: model.paper ?? '' })] : []),
+    ...(model
+      ? [
+          t(lang, 'explain_model', {
+            model: model.id,
+            description: model.description,
+            licence: model.licence,
+            paper: model.paper ?? '',
+          }),
+        ]
+      : []),
     ...(!section && !model ? [t(lang, 'explain_source', { titles: `«${command}»` })] : []),
     ...lookInsideHint(command, lang),
   ].join('\n\n');
@@ -23,5 +32,9 @@ export function explainResult(models: ModelRegistry, command: string, modelId: s
 function lookInsideHint(command: string, lang: Lang): string[] {
   const looks = (findCommand(command)?.options ?? []).filter((o) => o.type === 'boolean' && o.name.startsWith('show-'));
   if (!looks.length) return [];
-  return [t(lang, 'explain_look_inside', { options: looks.map((o) => `${o.texts[lang === 'es' ? 'es-419' : 'en-US'].name}:true`).join(', ') })];
+  return [
+    t(lang, 'explain_look_inside', {
+      options: looks.map((o) => `${o.texts[lang === 'es' ? 'es-419' : 'en-US'].name}:true`).join(', '),
+    }),
+  ];
 }

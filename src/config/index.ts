@@ -7,11 +7,20 @@ import { COMMANDS } from '../../commands/index.js';
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
-const optional = z.string().trim().optional().transform((v) => (v ? v : undefined));
+const optional = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
 const list = z
   .string()
   .optional()
-  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 // Every setting the product reads; documented one by one in .env.example.
 const schema = z.object({
@@ -28,7 +37,12 @@ const schema = z.object({
   HF_ENDPOINT: z.string().url().default('https://huggingface.co'),
   HF_TOKEN: optional,
   SINAPSIS_WARM_MODELS: list,
-  SINAPSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(cpus().length || 1),
+  SINAPSIS_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(cpus().length || 1),
   SINAPSIS_QUEUE_MAX: z.coerce.number().int().min(1).default(100),
   SINAPSIS_QUEUE_MAX_PER_USER: z.coerce.number().int().min(1).default(5),
   SINAPSIS_JOB_TIMEOUT_S: z.coerce.number().min(1).default(120),
@@ -44,7 +58,10 @@ const schema = z.object({
       if (!s || s === 'false' || s === '0') return false;
       if (s === 'true') return true;
       if (/^\d+$/.test(s)) return Number(s);
-      return s.split(',').map((x) => x.trim()).filter(Boolean);
+      return s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
     }),
   SINAPSIS_WEB_COOKIE_ID: bool.default(false),
   SINAPSIS_COOKIE_SECRET: z.string().min(16, 'SINAPSIS_COOKIE_SECRET must be at least 16 characters').optional(),
@@ -52,9 +69,22 @@ const schema = z.object({
   SINAPSIS_ORT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   SINAPSIS_LOG_INPUTS: bool.default(false),
   SINAPSIS_DISABLED_COMMANDS: list,
-  SINAPSIS_ADMIN_COMMAND: z.string().regex(/^[a-z][a-z0-9_-]{1,31}$/).default('sinapsis'),
+  SINAPSIS_ADMIN_COMMAND: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{1,31}$/)
+    .default('sinapsis'),
   SINAPSIS_ADMIN_TOKEN: z.string().min(16, 'SINAPSIS_ADMIN_TOKEN must be at least 16 characters').optional(),
-  SINAPSIS_TIMEZONE: z.string().refine((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; } }, 'unknown time zone').default('America/Argentina/Buenos_Aires'),
+  SINAPSIS_TIMEZONE: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'unknown time zone')
+    .default('America/Argentina/Buenos_Aires'),
   SINAPSIS_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   SINAPSIS_BLOCKLIST: list,
   SINAPSIS_TEXT_MODEL: optional,
@@ -81,7 +111,12 @@ const schema = z.object({
   DISCORD_CDN_URLS: z
     .string()
     .default('https://cdn.discordapp.com/,https://media.discordapp.net/')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   DISCORD_UPLOAD_LIMIT_MB: z.coerce.number().positive().default(8),
   CHAT_DOWNLOAD_TIMEOUT_S: z.coerce.number().positive().default(15),
   SLACK_BOT_TOKEN: optional,
@@ -93,7 +128,12 @@ const schema = z.object({
   SLACK_FILE_URLS: z
     .string()
     .default('https://files.slack.com/')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   SLACK_IMAGE_WINDOW_MIN: z.coerce.number().positive().default(10),
 });
 
@@ -123,5 +163,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   }
   const raw = parsed.data;
   const dataDir = path.resolve(raw.SINAPSIS_DATA_DIR);
-  return { ...raw, dataDir, modelsCache: path.resolve(raw.SINAPSIS_MODELS_CACHE ?? path.join(dataDir, 'models')), modelSettings: modelSettings(given) };
+  return {
+    ...raw,
+    dataDir,
+    modelsCache: path.resolve(raw.SINAPSIS_MODELS_CACHE ?? path.join(dataDir, 'models')),
+    modelSettings: modelSettings(given),
+  };
 }

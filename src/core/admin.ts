@@ -32,10 +32,14 @@ export interface AdminDeps {
 
 /** Discord role mentions (<@&id>) and Slack user groups (<!subteam^ID|name>) become bare IDs. */
 export function roleId(raw: string): string {
-  return raw.trim().replace(/^<@&(\d+)>$/, '$1').replace(/^<!subteam\^([A-Z0-9]+)(\|[^>]*)?>$/, '$1');
+  return raw
+    .trim()
+    .replace(/^<@&(\d+)>$/, '$1')
+    .replace(/^<!subteam\^([A-Z0-9]+)(\|[^>]*)?>$/, '$1');
 }
 
-const onOff = (lang: Lang, s: { enabled: boolean; source: string }) => t(lang, s.enabled ? 'admin_on' : 'admin_off', { where: s.source });
+const onOff = (lang: Lang, s: { enabled: boolean; source: string }) =>
+  t(lang, s.enabled ? 'admin_on' : 'admin_off', { where: s.source });
 
 /**
  * The moderators' operations, the same for every adapter: validated against
@@ -48,7 +52,11 @@ export class Admin {
   run(req: AdminRequest): AdminResult {
     const { gate, spec } = this.deps;
     const sub = spec.subcommands.find((s) => s.name === req.sub);
-    if (!sub) throw new SinapsisError('unknown_command', { name: `${spec.name} ${req.sub}`, available: spec.subcommands.map((s) => `${spec.name} ${s.name}`).join(', ') });
+    if (!sub)
+      throw new SinapsisError('unknown_command', {
+        name: `${spec.name} ${req.sub}`,
+        available: spec.subcommands.map((s) => `${spec.name} ${s.name}`).join(', '),
+      });
     const o = parseOptions({ name: `${spec.name} ${sub.name}`, options: sub.options }, req.options);
     const ctx = req.ctx;
     if (!ctx.isAdmin) {
@@ -65,14 +73,18 @@ export class Admin {
     switch (sub.name) {
       case 'enable':
       case 'disable': {
-        if (o.scope === 'channel' && !ctx.channelId) throw new SinapsisError('invalid_option', { option: 'scope', expected: 'server (no channel here)' });
+        if (o.scope === 'channel' && !ctx.channelId)
+          throw new SinapsisError('invalid_option', { option: 'scope', expected: 'server (no channel here)' });
         const channel = o.scope === 'channel' ? ctx.channelId! : EVERYWHERE;
         // For '*' this reads the '*' rules alone: what "every command" is set to here.
         const before = gate.switchState(command, server, channel);
         gate.rules.setSwitch(server, channel, command, sub.name === 'enable', actor, now);
         const after = gate.switchState(command, server, channel);
         gate.audit({ ...ctx, channelId: channel }, sub.name, command, before, after);
-        return { text: t(lang, 'admin_switched', { command: label, state: onOff(lang, after), before: onOff(lang, before) }), data: { command, scope: o.scope, before, after } };
+        return {
+          text: t(lang, 'admin_switched', { command: label, state: onOff(lang, after), before: onOff(lang, before) }),
+          data: { command, scope: o.scope, before, after },
+        };
       }
       case 'roles': {
         const role = roleId(String(o.role));
@@ -81,11 +93,18 @@ export class Admin {
         const after = o.action === 'clear' ? 'none' : String(o.action);
         gate.rules.setRole(server, command, role, after === 'none' ? undefined : after === 'allow', actor, now);
         gate.audit(ctx, 'roles', command, { role, rule: before }, { role, rule: after });
-        return { text: t(lang, 'admin_roles', { command: label, role, before, after }), data: { command, role, before, after } };
+        return {
+          text: t(lang, 'admin_roles', { command: label, role, before, after }),
+          data: { command, role, before, after },
+        };
       }
       case 'limits': {
         const prev = gate.rules.limitsAt(server, command);
-        const before: Limits = { cooldown_s: prev?.cooldown_s ?? null, daily_quota: prev?.daily_quota ?? null, queue_share: prev?.queue_share ?? null };
+        const before: Limits = {
+          cooldown_s: prev?.cooldown_s ?? null,
+          daily_quota: prev?.daily_quota ?? null,
+          queue_share: prev?.queue_share ?? null,
+        };
         const after: Limits = { ...before };
         // 0 (or 100%) means "no limit": stored as null so a broader rule can apply again.
         if (o.cooldown !== undefined) after.cooldown_s = Number(o.cooldown) || null;
@@ -95,13 +114,19 @@ export class Admin {
           gate.rules.setLimits(server, command, after, actor, now);
           gate.audit(ctx, 'limits', command, before, after);
         }
-        return { text: t(lang, 'admin_limits', { command: label, limits: describeLimits(lang, after) }), data: { command, before, after } };
+        return {
+          text: t(lang, 'admin_limits', { command: label, limits: describeLimits(lang, after) }),
+          data: { command, before, after },
+        };
       }
       case 'language': {
         const before = gate.rules.language(server) ?? null;
         gate.rules.setLanguage(server, String(o.language), actor, now);
         gate.audit(ctx, 'language', null, before, o.language);
-        return { text: t(o.language as Lang, 'admin_language', { language: String(o.language) }), data: { before, after: o.language } };
+        return {
+          text: t(o.language as Lang, 'admin_language', { language: String(o.language) }),
+          data: { before, after: o.language },
+        };
       }
       default:
         return this.status(ctx);
@@ -112,26 +137,68 @@ export class Admin {
     const { gate, commands } = this.deps;
     const lang = ctx.lang;
     const server = ctx.serverId ?? EVERYWHERE;
-    const switches = commands.map((c) => ({ command: c, ...gate.switchState(c, server, ctx.channelId ?? EVERYWHERE), limits: gate.limits(c, server) }));
-    const roles = gate.rules.serverRoles(server).map((r) => ({ command: r.command, role: r.role_id, rule: r.allow ? 'allow' : 'deny', server: r.server_id }));
+    const switches = commands.map((c) => ({
+      command: c,
+      ...gate.switchState(c, server, ctx.channelId ?? EVERYWHERE),
+      limits: gate.limits(c, server),
+    }));
+    const roles = gate.rules
+      .serverRoles(server)
+      .map((r) => ({ command: r.command, role: r.role_id, rule: r.allow ? 'allow' : 'deny', server: r.server_id }));
     const stats = this.deps.queueStats(server);
     const waitingByCommand = stats.waitingByKind ?? {};
-    const queue = { waiting: stats.waiting, running: stats.running, stuck: stats.stuck, this_server: stats.serverJobs ?? 0, waiting_by_command: waitingByCommand };
+    const queue = {
+      waiting: stats.waiting,
+      running: stats.running,
+      stuck: stats.stuck,
+      this_server: stats.serverJobs ?? 0,
+      waiting_by_command: waitingByCommand,
+    };
     const today = dayKey(gate.now(), gate.timeZone);
     const usage = gate.rules.usageByCommand(server, today);
-    const changes = gate.rules.recentAudit(server, 5).map((a) => ({ at: new Date(a.at).toISOString(), actor: a.actor, action: a.action, command: a.command, before: a.before, after: a.after }));
+    const changes = gate.rules.recentAudit(server, 5).map((a) => ({
+      at: new Date(a.at).toISOString(),
+      actor: a.actor,
+      action: a.action,
+      command: a.command,
+      before: a.before,
+      after: a.after,
+    }));
     const when = new Intl.DateTimeFormat('sv-SE', { timeZone: gate.timeZone, dateStyle: 'short', timeStyle: 'short' });
     const language = gate.rules.language(server) ?? null;
     const lines = [
       t(lang, 'admin_status_title'),
-      switches.map((s) => `/${s.command} ${s.enabled ? '✅' : '⛔'}${s.source === 'default' ? '' : ` (${t(lang, 'admin_source', { source: s.source })})`}${this.deps.available(s.command) ? '' : ` ${t(lang, 'admin_not_available')}`}${limitsSuffix(lang, s.limits)}`).join('\n'),
-      roles.length ? t(lang, 'admin_status_roles', { roles: roles.map((r) => `${r.command === ALL_COMMANDS ? '*' : `/${r.command}`} ${r.rule} ${r.role}`).join(', ') }) : '',
-      t(lang, 'admin_status_queue', { waiting: queue.waiting, running: queue.running, this_server: queue.this_server, by: Object.entries(waitingByCommand).map(([c, n]) => `/${c} ×${n}`).join(', ') }),
+      switches
+        .map(
+          (s) =>
+            `/${s.command} ${s.enabled ? '✅' : '⛔'}${s.source === 'default' ? '' : ` (${t(lang, 'admin_source', { source: s.source })})`}${this.deps.available(s.command) ? '' : ` ${t(lang, 'admin_not_available')}`}${limitsSuffix(lang, s.limits)}`,
+        )
+        .join('\n'),
+      roles.length
+        ? t(lang, 'admin_status_roles', {
+            roles: roles
+              .map((r) => `${r.command === ALL_COMMANDS ? '*' : `/${r.command}`} ${r.rule} ${r.role}`)
+              .join(', '),
+          })
+        : '',
+      t(lang, 'admin_status_queue', {
+        waiting: queue.waiting,
+        running: queue.running,
+        this_server: queue.this_server,
+        by: Object.entries(waitingByCommand)
+          .map(([c, n]) => `/${c} ×${n}`)
+          .join(', '),
+      }),
       t(lang, 'admin_status_usage', { usage: usage.map((u) => `/${u.command} ${u.count}`).join(' · ') || '—' }),
       t(lang, 'admin_status_language', { language: language ?? '—' }),
-      changes.length ? `${t(lang, 'admin_status_changes')}\n${changes.map((c) => `• ${when.format(Date.parse(c.at))} ${c.actor}: ${c.action}${c.command ? ` ${c.command}` : ''} ${auditValue(lang, c.before)} → ${auditValue(lang, c.after)}`).join('\n')}` : '',
+      changes.length
+        ? `${t(lang, 'admin_status_changes')}\n${changes.map((c) => `• ${when.format(Date.parse(c.at))} ${c.actor}: ${c.action}${c.command ? ` ${c.command}` : ''} ${auditValue(lang, c.before)} → ${auditValue(lang, c.after)}`).join('\n')}`
+        : '',
     ];
-    return { text: lines.filter(Boolean).join('\n'), data: { switches, roles, queue, usage_today: usage, language, recent_changes: changes } };
+    return {
+      text: lines.filter(Boolean).join('\n'),
+      data: { switches, roles, queue, usage_today: usage, language, recent_changes: changes },
+    };
   }
 }
 

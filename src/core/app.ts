@@ -32,7 +32,11 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
   const models = registryFromConfig(config, logger);
   const stores = sqliteStores(db, {
     jobsRetentionDays: config.SINAPSIS_JOBS_RETENTION_DAYS,
-    onJobsLogError: (err) => logger.error({ err: String((err as Error).message ?? err) }, 'store write failed; the request is answered anyway'),
+    onJobsLogError: (err) =>
+      logger.error(
+        { err: String((err as Error).message ?? err) },
+        'store write failed; the request is answered anyway',
+      ),
   });
   // This process runs jobs (the embedded queue): load the tasks' code now, not on the first request.
   preloadTasks(COMMANDS);
@@ -52,12 +56,19 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     // A recovered job is re-run only if its reply outlives a whole run (timeout) plus a minute.
     rerunMarginMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000 + 60_000,
     logInputs: config.SINAPSIS_LOG_INPUTS,
-    queue: new MemoryQueue(createProcessor({ models, blocklist: config.SINAPSIS_BLOCKLIST, explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE }), {
-      concurrency: config.SINAPSIS_CONCURRENCY,
-      maxWaiting: config.SINAPSIS_QUEUE_MAX,
-      maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
-      timeoutMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000,
-    }),
+    queue: new MemoryQueue(
+      createProcessor({
+        models,
+        blocklist: config.SINAPSIS_BLOCKLIST,
+        explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
+      }),
+      {
+        concurrency: config.SINAPSIS_CONCURRENCY,
+        maxWaiting: config.SINAPSIS_QUEUE_MAX,
+        maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
+        timeoutMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000,
+      },
+    ),
   });
 
   return {

@@ -20,19 +20,34 @@ export function commandAvailability(models: ModelRegistry): CommandAvailability[
   return COMMANDS.filter(hasTask).map((spec) => {
     // The spec says which kinds of model its task loads; the registry which one of each (setting or manifest).
     const need = spec.models?.need ?? 'optional';
-    const states = (spec.models?.uses ?? []).flatMap((use) => models.refsFor(use.task).map((ref) => models.state(ref, use.task)));
-    if (need === 'optional' || !states.length) return { command: spec.name, state: 'installed', bytes: null, models: states };
+    const states = (spec.models?.uses ?? []).flatMap((use) =>
+      models.refsFor(use.task).map((ref) => models.state(ref, use.task)),
+    );
+    if (need === 'optional' || !states.length)
+      return { command: spec.name, state: 'installed', bytes: null, models: states };
     const sorted = [...states].sort((a, b) => RANK[a.state] - RANK[b.state]);
     const pick = need === 'any' ? sorted[0]! : sorted.at(-1)!;
-    const bytes = pick.state === 'download' ? (need === 'any' ? pick.bytes : states.reduce((n, s) => n + (s.state === 'download' ? (s.bytes ?? 0) : 0), 0) || null) : null;
-    return { command: spec.name, state: pick.state, bytes, ...(pick.reason ? { reason: pick.reason } : {}), models: states };
+    const bytes =
+      pick.state === 'download'
+        ? need === 'any'
+          ? pick.bytes
+          : states.reduce((n, s) => n + (s.state === 'download' ? (s.bytes ?? 0) : 0), 0) || null
+        : null;
+    return {
+      command: spec.name,
+      state: pick.state,
+      bytes,
+      ...(pick.reason ? { reason: pick.reason } : {}),
+      models: states,
+    };
   });
 }
 
 /** One line for people: "Listo", "Descarga su modelo la primera vez que se usa (113 MB)", or why not and the fix. */
 export function describeAvailability(a: Pick<CommandAvailability, 'state' | 'bytes' | 'reason'>, lang: Lang): string {
   if (a.state === 'installed') return t(lang, 'model_state_installed');
-  if (a.state === 'download') return t(lang, 'model_state_download', { mb: a.bytes ? Math.max(1, Math.round(a.bytes / 1e6)) : '' });
+  if (a.state === 'download')
+    return t(lang, 'model_state_download', { mb: a.bytes ? Math.max(1, Math.round(a.bytes / 1e6)) : '' });
   const reason = a.reason ? t(lang, `availability_${a.reason.code}` as MessageKey, a.reason.params) : '';
   return `${t(lang, 'model_state_unavailable')}${reason ? `. ${reason}` : ''}`;
 }

@@ -56,12 +56,20 @@ export const LIMIT_PRECEDENCE: readonly Scope[] = [
 
 /** The scope a stored row was written at. */
 export function scopeOf(row: { server_id: string; channel_id?: string; command: string }): Scope {
-  const where = row.channel_id !== undefined && row.channel_id !== EVERYWHERE ? 'channel' : row.server_id !== EVERYWHERE ? 'server' : 'global';
+  const where =
+    row.channel_id !== undefined && row.channel_id !== EVERYWHERE
+      ? 'channel'
+      : row.server_id !== EVERYWHERE
+        ? 'server'
+        : 'global';
   return { where, command: row.command === ALL_COMMANDS ? 'all' : 'own' };
 }
 
 /** The rows in precedence order (rows at the same scope keep their order); rows at no listed scope are dropped. */
-export function byPrecedence<R extends { server_id: string; channel_id?: string; command: string }>(rows: readonly R[], precedence: readonly Scope[]): R[] {
+export function byPrecedence<R extends { server_id: string; channel_id?: string; command: string }>(
+  rows: readonly R[],
+  precedence: readonly Scope[],
+): R[] {
   const rank = (r: R) => {
     const s = scopeOf(r);
     return precedence.findIndex((p) => p.where === s.where && p.command === s.command);
@@ -106,25 +114,35 @@ const HOUR = 3600_000;
 
 export const commandSwitch: GateCheck = {
   name: 'switch',
-  explains: 'The command is turned on here: the most specific switch wins (channel, then server, then the whole bot; a command\'s own switch before the one for every command), then the bot\'s config.',
+  explains:
+    "The command is turned on here: the most specific switch wins (channel, then server, then the whole bot; a command's own switch before the one for every command), then the bot's config.",
   check(req) {
     const state = req.switchState();
-    if (!state.enabled) throw new SinapsisError('command_disabled', { command: req.command, where: state.source, platform: req.ctx.platform, admin: req.adminCommand });
+    if (!state.enabled)
+      throw new SinapsisError('command_disabled', {
+        command: req.command,
+        where: state.source,
+        platform: req.ctx.platform,
+        admin: req.adminCommand,
+      });
   },
 };
 
 export const roleRules: GateCheck = {
   name: 'roles',
-  explains: 'A denied role always refuses; when allow rules exist the user needs one of them (the command\'s own allow-list replaces the server-wide one).',
+  explains:
+    "A denied role always refuses; when allow rules exist the user needs one of them (the command's own allow-list replaces the server-wide one).",
   check({ rules: store, server, command, ctx }) {
     const rules = store.rolesFor(server, command);
     if (!rules.length) return;
     const roles = new Set(ctx.roles ?? []);
-    if (rules.some((r) => !r.allow && roles.has(r.role_id))) throw new SinapsisError('role_not_allowed', { command, platform: ctx.platform });
+    if (rules.some((r) => !r.allow && roles.has(r.role_id)))
+      throw new SinapsisError('role_not_allowed', { command, platform: ctx.platform });
     // The command's own allow-list replaces the server-wide one.
     const own = rules.filter((r) => r.allow && r.command === command);
     const allowed = own.length ? own : rules.filter((r) => r.allow);
-    if (allowed.length && !allowed.some((r) => roles.has(r.role_id))) throw new SinapsisError('role_not_allowed', { command, platform: ctx.platform });
+    if (allowed.length && !allowed.some((r) => roles.has(r.role_id)))
+      throw new SinapsisError('role_not_allowed', { command, platform: ctx.platform });
   },
 };
 
@@ -143,12 +161,17 @@ export const cooldown: GateCheck = {
 
 export const dailyQuota: GateCheck = {
   name: 'daily-quota',
-  explains: 'The user has uses of the command left today on this server (the day ends at midnight in the bot\'s time zone).',
+  explains:
+    "The user has uses of the command left today on this server (the day ends at midnight in the bot's time zone).",
   check(req) {
     const quota = req.limits().daily_quota;
     if (quota === null) return;
     if (req.rules.usage(req.server, req.ctx.userId, req.command, dayKey(req.now, req.timeZone)) < quota) return;
-    throw new SinapsisError('daily_quota', { command: req.command, quota, seconds: Math.ceil((nextMidnight(req.now, req.timeZone) - req.now) / 1000) });
+    throw new SinapsisError('daily_quota', {
+      command: req.command,
+      quota,
+      seconds: Math.ceil((nextMidnight(req.now, req.timeZone) - req.now) / 1000),
+    });
   },
 };
 
@@ -173,7 +196,11 @@ const dayFormats = new Map<string, Intl.DateTimeFormat>();
 /** YYYY-MM-DD of `at` in the time zone. */
 export function dayKey(at: number, timeZone: string): string {
   let f = dayFormats.get(timeZone);
-  if (!f) dayFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  if (!f)
+    dayFormats.set(
+      timeZone,
+      (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })),
+    );
   return f.format(at);
 }
 

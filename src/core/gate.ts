@@ -45,16 +45,27 @@ export class Gate {
   private lastPrune = 0;
 
   /** `rules`: the moderators' data (createApp hands the one from its stores); a database builds its own. */
-  constructor(store: DB | Rules, private readonly opts: GateOptions = {}) {
+  constructor(
+    store: DB | Rules,
+    private readonly opts: GateOptions = {},
+  ) {
     this.rules = store instanceof Rules ? store : new Rules(store);
     this.timeZone = opts.timeZone ?? 'UTC';
     this.now = opts.now ?? Date.now;
   }
 
   /** Whether the command is on at this place, and which rule said so. */
-  switchState(command: string, serverId = EVERYWHERE, channelId = EVERYWHERE): { enabled: boolean; source: SwitchSource } {
+  switchState(
+    command: string,
+    serverId = EVERYWHERE,
+    channelId = EVERYWHERE,
+  ): { enabled: boolean; source: SwitchSource } {
     const rule = byPrecedence(this.rules.switchesFor(serverId, channelId, command), SWITCH_PRECEDENCE)[0];
-    if (rule) return { enabled: rule.enabled === 1, source: rule.channel_id !== EVERYWHERE ? 'channel' : rule.server_id !== EVERYWHERE ? 'server' : 'global' };
+    if (rule)
+      return {
+        enabled: rule.enabled === 1,
+        source: rule.channel_id !== EVERYWHERE ? 'channel' : rule.server_id !== EVERYWHERE ? 'server' : 'global',
+      };
     if (this.opts.disabledByConfig?.includes(command)) return { enabled: false, source: 'config' };
     return { enabled: true, source: 'default' };
   }
@@ -120,10 +131,25 @@ export class Gate {
   }
 
   /** Records a change or a refusal; old entries go after the retention period. */
-  audit(ctx: Pick<GateContext, 'platform' | 'userId' | 'serverId' | 'channelId'>, action: string, command: string | null, before: unknown, after: unknown): void {
+  audit(
+    ctx: Pick<GateContext, 'platform' | 'userId' | 'serverId' | 'channelId'>,
+    action: string,
+    command: string | null,
+    before: unknown,
+    after: unknown,
+  ): void {
     const now = this.now();
     const json = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
-    this.rules.audit({ at: now, server_id: ctx.serverId ?? EVERYWHERE, channel_id: ctx.channelId ?? EVERYWHERE, actor: `${ctx.platform}:${ctx.userId}`, action, command, before: json(before), after: json(after) });
+    this.rules.audit({
+      at: now,
+      server_id: ctx.serverId ?? EVERYWHERE,
+      channel_id: ctx.channelId ?? EVERYWHERE,
+      actor: `${ctx.platform}:${ctx.userId}`,
+      action,
+      command,
+      before: json(before),
+      after: json(after),
+    });
     if (now - this.lastPrune > HOUR) this.prune();
   }
 

@@ -53,7 +53,11 @@ function coerce(o: Exclude<OptionSpec, { type: 'image' }>, raw: unknown): string
  * values, types, ranges and choices. Defaults fill what was left out.
  * Images are their bytes, or only their option names (a check before anything is downloaded).
  */
-export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: RawOptions, images: ImageInputs | readonly string[] = {}): OptionValues {
+export function parseOptions(
+  spec: Pick<CommandSpec, 'name' | 'options'>,
+  raw: RawOptions,
+  images: ImageInputs | readonly string[] = {},
+): OptionValues {
   const known = new Map(spec.options.map((o) => [o.name, o]));
   const imageNames = Array.isArray(images) ? images : Object.keys(images).filter((k) => (images as ImageInputs)[k]);
   for (const name of [...Object.keys(raw), ...imageNames]) {
@@ -68,7 +72,8 @@ export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: R
   const values: OptionValues = {};
   for (const o of spec.options) {
     if (o.type === 'image') {
-      if (raw[o.name] !== undefined) throw new SinapsisError('invalid_option', { option: o.name, expected: expected(o) });
+      if (raw[o.name] !== undefined)
+        throw new SinapsisError('invalid_option', { option: o.name, expected: expected(o) });
       continue;
     }
     const given = raw[o.name];
@@ -82,8 +87,17 @@ export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: R
   // A required photo: uploaded, or a shipped sample chosen with the `sample` option.
   const takesSample = spec.options.some((o) => o.name === SAMPLE_OPTION);
   for (const o of spec.options) {
-    if (o.type !== 'image' || !o.required || imageNames.includes(o.name) || (takesSample && values[SAMPLE_OPTION] !== undefined)) continue;
-    throw new SinapsisError('missing_option', { option: o.name, ...(takesSample ? { samples: SAMPLES.map((x) => x.id).join(', ') } : {}) });
+    if (
+      o.type !== 'image' ||
+      !o.required ||
+      imageNames.includes(o.name) ||
+      (takesSample && values[SAMPLE_OPTION] !== undefined)
+    )
+      continue;
+    throw new SinapsisError('missing_option', {
+      option: o.name,
+      ...(takesSample ? { samples: SAMPLES.map((x) => x.id).join(', ') } : {}),
+    });
   }
   return values;
 }
@@ -91,14 +105,21 @@ export function parseOptions(spec: Pick<CommandSpec, 'name' | 'options'>, raw: R
 /** Whether the request still needs an uploaded photo (a required one, and no sample chosen): chat adapters go and find it. */
 export function needsUpload(spec: Pick<CommandSpec, 'options'>, raw: RawOptions): boolean {
   const takesSample = spec.options.some((o) => o.name === SAMPLE_OPTION);
-  return spec.options.some((o) => o.type === 'image' && o.required) && !(takesSample && raw[SAMPLE_OPTION] !== undefined && raw[SAMPLE_OPTION] !== null);
+  return (
+    spec.options.some((o) => o.type === 'image' && o.required) &&
+    !(takesSample && raw[SAMPLE_OPTION] !== undefined && raw[SAMPLE_OPTION] !== null)
+  );
 }
 
 /**
  * The images the task reads: those uploaded, plus the chosen sample's bytes in
  * the command's first image option when nothing was uploaded there.
  */
-export function withSampleImage(spec: Pick<CommandSpec, 'options'>, values: OptionValues, images: ImageInputs): ImageInputs {
+export function withSampleImage(
+  spec: Pick<CommandSpec, 'options'>,
+  values: OptionValues,
+  images: ImageInputs,
+): ImageInputs {
   const id = values[SAMPLE_OPTION];
   const photo = spec.options.find((o) => o.type === 'image');
   if (typeof id !== 'string' || !photo || images[photo.name]) return images;

@@ -45,7 +45,10 @@ export function createProcessor(deps: ProcessorDeps): Processor<JobPayload, Task
     const { options, images, lang, langSource, model } = payload;
     // A model downloaded for this job reports its progress as the job's own (typed 'download').
     return withDownloadListener(report, () =>
-      task({ options, images, lang, langSource, model }, { models: deps.models, signal, report, blocklist: deps.blocklist, explainRephrase: deps.explainRephrase }),
+      task(
+        { options, images, lang, langSource, model },
+        { models: deps.models, signal, report, blocklist: deps.blocklist, explainRephrase: deps.explainRephrase },
+      ),
     );
   };
 }

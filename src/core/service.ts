@@ -110,12 +110,18 @@ export class Service {
     try {
       const spec = findCommand(req.command);
       if (!spec) {
-        throw new SinapsisError('unknown_command', { name: req.command, available: COMMANDS.map((c) => c.name).join(', ') });
+        throw new SinapsisError('unknown_command', {
+          name: req.command,
+          available: COMMANDS.map((c) => c.name).join(', '),
+        });
       }
       // A command that does not exist yet says so whatever its options were.
       if (!hasTask(spec)) throw new SinapsisError('not_available_yet', { command: spec.name });
       const options = parseOptions(spec, req.options, req.images);
-      this.deps.gate.check(spec.name, req.ctx, { serverJobs: this.serverJobs(req.ctx.serverId ?? ''), capacity: this.deps.queueMax });
+      this.deps.gate.check(spec.name, req.ctx, {
+        serverJobs: this.serverJobs(req.ctx.serverId ?? ''),
+        capacity: this.deps.queueMax,
+      });
       return { spec, options };
     } catch (err) {
       const e = asSinapsisError(err);
@@ -163,14 +169,45 @@ export class Service {
         refund = () => guard(counted);
         if (!this.deps.accepted) return;
         // What a re-run after a crash needs: the request as plain data, images by reference only.
-        const images = { ...(req.ctx.keepImages && this.deps.spool ? this.deps.spool.keep(id, req.images ?? {}) : {}), ...req.ctx.imageRefs };
+        const images = {
+          ...(req.ctx.keepImages && this.deps.spool ? this.deps.spool.keep(id, req.images ?? {}) : {}),
+          ...req.ctx.imageRefs,
+        };
         spooled = images;
-        const request = { options: req.options, lang: req.ctx.lang, langSource: req.ctx.langSource, model: req.ctx.model, ...(Object.keys(images).length ? { images } : {}) };
-        this.deps.accepted.add({ id, createdAt: started, platform: req.ctx.platform, userId: req.ctx.userId, serverId: server, channelId: req.ctx.channelId, command: spec.name, day: counted.day, reply: req.ctx.reply, request });
+        const request = {
+          options: req.options,
+          lang: req.ctx.lang,
+          langSource: req.ctx.langSource,
+          model: req.ctx.model,
+          ...(Object.keys(images).length ? { images } : {}),
+        };
+        this.deps.accepted.add({
+          id,
+          createdAt: started,
+          platform: req.ctx.platform,
+          userId: req.ctx.userId,
+          serverId: server,
+          channelId: req.ctx.channelId,
+          command: spec.name,
+          day: counted.day,
+          reply: req.ctx.reply,
+          request,
+        });
       });
-      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: withSampleImage(spec, options, req.images ?? {}), lang: req.ctx.lang, langSource: req.ctx.langSource ?? 'platform', model: req.ctx.model };
+      const payload: JobPayload = {
+        command: spec.name,
+        task: spec.task,
+        options,
+        images: withSampleImage(spec, options, req.images ?? {}),
+        lang: req.ctx.lang,
+        langSource: req.ctx.langSource ?? 'platform',
+        model: req.ctx.model,
+      };
       try {
-        handle = this.queue.submit({ id, userId: `${req.ctx.platform}:${req.ctx.userId}`, server, kind: spec.name, payload }, events);
+        handle = this.queue.submit(
+          { id, userId: `${req.ctx.platform}:${req.ctx.userId}`, server, kind: spec.name, payload },
+          events,
+        );
       } catch (err) {
         refund();
         forget();
@@ -185,7 +222,15 @@ export class Service {
   }
 
   /** Bookkeeping of a queued job until it settles: accepted row and kept uploads, jobs log, refund on failure. */
-  private track(handle: JobHandle<TaskResult>, id: string, started: number, req: CommandRequest, command: string, refund: () => void, forget: () => void): JobHandle<TaskResult> {
+  private track(
+    handle: JobHandle<TaskResult>,
+    id: string,
+    started: number,
+    req: CommandRequest,
+    command: string,
+    refund: () => void,
+    forget: () => void,
+  ): JobHandle<TaskResult> {
     const settle = forget;
     const result = handle.result.then(
       (r) => {
@@ -270,7 +315,16 @@ export class Service {
       this.deps.accepted?.remove(r.id);
     });
     this.dropSpooled(r.request?.images);
-    this.deps.jobsLog.record({ id: r.id, createdAt: r.createdAt, platform: r.platform, userId: r.userId, serverId: r.serverId || undefined, channelId: r.channelId, command: r.command, outcome: 'restarted' });
+    this.deps.jobsLog.record({
+      id: r.id,
+      createdAt: r.createdAt,
+      platform: r.platform,
+      userId: r.userId,
+      serverId: r.serverId || undefined,
+      channelId: r.channelId,
+      command: r.command,
+      outcome: 'restarted',
+    });
   }
 
   /** Runs a recovered job again under its own id (a re-attaching web client finds it), without counting it again. */
@@ -279,9 +333,18 @@ export class Service {
     const req: CommandRequest = {
       command: job.command,
       options: request.options,
-      ctx: { platform: job.platform, userId: job.userId, serverId: job.serverId || undefined, channelId: job.channelId, lang: request.lang as Lang, langSource: request.langSource, model: request.model },
+      ctx: {
+        platform: job.platform,
+        userId: job.userId,
+        serverId: job.serverId || undefined,
+        channelId: job.channelId,
+        lang: request.lang as Lang,
+        langSource: request.langSource,
+        model: request.model,
+      },
     };
-    const refund = () => this.deps.jobsLog.guard(() => this.deps.gate.rules.refund(job.serverId, job.userId, job.command, job.day));
+    const refund = () =>
+      this.deps.jobsLog.guard(() => this.deps.gate.rules.refund(job.serverId, job.userId, job.command, job.day));
     const forget = () => {
       this.deps.jobsLog.guard(() => this.deps.accepted?.remove(job.id));
       this.dropSpooled(request.images);
@@ -293,10 +356,21 @@ export class Service {
       if (!spec || !hasTask(spec)) throw new SinapsisError('not_available_yet', { command: job.command });
       const images = { ...this.deps.spool?.load(request.images), ...(await hook.images?.(job)) };
       const options = parseOptions(spec, request.options, images);
-      const payload: JobPayload = { command: spec.name, task: spec.task, options, images: withSampleImage(spec, options, images), lang: request.lang as Lang, langSource: request.langSource ?? 'platform', model: request.model };
+      const payload: JobPayload = {
+        command: spec.name,
+        task: spec.task,
+        options,
+        images: withSampleImage(spec, options, images),
+        lang: request.lang as Lang,
+        langSource: request.langSource ?? 'platform',
+        model: request.model,
+      };
       let handle: JobHandle<TaskResult>;
       try {
-        handle = this.queue.submit({ id: job.id, userId: `${job.platform}:${job.userId}`, server: job.serverId, kind: spec.name, payload }, hook.events?.(job));
+        handle = this.queue.submit(
+          { id: job.id, userId: `${job.platform}:${job.userId}`, server: job.serverId, kind: spec.name, payload },
+          hook.events?.(job),
+        );
       } catch (err) {
         throw err;
       }
@@ -352,7 +426,13 @@ export class Service {
     return serverId ? (this.deps.gate.rules.language(serverId) as Lang | undefined) : undefined;
   }
 
-  private record(id: string, started: number, req: LoggedRequest, outcome: string, extra: { durationMs?: number; model?: string } = {}) {
+  private record(
+    id: string,
+    started: number,
+    req: LoggedRequest,
+    outcome: string,
+    extra: { durationMs?: number; model?: string } = {},
+  ) {
     this.deps.jobsLog.record({
       id,
       createdAt: started,

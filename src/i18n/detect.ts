@@ -3,8 +3,16 @@ import type { Lang } from './locale.js';
 
 // Short questions fool any statistical detector ("redes neuronales" reads as English to CLD3),
 // so clear Spanish or English signals decide first and CLD3 only breaks ties.
-const ES_WORDS = new Set('que qué como cómo cuál cual cuales por para una uno unos unas los las del el la es son ser está están qué hace hacen se entre sin con sobre red redes aprendizaje neuronal neuronales cuando dónde donde porque diferencia explicame explicá explica'.split(' '));
-const EN_WORDS = new Set('what how which why the a an is are does do of to in on for with between without about network networks learning neural when where because difference explain'.split(' '));
+const ES_WORDS = new Set(
+  'que qué como cómo cuál cual cuales por para una uno unos unas los las del el la es son ser está están qué hace hacen se entre sin con sobre red redes aprendizaje neuronal neuronales cuando dónde donde porque diferencia explicame explicá explica'.split(
+    ' ',
+  ),
+);
+const EN_WORDS = new Set(
+  'what how which why the a an is are does do of to in on for with between without about network networks learning neural when where because difference explain'.split(
+    ' ',
+  ),
+);
 
 let loaded: Promise<LanguageIdentifier> | undefined;
 const identifier = () => (loaded ??= loadModule().then((cld) => cld.create(0, 1000)));
@@ -46,8 +54,16 @@ export async function detectLang(text: string): Promise<Lang | undefined> {
 }
 
 // Everyday words of very short texts ("hola mundo", "gracias", "thank you") that carry no grammar cue.
-const ES_SHORT = new Set('hola mundo gracias muchas buenas buenos días dias tardes noches chau adiós adios sí si bien mal muy gato perro casa amigo amiga perdón perdon favor vale dale genial claro nada todo nos vemos'.split(' '));
-const EN_SHORT = new Set('hello hi hey world thanks thank you yes good morning evening night bye goodbye cat dog house friend sorry please fine great sure nothing everything see'.split(' '));
+const ES_SHORT = new Set(
+  'hola mundo gracias muchas buenas buenos días dias tardes noches chau adiós adios sí si bien mal muy gato perro casa amigo amiga perdón perdon favor vale dale genial claro nada todo nos vemos'.split(
+    ' ',
+  ),
+);
+const EN_SHORT = new Set(
+  'hello hi hey world thanks thank you yes good morning evening night bye goodbye cat dog house friend sorry please fine great sure nothing everything see'.split(
+    ' ',
+  ),
+);
 
 /**
  * Spanish or English for a short text when the server translates between

@@ -8,19 +8,53 @@ const WHERE: Record<Lang, Record<string, string>> = {
   es: { channel: 'en este canal', server: 'en este servidor', global: 'en este bot', config: 'en este bot' },
 };
 const SOURCE: Record<Lang, Record<string, string>> = {
-  en: { channel: 'this channel', server: 'this server', global: 'everywhere', config: 'bot config', default: 'default' },
-  es: { channel: 'este canal', server: 'este servidor', global: 'en todos lados', config: 'config del bot', default: 'por defecto' },
+  en: {
+    channel: 'this channel',
+    server: 'this server',
+    global: 'everywhere',
+    config: 'bot config',
+    default: 'default',
+  },
+  es: {
+    channel: 'este canal',
+    server: 'este servidor',
+    global: 'en todos lados',
+    config: 'config del bot',
+    default: 'por defecto',
+  },
 };
 /** Who can change the settings, by platform. */
 const WHO: Record<Lang, (platform: unknown) => string> = {
-  en: (p) => (p === 'discord' ? 'Members with the Manage Server permission' : p === 'slack' ? 'Workspace admins' : "The bot's administrators"),
-  es: (p) => (p === 'discord' ? 'Quienes tienen el permiso Gestionar servidor' : p === 'slack' ? 'Los administradores del espacio de trabajo' : 'Los administradores del bot'),
+  en: (p) =>
+    p === 'discord'
+      ? 'Members with the Manage Server permission'
+      : p === 'slack'
+        ? 'Workspace admins'
+        : "The bot's administrators",
+  es: (p) =>
+    p === 'discord'
+      ? 'Quienes tienen el permiso Gestionar servidor'
+      : p === 'slack'
+        ? 'Los administradores del espacio de trabajo'
+        : 'Los administradores del bot',
 };
 
 /** How a download names the model's job: "el modelo de traducción", "the translation model". */
 const TASK_NOUN: Record<Lang, Record<string, string>> = {
-  en: { translate: 'translation ', 'generate-text': 'text ', embed: 'search ', colorize: 'colorization ', 'detect-faces': 'face detection ' },
-  es: { translate: 'de traducción ', 'generate-text': 'de texto ', embed: 'de búsqueda ', colorize: 'de coloreado ', 'detect-faces': 'de detección de caras ' },
+  en: {
+    translate: 'translation ',
+    'generate-text': 'text ',
+    embed: 'search ',
+    colorize: 'colorization ',
+    'detect-faces': 'face detection ',
+  },
+  es: {
+    translate: 'de traducción ',
+    'generate-text': 'de texto ',
+    embed: 'de búsqueda ',
+    colorize: 'de coloreado ',
+    'detect-faces': 'de detección de caras ',
+  },
 };
 
 /** "45 s", "3 min", "2 h 5 min": rounded up so the wait is never shorter than said. */
@@ -44,8 +78,10 @@ const MESSAGES = {
   },
   missing_option: {
     // A photo that a sample can stand in for says so (samples: the ids, when the command takes one).
-    en: (p) => `The option "${p.option}" is required.${p.samples ? ` No photo at hand? Choose a sample photo with the option "sample" (--sample on Slack and the CLI): ${p.samples}.` : ''}`,
-    es: (p) => `Falta la opción obligatoria "${p.option}".${p.samples ? ` ¿No tenés una foto? Elegí una de ejemplo con la opción "ejemplo" (--sample en Slack y en la CLI): ${p.samples}.` : ''}`,
+    en: (p) =>
+      `The option "${p.option}" is required.${p.samples ? ` No photo at hand? Choose a sample photo with the option "sample" (--sample on Slack and the CLI): ${p.samples}.` : ''}`,
+    es: (p) =>
+      `Falta la opción obligatoria "${p.option}".${p.samples ? ` ¿No tenés una foto? Elegí una de ejemplo con la opción "ejemplo" (--sample en Slack y en la CLI): ${p.samples}.` : ''}`,
   },
   invalid_option: {
     en: (p) => `Invalid value for "${p.option}": ${p.expected}.`,
@@ -64,8 +100,10 @@ const MESSAGES = {
     es: 'La imagen está dañada o incompleta (quizás se cortó la subida). Probá guardarla de nuevo y reenviarla.',
   },
   image_too_many_pixels: {
-    en: (p) => `The image is too large: ${p.width}×${p.height} pixels (limit ${p.limit} megapixels). Resize it and try again.`,
-    es: (p) => `La imagen es demasiado grande: ${p.width}×${p.height} píxeles (límite ${p.limit} megapíxeles). Achicala y probá de nuevo.`,
+    en: (p) =>
+      `The image is too large: ${p.width}×${p.height} pixels (limit ${p.limit} megapixels). Resize it and try again.`,
+    es: (p) =>
+      `La imagen es demasiado grande: ${p.width}×${p.height} píxeles (límite ${p.limit} megapíxeles). Achicala y probá de nuevo.`,
   },
   upload_too_large: {
     en: (p) => `The file is too large (limit ${p.limit} MB).`,
@@ -82,24 +120,33 @@ const MESSAGES = {
         : `El modelo "${p.model}" no está instalado en este servidor y no se pudo descargar. Un administrador puede ejecutar "npm run models:pull".`,
   },
   model_corrupt: {
-    en: (p) => `The model "${p.model}" is damaged and could not be loaded${p.reason ? ` (${p.reason})` : ''}. Try again: a damaged download is deleted and fetched again. An admin can re-download it with "npm run models:pull -- --force".`,
-    es: (p) => `El modelo "${p.model}" está dañado y no se pudo cargar${p.reason ? ` (${p.reason})` : ''}. Probá de nuevo: una descarga dañada se borra y se vuelve a bajar. Un administrador puede volver a descargarlo con "npm run models:pull -- --force".`,
+    en: (p) =>
+      `The model "${p.model}" is damaged and could not be loaded${p.reason ? ` (${p.reason})` : ''}. Try again: a damaged download is deleted and fetched again. An admin can re-download it with "npm run models:pull -- --force".`,
+    es: (p) =>
+      `El modelo "${p.model}" está dañado y no se pudo cargar${p.reason ? ` (${p.reason})` : ''}. Probá de nuevo: una descarga dañada se borra y se vuelve a bajar. Un administrador puede volver a descargarlo con "npm run models:pull -- --force".`,
   },
   model_not_found: {
     en: (p) => `The model "${p.model}" could not be found on the model hub: ${p.reason}. Check the name and revision.`,
-    es: (p) => `No encontré el modelo "${p.model}" en el repositorio de modelos: ${p.reason}. Revisá el nombre y la revisión.`,
+    es: (p) =>
+      `No encontré el modelo "${p.model}" en el repositorio de modelos: ${p.reason}. Revisá el nombre y la revisión.`,
   },
   model_download_failed: {
-    en: (p) => `I could not download the model "${p.model}": ${p.reason}. Try again in a while; what already arrived is kept. An admin can also run: ${p.command}`,
-    es: (p) => `No pude descargar el modelo "${p.model}": ${p.reason}. Probá de nuevo en un rato; lo que ya llegó se conserva. Un administrador también puede ejecutar: ${p.command}`,
+    en: (p) =>
+      `I could not download the model "${p.model}": ${p.reason}. Try again in a while; what already arrived is kept. An admin can also run: ${p.command}`,
+    es: (p) =>
+      `No pude descargar el modelo "${p.model}": ${p.reason}. Probá de nuevo en un rato; lo que ya llegó se conserva. Un administrador también puede ejecutar: ${p.command}`,
   },
   disk_full: {
-    en: (p) => `There is not enough disk space on this server to download the model "${p.model}" (${p.needed} MB needed, ${p.free} MB free). An admin has to free some space.`,
-    es: (p) => `No hay espacio suficiente en el disco de este servidor para descargar el modelo "${p.model}" (hacen falta ${p.needed} MB y hay ${p.free} MB libres). Un administrador tiene que liberar espacio.`,
+    en: (p) =>
+      `There is not enough disk space on this server to download the model "${p.model}" (${p.needed} MB needed, ${p.free} MB free). An admin has to free some space.`,
+    es: (p) =>
+      `No hay espacio suficiente en el disco de este servidor para descargar el modelo "${p.model}" (hacen falta ${p.needed} MB y hay ${p.free} MB libres). Un administrador tiene que liberar espacio.`,
   },
   model_load_timeout: {
-    en: (p) => `The model "${p.model}" took more than ${p.seconds} s to load and was abandoned. Try again; if it keeps happening, the server may be short of memory.`,
-    es: (p) => `El modelo "${p.model}" tardó más de ${p.seconds} s en cargarse y se abandonó. Probá de nuevo; si sigue pasando, quizás al servidor le falta memoria.`,
+    en: (p) =>
+      `The model "${p.model}" took more than ${p.seconds} s to load and was abandoned. Try again; if it keeps happening, the server may be short of memory.`,
+    es: (p) =>
+      `El modelo "${p.model}" tardó más de ${p.seconds} s en cargarse y se abandonó. Probá de nuevo; si sigue pasando, quizás al servidor le falta memoria.`,
   },
   downloading_model: {
     en: (p) => `Downloading the ${TASK_NOUN.en[p.task as string] ?? ''}model (${p.mb} MB): ${p.percent} %…`,
@@ -108,28 +155,37 @@ const MESSAGES = {
   model_state_installed: { en: 'Ready', es: 'Listo' },
   model_state_download: {
     en: (p) => (p.mb ? `Downloads its model on first use (${p.mb} MB)` : 'Downloads its model on first use'),
-    es: (p) => (p.mb ? `Descarga su modelo la primera vez que se usa (${p.mb} MB)` : 'Descarga su modelo la primera vez que se usa'),
+    es: (p) =>
+      p.mb
+        ? `Descarga su modelo la primera vez que se usa (${p.mb} MB)`
+        : 'Descarga su modelo la primera vez que se usa',
   },
   model_state_unavailable: { en: 'Unavailable', es: 'No disponible' },
   availability_auto_download_off: {
     en: (p) => `Its model is not installed and automatic downloads are turned off. Ask an admin to run: ${p.command}`,
-    es: (p) => `Su modelo no está instalado y las descargas automáticas están desactivadas. Pedile a un administrador que ejecute: ${p.command}`,
+    es: (p) =>
+      `Su modelo no está instalado y las descargas automáticas están desactivadas. Pedile a un administrador que ejecute: ${p.command}`,
   },
   availability_not_found: {
     en: (p) => `Its model "${p.model}" is not on this server. An admin has to check the model settings.`,
-    es: (p) => `Su modelo "${p.model}" no está en este servidor. Un administrador tiene que revisar la configuración de modelos.`,
+    es: (p) =>
+      `Su modelo "${p.model}" no está en este servidor. Un administrador tiene que revisar la configuración de modelos.`,
   },
   availability_last_download_failed: {
-    en: (p) => `The last download of its model failed (${p.reason}). Running it will try again; an admin can run: ${p.command}`,
-    es: (p) => `La última descarga de su modelo falló (${p.reason}). Al ejecutarlo se vuelve a intentar; un administrador puede ejecutar: ${p.command}`,
+    en: (p) =>
+      `The last download of its model failed (${p.reason}). Running it will try again; an admin can run: ${p.command}`,
+    es: (p) =>
+      `La última descarga de su modelo falló (${p.reason}). Al ejecutarlo se vuelve a intentar; un administrador puede ejecutar: ${p.command}`,
   },
   not_available_yet: {
     en: (p) => `/${p.command} is not available yet on this bot. It is coming in a later version.`,
     es: (p) => `/${p.command} todavía no está disponible en este bot. Llega en una próxima versión.`,
   },
   command_disabled: {
-    en: (p) => `/${p.command} is turned off ${WHERE.en[p.where as string] ?? 'here'}. ${WHO.en(p.platform)} can turn it on with /${p.admin} enable.`,
-    es: (p) => `/${p.command} está desactivado ${WHERE.es[p.where as string] ?? 'acá'}. ${WHO.es(p.platform)} lo pueden activar con /${p.admin} enable.`,
+    en: (p) =>
+      `/${p.command} is turned off ${WHERE.en[p.where as string] ?? 'here'}. ${WHO.en(p.platform)} can turn it on with /${p.admin} enable.`,
+    es: (p) =>
+      `/${p.command} está desactivado ${WHERE.es[p.where as string] ?? 'acá'}. ${WHO.es(p.platform)} lo pueden activar con /${p.admin} enable.`,
   },
   role_not_allowed: {
     en: (p) => `Your roles do not allow /${p.command} here. ${WHO.en(p.platform)} decide who can use it.`,
@@ -140,21 +196,34 @@ const MESSAGES = {
     es: (p) => `Esperá ${duration(Number(p.seconds), 'es')} antes de volver a usar /${p.command}.`,
   },
   daily_quota: {
-    en: (p) => `You have used /${p.command} ${p.quota} times today, the daily limit here. It resets in ${duration(Number(p.seconds), 'en')}.`,
-    es: (p) => `Ya usaste /${p.command} ${p.quota} veces hoy, el límite diario acá. Se renueva en ${duration(Number(p.seconds), 'es')}.`,
+    en: (p) =>
+      `You have used /${p.command} ${p.quota} times today, the daily limit here. It resets in ${duration(Number(p.seconds), 'en')}.`,
+    es: (p) =>
+      `Ya usaste /${p.command} ${p.quota} veces hoy, el límite diario acá. Se renueva en ${duration(Number(p.seconds), 'es')}.`,
   },
   server_queue_share: {
-    en: (p) => `This server already has ${p.jobs} requests in the queue (its share is ${p.share}%). Try again when one finishes.`,
-    es: (p) => `Este servidor ya tiene ${p.jobs} pedidos en la cola (le corresponde hasta un ${p.share}%). Probá de nuevo cuando termine alguno.`,
+    en: (p) =>
+      `This server already has ${p.jobs} requests in the queue (its share is ${p.share}%). Try again when one finishes.`,
+    es: (p) =>
+      `Este servidor ya tiene ${p.jobs} pedidos en la cola (le corresponde hasta un ${p.share}%). Probá de nuevo cuando termine alguno.`,
   },
   admin_only: {
     en: (p) => `Only ${WHO.en(p.platform).toLowerCase()} can change the bot's settings.`,
     es: (p) => `Solo ${WHO.es(p.platform).toLowerCase()} pueden cambiar la configuración del bot.`,
   },
   admin_all_commands: { en: 'every command', es: 'todos los comandos' },
-  admin_on: { en: (p) => `on (${SOURCE.en[p.where as string]})`, es: (p) => `activo (${SOURCE.es[p.where as string]})` },
-  admin_off: { en: (p) => `off (${SOURCE.en[p.where as string]})`, es: (p) => `desactivado (${SOURCE.es[p.where as string]})` },
-  admin_source: { en: (p) => SOURCE.en[p.source as string] ?? String(p.source), es: (p) => SOURCE.es[p.source as string] ?? String(p.source) },
+  admin_on: {
+    en: (p) => `on (${SOURCE.en[p.where as string]})`,
+    es: (p) => `activo (${SOURCE.es[p.where as string]})`,
+  },
+  admin_off: {
+    en: (p) => `off (${SOURCE.en[p.where as string]})`,
+    es: (p) => `desactivado (${SOURCE.es[p.where as string]})`,
+  },
+  admin_source: {
+    en: (p) => SOURCE.en[p.source as string] ?? String(p.source),
+    es: (p) => SOURCE.es[p.source as string] ?? String(p.source),
+  },
   admin_switched: {
     en: (p) => `${p.command}: now ${p.state}; before: ${p.before}.`,
     es: (p) => `${p.command}: ahora ${p.state}; antes: ${p.before}.`,
@@ -163,21 +232,35 @@ const MESSAGES = {
     en: (p) => `${p.command}, role ${p.role}: ${p.before} → ${p.after}.`,
     es: (p) => `${p.command}, rol ${p.role}: ${p.before} → ${p.after}.`,
   },
-  admin_limits: { en: (p) => `Limits for ${p.command}: ${p.limits}.`, es: (p) => `Límites de ${p.command}: ${p.limits}.` },
-  admin_limit_cooldown: { en: (p) => `wait ${p.seconds} s between uses`, es: (p) => `esperar ${p.seconds} s entre usos` },
+  admin_limits: {
+    en: (p) => `Limits for ${p.command}: ${p.limits}.`,
+    es: (p) => `Límites de ${p.command}: ${p.limits}.`,
+  },
+  admin_limit_cooldown: {
+    en: (p) => `wait ${p.seconds} s between uses`,
+    es: (p) => `esperar ${p.seconds} s entre usos`,
+  },
   admin_limit_quota: { en: (p) => `${p.quota} per user per day`, es: (p) => `${p.quota} por usuario por día` },
   admin_limit_share: { en: (p) => `at most ${p.share}% of the queue`, es: (p) => `hasta el ${p.share}% de la cola` },
   admin_not_available: { en: '(not available yet)', es: '(todavía no disponible)' },
   admin_no_limits: { en: 'no limits', es: 'sin límites' },
-  admin_language: { en: 'Replies here default to English now.', es: 'Las respuestas acá ahora son en español por defecto.' },
+  admin_language: {
+    en: 'Replies here default to English now.',
+    es: 'Las respuestas acá ahora son en español por defecto.',
+  },
   admin_status_title: { en: '**Sinapsis — status here**', es: '**Sinapsis — estado acá**' },
   admin_status_roles: { en: (p) => `Roles: ${p.roles}`, es: (p) => `Roles: ${p.roles}` },
   admin_status_queue: {
-    en: (p) => `Queue: ${p.waiting} waiting, ${p.running} running (this server: ${p.this_server})${p.by ? ` — waiting: ${p.by}` : ''}`,
-    es: (p) => `Cola: ${p.waiting} esperando, ${p.running} en curso (este servidor: ${p.this_server})${p.by ? ` — esperando: ${p.by}` : ''}`,
+    en: (p) =>
+      `Queue: ${p.waiting} waiting, ${p.running} running (this server: ${p.this_server})${p.by ? ` — waiting: ${p.by}` : ''}`,
+    es: (p) =>
+      `Cola: ${p.waiting} esperando, ${p.running} en curso (este servidor: ${p.this_server})${p.by ? ` — esperando: ${p.by}` : ''}`,
   },
   admin_status_usage: { en: (p) => `Used today: ${p.usage}`, es: (p) => `Uso de hoy: ${p.usage}` },
-  admin_status_language: { en: (p) => `Default language: ${p.language}`, es: (p) => `Idioma por defecto: ${p.language}` },
+  admin_status_language: {
+    en: (p) => `Default language: ${p.language}`,
+    es: (p) => `Idioma por defecto: ${p.language}`,
+  },
   admin_status_changes: { en: 'Last changes:', es: 'Últimos cambios:' },
   admin_form_token: {
     en: 'This form is missing its security token (or it is from another site). Reload the admin page and try again.',
@@ -241,8 +324,10 @@ const MESSAGES = {
     es: 'La API de administración solo acepta pedidos JSON (Content-Type: application/json) desde este sitio. Usá la página /admin o curl con -H "Content-Type: application/json".',
   },
   admin_throttled: {
-    en: (p) => `Too many wrong admin tokens from this address. Wait ${duration(Number(p.seconds), 'en')} and try again.`,
-    es: (p) => `Demasiados tokens de administración incorrectos desde esta dirección. Esperá ${duration(Number(p.seconds), 'es')} y probá de nuevo.`,
+    en: (p) =>
+      `Too many wrong admin tokens from this address. Wait ${duration(Number(p.seconds), 'en')} and try again.`,
+    es: (p) =>
+      `Demasiados tokens de administración incorrectos desde esta dirección. Esperá ${duration(Number(p.seconds), 'es')} y probá de nuevo.`,
   },
   internal: {
     en: 'Something went wrong on my side. The error was logged; please try again.',
@@ -253,12 +338,28 @@ const MESSAGES = {
     es: (p) => `En cola: ${p.position}`,
   },
   faces_found: {
-    en: (p) => (Number(p.count) === 0 ? 'No faces found.' : Number(p.count) === 1 ? 'Found 1 face.' : `Found ${p.count} faces.`),
-    es: (p) => (Number(p.count) === 0 ? 'No encontré caras.' : Number(p.count) === 1 ? 'Encontré 1 cara.' : `Encontré ${p.count} caras.`),
+    en: (p) =>
+      Number(p.count) === 0 ? 'No faces found.' : Number(p.count) === 1 ? 'Found 1 face.' : `Found ${p.count} faces.`,
+    es: (p) =>
+      Number(p.count) === 0
+        ? 'No encontré caras.'
+        : Number(p.count) === 1
+          ? 'Encontré 1 cara.'
+          : `Encontré ${p.count} caras.`,
   },
   faces_blurred: {
-    en: (p) => (Number(p.count) === 0 ? 'No faces found, nothing blurred.' : Number(p.count) === 1 ? 'Blurred 1 face.' : `Blurred ${p.count} faces.`),
-    es: (p) => (Number(p.count) === 0 ? 'No encontré caras; no difuminé nada.' : Number(p.count) === 1 ? 'Difuminé 1 cara.' : `Difuminé ${p.count} caras.`),
+    en: (p) =>
+      Number(p.count) === 0
+        ? 'No faces found, nothing blurred.'
+        : Number(p.count) === 1
+          ? 'Blurred 1 face.'
+          : `Blurred ${p.count} faces.`,
+    es: (p) =>
+      Number(p.count) === 0
+        ? 'No encontré caras; no difuminé nada.'
+        : Number(p.count) === 1
+          ? 'Difuminé 1 cara.'
+          : `Difuminé ${p.count} caras.`,
   },
   face_line: {
     en: (p) => `#${p.n}: ${p.score}% at (${p.x}, ${p.y}), ${p.w}×${p.h} px`,
@@ -295,20 +396,26 @@ const MESSAGES = {
   button_delete: { en: 'Delete', es: 'Borrar' },
   working: { en: 'Working on it…', es: 'Procesando…' },
   explain_model: {
-    en: (p) => `This result was produced by **${p.model}**: ${p.description} (licence ${p.licence}).${p.paper ? ` Paper: ${p.paper}.` : ''} Ask more with /explain.`,
-    es: (p) => `Este resultado lo produjo **${p.model}**: ${p.description} (licencia ${p.licence}).${p.paper ? ` Artículo: ${p.paper}.` : ''} Preguntá más con /explain.`,
+    en: (p) =>
+      `This result was produced by **${p.model}**: ${p.description} (licence ${p.licence}).${p.paper ? ` Paper: ${p.paper}.` : ''} Ask more with /explain.`,
+    es: (p) =>
+      `Este resultado lo produjo **${p.model}**: ${p.description} (licencia ${p.licence}).${p.paper ? ` Artículo: ${p.paper}.` : ''} Preguntá más con /explain.`,
   },
   error_prefix: { en: 'Error', es: 'Error' },
   ai_generated: {
-    en: (p) => `🤖 AI-generated by ${p.model}; it can be wrong. ${p.tokens} tokens, ${p.rate} tokens/s${p.seed ? `, seed ${p.seed}` : ''}${p.stop ? ` (${p.stop})` : ''}.`,
-    es: (p) => `🤖 Generado por IA con ${p.model}; puede contener errores. ${p.tokens} tokens, ${p.rate} tokens/s${p.seed ? `, semilla ${p.seed}` : ''}${p.stop ? ` (${p.stop})` : ''}.`,
+    en: (p) =>
+      `🤖 AI-generated by ${p.model}; it can be wrong. ${p.tokens} tokens, ${p.rate} tokens/s${p.seed ? `, seed ${p.seed}` : ''}${p.stop ? ` (${p.stop})` : ''}.`,
+    es: (p) =>
+      `🤖 Generado por IA con ${p.model}; puede contener errores. ${p.tokens} tokens, ${p.rate} tokens/s${p.seed ? `, semilla ${p.seed}` : ''}${p.stop ? ` (${p.stop})` : ''}.`,
   },
   stop_max_tokens: { en: 'stopped at the token limit', es: 'cortado en el límite de tokens' },
   stop_cancelled: { en: 'cancelled', es: 'cancelado' },
   // Looks inside the networks: /generate-text show-probabilities / show-attention, /explain neuron.
   probs_title: {
-    en: (p) => `${p.model}: the 5 likeliest next tokens at each of the first ${p.steps} steps (softmax of the logits, temperature 1)`,
-    es: (p) => `${p.model}: los 5 tokens siguientes más probables en cada uno de los primeros ${p.steps} pasos (softmax de los logits, temperatura 1)`,
+    en: (p) =>
+      `${p.model}: the 5 likeliest next tokens at each of the first ${p.steps} steps (softmax of the logits, temperature 1)`,
+    es: (p) =>
+      `${p.model}: los 5 tokens siguientes más probables en cada uno de los primeros ${p.steps} pasos (softmax de los logits, temperatura 1)`,
   },
   probs_step: {
     en: (p) => `Step ${p.step}: it wrote ${p.token}`,
@@ -331,7 +438,10 @@ const MESSAGES = {
     en: (p) => `Bar chart: next-token probabilities for the first ${p.steps} steps`,
     es: (p) => `Gráfico de barras: probabilidades del siguiente token en los primeros ${p.steps} pasos`,
   },
-  temps_alt: { en: 'Bar chart: the same step at temperature 0.2, 1.0 and 1.5', es: 'Gráfico de barras: el mismo paso con temperatura 0,2, 1,0 y 1,5' },
+  temps_alt: {
+    en: 'Bar chart: the same step at temperature 0.2, 1.0 and 1.5',
+    es: 'Gráfico de barras: el mismo paso con temperatura 0,2, 1,0 y 1,5',
+  },
   probs_summary: {
     en: (p) => `📊 Step 1: ${p.top} (temperature 0.2 → ${p.cold}, 1.5 → ${p.hot}).`,
     es: (p) => `📊 Paso 1: ${p.top} (temperatura 0,2 → ${p.cold}; 1,5 → ${p.hot}).`,
@@ -366,10 +476,14 @@ const MESSAGES = {
     en: (p) => `3. Apply the activation: ${p.formula} = ${p.output}`,
     es: (p) => `3. Aplicá la activación: ${p.formula} = ${p.output}`,
   },
-  neuron_output: { en: (p) => `Output of the neuron: **${p.output}**`, es: (p) => `Salida de la neurona: **${p.output}**` },
+  neuron_output: {
+    en: (p) => `Output of the neuron: **${p.output}**`,
+    es: (p) => `Salida de la neurona: **${p.output}**`,
+  },
   neuron_defaults: {
     en: (p) => `(Example values for what you left out: ${p.which}. Try inputs, weights, bias and activation.)`,
-    es: (p) => `(Valores de ejemplo para lo que no pusiste: ${p.which}. Probá con entradas, pesos, sesgo y activación.)`,
+    es: (p) =>
+      `(Valores de ejemplo para lo que no pusiste: ${p.which}. Probá con entradas, pesos, sesgo y activación.)`,
   },
   neuron_filled_weights: {
     en: 'Weights were not given: each input gets weight 1.',
@@ -410,8 +524,10 @@ const MESSAGES = {
     es: (p) => `ℹ️ Esta vez no pude mirar adentro de ${p.model}; el texto de arriba está completo.`,
   },
   attention_unavailable: {
-    en: (p) => `ℹ️ ${p.model} does not expose its attention. Models converted with \`npm run convert-llama2c -- <in> <out> --attentions\` do.`,
-    es: (p) => `ℹ️ ${p.model} no expone su atención. Los modelos convertidos con \`npm run convert-llama2c -- <origen> <destino> --attentions\` sí.`,
+    en: (p) =>
+      `ℹ️ ${p.model} does not expose its attention. Models converted with \`npm run convert-llama2c -- <in> <out> --attentions\` do.`,
+    es: (p) =>
+      `ℹ️ ${p.model} no expone su atención. Los modelos convertidos con \`npm run convert-llama2c -- <origen> <destino> --attentions\` sí.`,
   },
   unsupported_pair: {
     en: (p) => `Translating ${p.from} → ${p.to} is not supported on this server. Supported pairs: ${p.supported}.`,
@@ -430,8 +546,10 @@ const MESSAGES = {
     es: (p) => `${p.from} → ${p.to} · ${p.model} · ${p.ms} ms`,
   },
   slack_no_image: {
-    en: (p) => `Share the photo in this channel first (within the last ${p.minutes} minutes), then run /${p.command} again. No photo at hand? Try a sample one: /${p.command} --sample astronaut`,
-    es: (p) => `Primero compartí la foto en este canal (en los últimos ${p.minutes} minutos) y después volvé a ejecutar /${p.command}. ¿No tenés una foto? Probá con una de ejemplo: /${p.command} --sample astronaut`,
+    en: (p) =>
+      `Share the photo in this channel first (within the last ${p.minutes} minutes), then run /${p.command} again. No photo at hand? Try a sample one: /${p.command} --sample astronaut`,
+    es: (p) =>
+      `Primero compartí la foto en este canal (en los últimos ${p.minutes} minutos) y después volvé a ejecutar /${p.command}. ¿No tenés una foto? Probá con una de ejemplo: /${p.command} --sample astronaut`,
   },
   message_no_text: {
     en: (p) => `"${p.action}" works on a message with text, and this one has none.`,
@@ -442,8 +560,10 @@ const MESSAGES = {
     es: (p) => `«${p.action}» funciona con un mensaje con una foto adjunta (JPEG, PNG o WebP), y este no tiene.`,
   },
   message_too_long: {
-    en: (p) => `This message is too long for "${p.action}" (${p.length} characters; the limit is ${p.limit}). Use /${p.command} with a part of it.`,
-    es: (p) => `Este mensaje es demasiado largo para «${p.action}» (${p.length} caracteres; el límite es ${p.limit}). Usá /${p.command} con una parte.`,
+    en: (p) =>
+      `This message is too long for "${p.action}" (${p.length} characters; the limit is ${p.limit}). Use /${p.command} with a part of it.`,
+    es: (p) =>
+      `Este mensaje es demasiado largo para «${p.action}» (${p.length} caracteres; el límite es ${p.limit}). Usá /${p.command} con una parte.`,
   },
   message_image_elsewhere: {
     en: 'I only read photos uploaded to Discord or Slack, and this message’s image comes from another site. Upload the photo itself and try again.',
@@ -478,8 +598,10 @@ const MESSAGES = {
     es: (p) => `Coloreada por ${p.model} en ${p.ms} ms (intensidad ${p.strength}).`,
   },
   colorize_delta: {
-    en: (p) => `Compared with the real colours: mean colour distance ΔE ${p.delta} (under 2.3 is hard to see; over 10 is clearly different).`,
-    es: (p) => `Comparada con los colores reales: distancia de color media ΔE ${p.delta} (menos de 2,3 casi no se nota; más de 10 se ve claramente distinta).`,
+    en: (p) =>
+      `Compared with the real colours: mean colour distance ΔE ${p.delta} (under 2.3 is hard to see; over 10 is clearly different).`,
+    es: (p) =>
+      `Comparada con los colores reales: distancia de color media ΔE ${p.delta} (menos de 2,3 casi no se nota; más de 10 se ve claramente distinta).`,
   },
   colorize_note: {
     en: 'The network guesses plausible colours from shapes and textures; it cannot know the real ones.',
@@ -509,21 +631,33 @@ const MESSAGES = {
   cnn_filter_b: { en: 'Blur', es: 'Desenfocar' },
   /** Three caption lines, split on newlines. */
   cnn_first_layer_title: {
-    en: (p) => `YuNet's first learned layer: ${p.channels} feature maps\n(edges and colour blobs; white = strong activation).\nEach map has its own contrast: black = its min, white = its max.`,
-    es: (p) => `Primera capa aprendida de YuNet: ${p.channels} mapas de rasgos\n(bordes y manchas de color; blanco = activación alta).\nContraste propio por mapa: negro = su mínimo, blanco = su máximo.`,
+    en: (p) =>
+      `YuNet's first learned layer: ${p.channels} feature maps\n(edges and colour blobs; white = strong activation).\nEach map has its own contrast: black = its min, white = its max.`,
+    es: (p) =>
+      `Primera capa aprendida de YuNet: ${p.channels} mapas de rasgos\n(bordes y manchas de color; blanco = activación alta).\nContraste propio por mapa: negro = su mínimo, blanco = su máximo.`,
   },
   explain_alt_filters: { en: 'Classic 3×3 filters on the image', es: 'Filtros 3×3 clásicos sobre la imagen' },
-  explain_alt_first_layer: { en: "YuNet's first-layer feature maps", es: 'Mapas de rasgos de la primera capa de YuNet' },
+  explain_alt_first_layer: {
+    en: "YuNet's first-layer feature maps",
+    es: 'Mapas de rasgos de la primera capa de YuNet',
+  },
   explain_your_photo: { en: '(your photo)', es: '(tu foto)' },
   quoted_title: { en: (p) => `"${p.title}"`, es: (p) => `«${p.title}»` },
   /** The last joiner of a list of titles: "a, b and c"; "a, b or c" (in Spanish "o por": "did you mean … o por …"). */
   list_and: { en: ' and ', es: ' y ' },
   list_or: { en: ' or ', es: ' o por ' },
-  neuron_formula_step: { en: (p) => `step(${p.z}) = 1 if z ≥ 0, else 0`, es: (p) => `escalón(${p.z}) = 1 si z ≥ 0, si no 0` },
+  neuron_formula_step: {
+    en: (p) => `step(${p.z}) = 1 if z ≥ 0, else 0`,
+    es: (p) => `escalón(${p.z}) = 1 si z ≥ 0, si no 0`,
+  },
   neuron_formula_linear: { en: (p) => `linear(${p.z}) = ${p.z}`, es: (p) => `lineal(${p.z}) = ${p.z}` },
   neuron_activation_name: {
-    en: (p) => ({ sigmoid: 'sigmoid', relu: 'ReLU', tanh: 'tanh', step: 'step', linear: 'linear' })[String(p.activation)] ?? String(p.activation),
-    es: (p) => ({ sigmoid: 'sigmoide', relu: 'ReLU', tanh: 'tanh', step: 'escalón', linear: 'lineal' })[String(p.activation)] ?? String(p.activation),
+    en: (p) =>
+      ({ sigmoid: 'sigmoid', relu: 'ReLU', tanh: 'tanh', step: 'step', linear: 'linear' })[String(p.activation)] ??
+      String(p.activation),
+    es: (p) =>
+      ({ sigmoid: 'sigmoide', relu: 'ReLU', tanh: 'tanh', step: 'escalón', linear: 'lineal' })[String(p.activation)] ??
+      String(p.activation),
   },
   neuron_default_inputs: { en: 'inputs', es: 'entradas' },
   neuron_default_weights: { en: 'weights', es: 'pesos' },

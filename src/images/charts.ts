@@ -23,10 +23,22 @@ export function wrap(text: string, maxChars: number): string[] {
   return lines;
 }
 
-const textEl = (x: number, y: number, s: string, extra = '') => `<text x="${x}" y="${y}" ${FONT} font-size="13" fill="${INK}" ${extra}>${escapeXml(s)}</text>`;
+const textEl = (x: number, y: number, s: string, extra = '') =>
+  `<text x="${x}" y="${y}" ${FONT} font-size="13" fill="${INK}" ${extra}>${escapeXml(s)}</text>`;
 
-function textBlock(lines: string[], x: number, y: number, size = 14, weight = 'normal'): { svg: string; height: number } {
-  const svg = lines.map((l, i) => `<text x="${x}" y="${y + 16 + i * (size + 4)}" ${FONT} font-size="${size}" font-weight="${weight}" fill="${INK}">${escapeXml(l)}</text>`).join('');
+function textBlock(
+  lines: string[],
+  x: number,
+  y: number,
+  size = 14,
+  weight = 'normal',
+): { svg: string; height: number } {
+  const svg = lines
+    .map(
+      (l, i) =>
+        `<text x="${x}" y="${y + 16 + i * (size + 4)}" ${FONT} font-size="${size}" font-weight="${weight}" fill="${INK}">${escapeXml(l)}</text>`,
+    )
+    .join('');
   return { svg, height: lines.length * (size + 4) + 6 };
 }
 
@@ -48,7 +60,12 @@ export interface Bar {
 }
 
 /** Groups of horizontal probability bars (0..1), one group per step, each with a heading. */
-export function barChartPng(title: string, groups: { heading: string; bars: Bar[] }[], legend: string, lang: 'es' | 'en' = 'en'): Promise<Buffer> {
+export function barChartPng(
+  title: string,
+  groups: { heading: string; bars: Bar[] }[],
+  legend: string,
+  lang: 'es' | 'en' = 'en',
+): Promise<Buffer> {
   const width = 680;
   const labelW = 150;
   const barMax = 400;
@@ -72,7 +89,13 @@ export function barChartPng(title: string, groups: { heading: string; bars: Bar[
 }
 
 /** For each row (a token), one bar per series (a temperature), with a legend of the series. */
-export function groupedBarsPng(title: string, series: { name: string; color: string }[], rows: { label: string; values: number[] }[], legend: string, lang: 'es' | 'en' = 'en'): Promise<Buffer> {
+export function groupedBarsPng(
+  title: string,
+  series: { name: string; color: string }[],
+  rows: { label: string; values: number[] }[],
+  legend: string,
+  lang: 'es' | 'en' = 'en',
+): Promise<Buffer> {
   const width = 680;
   const labelW = 150;
   const barMax = 400;
@@ -80,14 +103,18 @@ export function groupedBarsPng(title: string, series: { name: string; color: str
   let y = head.height + 4;
   let svg = head.svg;
   series.forEach((s, i) => {
-    svg += `<rect x="${labelW + i * 130}" y="${y + 2}" width="14" height="14" fill="${s.color}"/>` + textEl(labelW + i * 130 + 20, y + 14, s.name);
+    svg +=
+      `<rect x="${labelW + i * 130}" y="${y + 2}" width="14" height="14" fill="${s.color}"/>` +
+      textEl(labelW + i * 130 + 20, y + 14, s.name);
   });
   y += 26;
   for (const r of rows) {
     svg += textEl(14, y + 12 + ((series.length - 1) * 15) / 2, r.label);
     r.values.forEach((v, i) => {
       const w = Math.max(1, Math.round(v * barMax));
-      svg += `<rect x="${labelW}" y="${y + 2}" width="${w}" height="12" fill="${series[i]!.color}"/>` + `<text x="${labelW + w + 6}" y="${y + 12}" ${FONT} font-size="11" fill="${INK}">${percent(v, lang)}</text>`;
+      svg +=
+        `<rect x="${labelW}" y="${y + 2}" width="${w}" height="12" fill="${series[i]!.color}"/>` +
+        `<text x="${labelW + w + 6}" y="${y + 12}" ${FONT} font-size="11" fill="${INK}">${percent(v, lang)}</text>`;
       y += 15;
     });
     y += 8;
@@ -97,7 +124,12 @@ export function groupedBarsPng(title: string, series: { name: string; color: str
 }
 
 /** One square heat map per panel (values 0..1, white → dark blue), the same labels on both axes. */
-export function heatmapsPng(title: string, panels: { heading: string; matrix: number[][] }[], labels: string[], legend: string[]): Promise<Buffer> {
+export function heatmapsPng(
+  title: string,
+  panels: { heading: string; matrix: number[][] }[],
+  labels: string[],
+  legend: string[],
+): Promise<Buffer> {
   const n = labels.length;
   const cell = Math.max(10, Math.min(26, Math.floor(260 / Math.max(1, n))));
   const margin = 78; // room for the labels on the left and on top
@@ -120,23 +152,40 @@ export function heatmapsPng(title: string, panels: { heading: string; matrix: nu
       const cx = gx + k * cell + cell / 2 + 4;
       svg += `<text x="${cx}" y="${gy - 4}" ${FONT} font-size="11" fill="${INK}" transform="rotate(-60 ${cx} ${gy - 4})">${escapeXml(l)}</text>`;
     });
-    p.matrix.forEach((row, r) =>
+    p.matrix.forEach((row, r) => {
       row.forEach((v, c) => {
         const k = Math.max(0, Math.min(1, v));
         const shade = (a: number, b: number) => Math.round(a + (b - a) * k);
         svg += `<rect x="${gx + c * cell}" y="${gy + r * cell}" width="${cell}" height="${cell}" fill="rgb(${shade(255, 16)},${shade(255, 52)},${shade(255, 120)})" stroke="#eee" stroke-width="0.5"/>`;
-      }),
-    );
+      });
+    });
   });
   const y = top0 + Math.ceil(panels.length / cols) * panelH;
-  const foot = textBlock(legend.flatMap((l) => wrap(l, Math.floor(width / 7))), 10, y, 12);
+  const foot = textBlock(
+    legend.flatMap((l) => wrap(l, Math.floor(width / 7))),
+    10,
+    y,
+    12,
+  );
   return render(svg + foot.svg, width, y + foot.height + 4);
 }
 
 /** y = f(x) over [x0, x1], with the point (px, f(px)) marked and labelled. */
-export function functionPlotPng(title: string[], f: (x: number) => number, x0: number, x1: number, point: { x: number; y: number; label: string }): Promise<Buffer> {
+export function functionPlotPng(
+  title: string[],
+  f: (x: number) => number,
+  x0: number,
+  x1: number,
+  point: { x: number; y: number; label: string },
+): Promise<Buffer> {
   const width = 440;
-  const head = textBlock(title.flatMap((l) => wrap(l, 48)), 10, 4, 14, 'bold');
+  const head = textBlock(
+    title.flatMap((l) => wrap(l, 48)),
+    10,
+    4,
+    14,
+    'bold',
+  );
   const plotTop = head.height + 10;
   const w = 360;
   const h = 220;
@@ -160,8 +209,12 @@ export function functionPlotPng(title: string[], f: (x: number) => number, x0: n
   svg += `<circle cx="${sx(px)}" cy="${sy(point.y)}" r="6" fill="#e0531f" stroke="#fff" stroke-width="1.5"/>`;
   const tx = sx(px) > left + w / 2 ? sx(px) - 8 : sx(px) + 8;
   svg += `<text x="${tx}" y="${sy(point.y) - 10}" ${FONT} font-size="13" fill="#b3370c" text-anchor="${sx(px) > left + w / 2 ? 'end' : 'start'}">${escapeXml(point.label)}</text>`;
-  svg += textEl(left - 4, plotTop + h + 16, String(round2(x0)), 'text-anchor="start"') + textEl(left + w, plotTop + h + 16, String(round2(x1)), 'text-anchor="end"');
-  svg += textEl(4, sy(yMax - pad) + 4, String(round2(yMax - pad))) + textEl(4, sy(yMin + pad) + 4, String(round2(yMin + pad)));
+  svg +=
+    textEl(left - 4, plotTop + h + 16, String(round2(x0)), 'text-anchor="start"') +
+    textEl(left + w, plotTop + h + 16, String(round2(x1)), 'text-anchor="end"');
+  svg +=
+    textEl(4, sy(yMax - pad) + 4, String(round2(yMax - pad))) +
+    textEl(4, sy(yMin + pad) + 4, String(round2(yMin + pad)));
   return render(svg, width, plotTop + h + 26);
 }
 

@@ -8,22 +8,34 @@ export const MAX_OUTPUT_SIDE = 1600;
 const PALETTE = ['#ff3b30', '#34c759', '#0a84ff', '#ffcc00', '#af52de', '#ff9500', '#5ac8fa', '#ff2d55'];
 
 // 3×5 bitmap digits, drawn as rectangles so labels need no system fonts.
-const DIGITS = ['111101101101111', '010110010010111', '111001111100111', '111001111001111', '101101111001001',
-  '111100111001111', '111100111101111', '111001001001001', '111101111101111', '111101111001111'];
+const DIGITS = [
+  '111101101101111',
+  '010110010010111',
+  '111001111100111',
+  '111001111001111',
+  '101101111001001',
+  '111100111001111',
+  '111100111101111',
+  '111001001001001',
+  '111101111101111',
+  '111101111001111',
+];
 
 function digitRects(text: string, x: number, y: number, u: number): string {
   let out = '';
   [...text].forEach((ch, i) => {
     const bits = DIGITS[Number(ch)]!;
     for (let k = 0; k < 15; k++) {
-      if (bits[k] === '1') out += `<rect x="${x + i * 4 * u + (k % 3) * u}" y="${y + Math.floor(k / 3) * u}" width="${u}" height="${u}"/>`;
+      if (bits[k] === '1')
+        out += `<rect x="${x + i * 4 * u + (k % 3) * u}" y="${y + Math.floor(k / 3) * u}" width="${u}" height="${u}"/>`;
     }
   });
   return out;
 }
 
 type Rect = [number, number, number, number];
-const overlaps = (a: Rect, b: Rect) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+const overlaps = (a: Rect, b: Rect) =>
+  a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
 
 /**
  * Where each face's number goes (x, y, w, h) and its bit size: the number
@@ -39,10 +51,16 @@ export function labelSpots(faces: Face[], width: number, height: number, k: numb
     const u = Math.max(2, Math.min(uMax, Math.floor((h * 0.5) / 7)));
     const lw = String(i + 1).length * 4 * u + u;
     const lh = 7 * u;
-    const spots = ([[x, y - lh, lw, lh], [x, y, lw, lh], [x, y + h, lw, lh], [x + w - lw, y - lh, lw, lh]] as Rect[]).filter(
-      ([sx, sy]) => sy >= 0 && sy + lh <= height && sx >= 0 && sx + lw <= width,
-    );
-    const rect = spots.find((r) => !placed.some((p) => overlaps(r, p))) ?? spots[0] ?? ([x, Math.max(0, y), lw, lh] as Rect);
+    const spots = (
+      [
+        [x, y - lh, lw, lh],
+        [x, y, lw, lh],
+        [x, y + h, lw, lh],
+        [x + w - lw, y - lh, lw, lh],
+      ] as Rect[]
+    ).filter(([sx, sy]) => sy >= 0 && sy + lh <= height && sx >= 0 && sx + lw <= width);
+    const rect =
+      spots.find((r) => !placed.some((p) => overlaps(r, p))) ?? spots[0] ?? ([x, Math.max(0, y), lw, lh] as Rect);
     placed.push(rect);
     return { rect, u };
   });
@@ -54,7 +72,10 @@ function overlaySvg(faces: Face[], width: number, height: number, k: number): st
   const parts = faces.map((f, i) => {
     const color = PALETTE[i % PALETTE.length]!;
     const [x, y, w, h] = f.box.map((v) => v * k) as Rect;
-    const { rect: [lx, ly, lw, lh], u } = spots[i]!;
+    const {
+      rect: [lx, ly, lw, lh],
+      u,
+    } = spots[i]!;
     const dots = f.landmarks
       .map(([px, py]) => `<circle cx="${px * k}" cy="${py * k}" r="${stroke * 1.2}" fill="${color}"/>`)
       .join('');
@@ -83,17 +104,37 @@ async function baseImage(image: Sharp, width: number, height: number) {
 async function finish(img: Sharp, format: ResultFormat): Promise<Buffer> {
   if (format.format === 'jpeg') return img.jpeg({ quality: JPEG_QUALITY }).toBuffer();
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).removeAlpha().png().toBuffer();
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+    .removeAlpha()
+    .png()
+    .toBuffer();
 }
 
 /** The photo with a numbered box and five landmarks per face, as JPEG or PNG. */
-export async function drawFaces(image: Sharp, width: number, height: number, faces: Face[], format: ResultFormat = PNG): Promise<Buffer> {
+export async function drawFaces(
+  image: Sharp,
+  width: number,
+  height: number,
+  faces: Face[],
+  format: ResultFormat = PNG,
+): Promise<Buffer> {
   const { raw, w, h, k } = await baseImage(image, width, height);
-  return finish(sharp(raw, { raw: { width: w, height: h, channels: 3 } }).composite([{ input: Buffer.from(overlaySvg(faces, w, h, k)), top: 0, left: 0 }]), format);
+  return finish(
+    sharp(raw, { raw: { width: w, height: h, channels: 3 } }).composite([
+      { input: Buffer.from(overlaySvg(faces, w, h, k)), top: 0, left: 0 },
+    ]),
+    format,
+  );
 }
 
 /** The photo with every face (plus a margin) pixelated and blurred beyond recognition, as JPEG or PNG. */
-export async function blurFaces(image: Sharp, width: number, height: number, faces: Face[], format: ResultFormat = PNG): Promise<Buffer> {
+export async function blurFaces(
+  image: Sharp,
+  width: number,
+  height: number,
+  faces: Face[],
+  format: ResultFormat = PNG,
+): Promise<Buffer> {
   const { raw, w, h, k } = await baseImage(image, width, height);
   const src = () => sharp(raw, { raw: { width: w, height: h, channels: 3 } });
   const patches = await Promise.all(
@@ -105,8 +146,16 @@ export async function blurFaces(image: Sharp, width: number, height: number, fac
       const height = Math.min(h - top, Math.ceil(bh * 1.3));
       if (width < 1 || height < 1) return undefined;
       const cells = Math.max(1, Math.round(Math.max(width, height) / 8));
-      const small = await src().extract({ left, top, width, height }).resize(Math.max(1, Math.round(width / cells)), Math.max(1, Math.round(height / cells)), { fit: 'fill' }).png().toBuffer();
-      const input = await sharp(small).resize(width, height, { kernel: 'nearest', fit: 'fill' }).blur(Math.max(1, cells / 2)).png().toBuffer();
+      const small = await src()
+        .extract({ left, top, width, height })
+        .resize(Math.max(1, Math.round(width / cells)), Math.max(1, Math.round(height / cells)), { fit: 'fill' })
+        .png()
+        .toBuffer();
+      const input = await sharp(small)
+        .resize(width, height, { kernel: 'nearest', fit: 'fill' })
+        .blur(Math.max(1, cells / 2))
+        .png()
+        .toBuffer();
       return { input, left, top };
     }),
   );

@@ -57,7 +57,9 @@ export function looksDrawn(px: Uint8Array, channels: number, pixels: number): bo
  * alpha channel or is a PNG/WebP that looks drawn, else JPEG. JPEG uploads are
  * photos (or already carry JPEG's artefacts), so their pixels are not counted.
  */
-export function resultFormat(img: Pick<DecodedImage, 'data' | 'width' | 'height' | 'channels' | 'source'>): ResultFormat {
+export function resultFormat(
+  img: Pick<DecodedImage, 'data' | 'width' | 'height' | 'channels' | 'source'>,
+): ResultFormat {
   if (img.channels === 4 || img.channels === 2) return PNG;
   if (img.source.format === 'jpeg') return JPEG;
   return looksDrawn(img.data, img.channels, img.width * img.height) ? PNG : JPEG;

@@ -23,7 +23,9 @@ const gamma = (c: number) => (c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4
 // Linear light → sRGB byte through a table: three pow() per pixel made labToRgb the slowest
 // step of /colorize. 2^16 steps keep the error under 0.05 of a level (checked by the tests).
 const STEPS = 65535;
-const TO_BYTE = Uint8Array.from({ length: STEPS + 1 }, (_, i) => Math.round(Math.min(1, Math.max(0, gamma(i / STEPS))) * 255));
+const TO_BYTE = Uint8Array.from({ length: STEPS + 1 }, (_, i) =>
+  Math.round(Math.min(1, Math.max(0, gamma(i / STEPS))) * 255),
+);
 const toByte = (c: number) => TO_BYTE[c <= 0 ? 0 : c >= 1 ? STEPS : (c * STEPS + 0.5) | 0]!;
 const TO_UNIT = Float32Array.from({ length: STEPS + 1 }, (_, i) => gamma(i / STEPS));
 
@@ -40,7 +42,11 @@ const fFast = (t: number) => {
 };
 
 /** Interleaved 8-bit RGB (3 or 4 channels) → planar L, a, b. */
-export function rgbToLab(rgb: Uint8Array, pixels: number, channels: number): { L: Float32Array; a: Float32Array; b: Float32Array } {
+export function rgbToLab(
+  rgb: Uint8Array,
+  pixels: number,
+  channels: number,
+): { L: Float32Array; a: Float32Array; b: Float32Array } {
   const L = new Float32Array(pixels);
   const a = new Float32Array(pixels);
   const b = new Float32Array(pixels);
@@ -79,7 +85,12 @@ export function lightness(rgb: Uint8Array, pixels: number, channels: number): { 
  * evenly spread samples put the mean within a few hundredths of the full one), at
  * a fraction of a full-size conversion.
  */
-export function sampleAb(rgb: Uint8Array, pixels: number, channels: number, step = Math.max(1, Math.floor(pixels / 65536))): { index: Int32Array; a: Float32Array; b: Float32Array } {
+export function sampleAb(
+  rgb: Uint8Array,
+  pixels: number,
+  channels: number,
+  step = Math.max(1, Math.floor(pixels / 65536)),
+): { index: Int32Array; a: Float32Array; b: Float32Array } {
   const n = Math.ceil(pixels / step);
   const index = new Int32Array(n);
   const a = new Float32Array(n);

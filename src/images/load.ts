@@ -27,7 +27,11 @@ export async function inspectImage(buf: Buffer, limits: Limits): Promise<ImageIn
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch (err) {
     const msg = String((err as Error).message);
-    throw new SinapsisError(/unsupported image format|empty|bad seek/i.test(msg) ? 'not_an_image' : 'corrupt_image', {}, { cause: err });
+    throw new SinapsisError(
+      /unsupported image format|empty|bad seek/i.test(msg) ? 'not_an_image' : 'corrupt_image',
+      {},
+      { cause: err },
+    );
   }
   const format = String(meta.format) === 'jpg' ? 'jpeg' : String(meta.format);
   checkHeader(format, meta.width, meta.height, limits);
@@ -36,7 +40,12 @@ export async function inspectImage(buf: Buffer, limits: Limits): Promise<ImageIn
 }
 
 /** The format and pixel-count limits, applied to what a header says. */
-function checkHeader(format: string, width: number | undefined, height: number | undefined, limits: Limits): asserts width is number {
+function checkHeader(
+  format: string,
+  width: number | undefined,
+  height: number | undefined,
+  limits: Limits,
+): asserts width is number {
   if (!(limits.formats as readonly string[]).includes(format)) {
     throw new SinapsisError('unsupported_image_format', { format: format.toUpperCase() });
   }
@@ -53,12 +62,18 @@ function checkHeader(format: string, width: number | undefined, height: number |
  * the checks (pixel count and long side do not change with it).
  */
 export function peekHeader(b: Buffer): { format: 'jpeg' | 'png' | 'webp'; width: number; height: number } | undefined {
-  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.readUInt32BE(4) === 0x0d0a1a0a && b.toString('latin1', 12, 16) === 'IHDR') {
+  if (
+    b.length >= 24 &&
+    b.readUInt32BE(0) === 0x89504e47 &&
+    b.readUInt32BE(4) === 0x0d0a1a0a &&
+    b.toString('latin1', 12, 16) === 'IHDR'
+  ) {
     return { format: 'png', width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
   }
   if (b.length >= 30 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') {
     const chunk = b.toString('latin1', 12, 16);
-    if (chunk === 'VP8 ') return { format: 'webp', width: b.readUInt16LE(26) & 0x3fff, height: b.readUInt16LE(28) & 0x3fff };
+    if (chunk === 'VP8 ')
+      return { format: 'webp', width: b.readUInt16LE(26) & 0x3fff, height: b.readUInt16LE(28) & 0x3fff };
     if (chunk === 'VP8L' && b[20] === 0x2f) {
       const bits = b.readUInt32LE(21);
       return { format: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
@@ -76,7 +91,8 @@ export function peekHeader(b: Buffer): { format: 'jpeg' | 'png' | 'webp'; width:
       continue;
     }
     // Start-of-frame markers (not DHT C4, JPG C8, DAC CC) carry height then width.
-    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return { format: 'jpeg', height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc)
+      return { format: 'jpeg', height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
     if (m === 0xda || m === 0xd9) return undefined;
     if (m === 0x01 || (m >= 0xd0 && m <= 0xd7)) i += 2;
     else i += 2 + b.readUInt16BE(i + 2);
@@ -102,7 +118,11 @@ export interface DecodedImage {
  * JPEG/WebP shrink-on-load (a 12 MP photo is decoded at a half or a quarter of
  * its size, not in full).
  */
-export async function decodeImage(buf: Buffer, limits: Limits, opts: { maxSide?: number; shrinkFrom?: number } = {}): Promise<DecodedImage> {
+export async function decodeImage(
+  buf: Buffer,
+  limits: Limits,
+  opts: { maxSide?: number; shrinkFrom?: number } = {},
+): Promise<DecodedImage> {
   if (buf.length > limits.maxBytes) {
     throw new SinapsisError('upload_too_large', { limit: Math.round(limits.maxBytes / 1024 / 1024) });
   }
@@ -113,13 +133,18 @@ export async function decodeImage(buf: Buffer, limits: Limits, opts: { maxSide?:
   const stored = head ?? known!;
   let image = openImage(buf, limits);
   const max = opts.maxSide;
-  if (max && Math.max(stored.width, stored.height) > Math.max(max, opts.shrinkFrom ?? 0)) image = image.resize({ width: max, height: max, fit: 'inside' });
+  if (max && Math.max(stored.width, stored.height) > Math.max(max, opts.shrinkFrom ?? 0))
+    image = image.resize({ width: max, height: max, fit: 'inside' });
   const { data, info } = await decoding(image.raw().toBuffer({ resolveWithObject: true }));
   let source = known;
   if (!source) {
     // The header's size is as stored; the decoded shape says whether EXIF turned it by 90°.
     const turned = info.width !== info.height && info.width > info.height !== head!.width > head!.height;
-    source = { format: head!.format, width: turned ? head!.height : head!.width, height: turned ? head!.width : head!.height };
+    source = {
+      format: head!.format,
+      width: turned ? head!.height : head!.width,
+      height: turned ? head!.width : head!.height,
+    };
   }
   return { data, width: info.width, height: info.height, channels: info.channels, source };
 }

@@ -96,10 +96,15 @@ export class KnowledgeIndex {
       })),
     );
     for (const p of sections) {
-      const own = new Set(terms(`${p.title.es} ${p.title.en} ${p.terms.es.join(' ')} ${p.terms.en.join(' ')} ${p.body.es} ${p.body.en} ${p.simple.es} ${p.simple.en}`));
+      const own = new Set(
+        terms(
+          `${p.title.es} ${p.title.en} ${p.terms.es.join(' ')} ${p.terms.en.join(' ')} ${p.body.es} ${p.body.en} ${p.simple.es} ${p.simple.en}`,
+        ),
+      );
       for (const t of own) this.df.set(t, (this.df.get(t) ?? 0) + 1);
       const bold = [p.body.es, p.body.en].flatMap((b) => [...b.matchAll(/\*\*(.+?)\*\*/g)].map((m) => m[1]!));
-      for (const t of terms([p.title.es, p.title.en, ...p.terms.es, ...p.terms.en, ...bold].join(' '))) this.topical.add(t);
+      for (const t of terms([p.title.es, p.title.en, ...p.terms.es, ...p.terms.en, ...bold].join(' ')))
+        this.topical.add(t);
       for (const g of [...p.terms.es, ...p.terms.en]) {
         const gt = terms(g);
         if (gt.length) this.glossaryEntries.push({ terms: gt, id: p.id, tier: p.broadTerms.includes(g) ? 2 : 0 });
@@ -109,7 +114,8 @@ export class KnowledgeIndex {
     this.vocabulary = [...this.df.keys()];
     // A glossary term most passages mention ("deep learning", "red neuronal") names the field, not a passage.
     const bodies = sections.map((p) => new Set(terms(`${p.title.es} ${p.title.en} ${p.body.es} ${p.body.en}`)));
-    for (const g of this.glossaryEntries) if (!g.tier && bodies.filter((b) => g.terms.every((t) => b.has(t))).length >= BROAD_FROM) g.tier = 1;
+    for (const g of this.glossaryEntries)
+      if (!g.tier && bodies.filter((b) => g.terms.every((t) => b.has(t))).length >= BROAD_FROM) g.tier = 1;
     this.topicalList = [...this.topical];
     this.meanIdf = this.vocabulary.reduce((sum, t) => sum + this.idf(t), 0) / this.vocabulary.length;
   }
@@ -129,7 +135,9 @@ export class KnowledgeIndex {
 
   /** The bilingual glossary: every term, folded, with the passage it names. */
   glossary(): { term: string; lang: Lang; id: string }[] {
-    return this.sections.flatMap((p) => (['es', 'en'] as Lang[]).flatMap((lang) => p.terms[lang].map((term) => ({ term, lang, id: p.id }))));
+    return this.sections.flatMap((p) =>
+      (['es', 'en'] as Lang[]).flatMap((lang) => p.terms[lang].map((term) => ({ term, lang, id: p.id }))),
+    );
   }
 
   private idf(t: string): number {
@@ -204,17 +212,26 @@ export class KnowledgeIndex {
       const first = Math.min(...at);
       // Rare words name a passage more precisely than umbrella ones ("GPU" vs "deep learning").
       const w = at.reduce((sum, i) => sum + this.idf(out[i]!), 0);
-      if (!prev || g.tier < prev.tier || (prev.tier === g.tier && (g.terms.length > prev.n || (g.terms.length === prev.n && first < prev.at)))) glossary.set(g.id, { n: g.terms.length, at: first, w, tier: g.tier, words: at });
+      if (
+        !prev ||
+        g.tier < prev.tier ||
+        (prev.tier === g.tier && (g.terms.length > prev.n || (g.terms.length === prev.n && first < prev.at)))
+      )
+        glossary.set(g.id, { n: g.terms.length, at: first, w, tier: g.tier, words: at });
     }
     let num = 0;
     let den = 0;
     out.forEach((t, i) => {
       // Unknown words weigh like the rarest term; words of the prose that name no topic count half.
-      const w = (this.df.has(t) ? this.idf(t) * (known[i]! >= FUZZY_KNOWN ? 1 : GENERIC_WEIGHT) : this.idf('\u0000')) * (glossaryTerms.has(i) ? GLOSSARY_WEIGHT : 1);
+      const w =
+        (this.df.has(t) ? this.idf(t) * (known[i]! >= FUZZY_KNOWN ? 1 : GENERIC_WEIGHT) : this.idf('\u0000')) *
+        (glossaryTerms.has(i) ? GLOSSARY_WEIGHT : 1);
       num += w * known[i]!;
       den += w;
     });
-    const ranked = [...glossary.entries()].sort((a, b) => a[1].tier - b[1].tier || a[1].at - b[1].at || b[1].n - a[1].n);
+    const ranked = [...glossary.entries()].sort(
+      (a, b) => a[1].tier - b[1].tier || a[1].at - b[1].at || b[1].n - a[1].n,
+    );
     const coverage = den ? num / den : 0;
     const fieldIdx = new Set<number>();
     const specificIdx = new Set<number>();
@@ -228,7 +245,20 @@ export class KnowledgeIndex {
     // A specific name of two or more words ("learning rate", "función de activación") is strong evidence by itself.
     const namedPhrase = [...glossary.values()].some((m) => m.tier === 0 && m.n >= 2);
     const inScope = coverage >= (namedPhrase ? DECLINE_BELOW_PHRASE : named ? DECLINE_BELOW : DECLINE_BELOW_UNNAMED);
-    return { terms: out, corrected, coverage, inScope, fieldWords, glossary: ranked.map(([id, m]) => ({ id, words: m.n, at: m.words, weight: (m.w / this.meanIdf) * TIER_WEIGHT[m.tier]!, broad: m.tier > 0 })) };
+    return {
+      terms: out,
+      corrected,
+      coverage,
+      inScope,
+      fieldWords,
+      glossary: ranked.map(([id, m]) => ({
+        id,
+        words: m.n,
+        at: m.words,
+        weight: (m.w / this.meanIdf) * TIER_WEIGHT[m.tier]!,
+        broad: m.tier > 0,
+      })),
+    };
   }
 
   /** Passages for a question, best first, and what the analysis found. */
@@ -236,12 +266,18 @@ export class KnowledgeIndex {
     const analysis = this.analyze(question);
     // Words naming the whole field ("deep learning" in "a neuron in deep learning") are context: left out of
     // the search when the question also names something specific.
-    const words = analysis.fieldWords.length && analysis.fieldWords.length < analysis.terms.length ? analysis.terms.filter((t) => !analysis.fieldWords.includes(t)) : analysis.terms;
+    const words =
+      analysis.fieldWords.length && analysis.fieldWords.length < analysis.terms.length
+        ? analysis.terms.filter((t) => !analysis.fieldWords.includes(t))
+        : analysis.terms;
     const results = words.length ? this.search.search(words.join(' ')) : [];
     const top = results[0]?.score ?? 1;
     const scores = new Map(results.map((r) => [r.id as string, r.score]));
     // Glossary names lift their passage (longer names more, the first-named a little more), even one BM25 ranked low.
-    analysis.glossary.forEach(({ id, weight, broad }, rank) => scores.set(id, (scores.get(id) ?? 0) + top * GLOSSARY_BONUS * (weight + (rank === 0 ? FIRST_BONUS * (broad ? TIER_WEIGHT[1]! : 1) : 0))));
+    analysis.glossary.forEach(({ id, weight, broad }, rank) => {
+      const bonus = weight + (rank === 0 ? FIRST_BONUS * (broad ? TIER_WEIGHT[1]! : 1) : 0);
+      scores.set(id, (scores.get(id) ?? 0) + top * GLOSSARY_BONUS * bonus);
+    });
     const hits = [...scores.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
@@ -254,4 +290,7 @@ export class KnowledgeIndex {
   }
 }
 
-const titleKey = (s: string) => fold(s).replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const titleKey = (s: string) =>
+  fold(s)
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();

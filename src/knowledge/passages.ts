@@ -47,16 +47,31 @@ export function parsePassages(text: string, file: string): Passage[] {
       const [head, ...lines] = chunk.split('\n');
       const id = head!.trim();
       const where = `${file}: passage "${id}"`;
-      const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2).trim();
-      const list = (s: string | undefined) => (s ?? '').split(';').map((x) => x.trim()).filter(Boolean);
+      const field = (name: string) =>
+        lines
+          .find((l) => l.startsWith(`${name}: `))
+          ?.slice(name.length + 2)
+          .trim();
+      const list = (s: string | undefined) =>
+        (s ?? '')
+          .split(';')
+          .map((x) => x.trim())
+          .filter(Boolean);
       const block = (lang: Lang) => {
         const start = lines.findIndex((l) => l.startsWith(`${lang}: `));
         if (start < 0) throw new Error(`${where}: missing "${lang}:" block`);
         const rest = lines.slice(start + 1);
         const end = rest.findIndex((l) => /^(es|en): /.test(l));
         const own = end < 0 ? rest : rest.slice(0, end);
-        const pick = (name: string) => own.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2).trim() ?? '';
-        const body = own.filter((l) => !/^(simple|example): /.test(l)).join('\n').trim();
+        const pick = (name: string) =>
+          own
+            .find((l) => l.startsWith(`${name}: `))
+            ?.slice(name.length + 2)
+            .trim() ?? '';
+        const body = own
+          .filter((l) => !/^(simple|example): /.test(l))
+          .join('\n')
+          .trim();
         const out = { title: lines[start]!.slice(4).trim(), body, simple: pick('simple'), example: pick('example') };
         for (const [k, v] of Object.entries(out)) if (!v) throw new Error(`${where}: empty ${lang} ${k}`);
         return out;
@@ -76,7 +91,9 @@ export function parsePassages(text: string, file: string): Passage[] {
         demo: field('demo') ?? 'explain',
         tryOptions,
         terms: { es: list(field('terms-es')).map(plain), en: list(field('terms-en')).map(plain) },
-        broadTerms: [...list(field('terms-es')), ...list(field('terms-en'))].filter((x) => x.startsWith('~')).map(plain),
+        broadTerms: [...list(field('terms-es')), ...list(field('terms-en'))]
+          .filter((x) => x.startsWith('~'))
+          .map(plain),
         title: { es: es.title, en: en.title },
         body: { es: es.body, en: en.body },
         simple: { es: es.simple, en: en.simple },

@@ -15,7 +15,9 @@ export class SemanticIndex {
   private constructor(private readonly entries: { section: Section; vector: number[] }[]) {}
 
   static async build(sections: readonly Section[], embed: Embed, passagePrefix: string): Promise<SemanticIndex> {
-    const passages = sections.flatMap((s) => (['es', 'en'] as Lang[]).map((l) => ({ section: s, text: `${passagePrefix}${s.title[l]}. ${s.body[l]}` })));
+    const passages = sections.flatMap((s) =>
+      (['es', 'en'] as Lang[]).map((l) => ({ section: s, text: `${passagePrefix}${s.title[l]}. ${s.body[l]}` })),
+    );
     const vectors = await embed(passages.map((p) => p.text));
     return new SemanticIndex(passages.map((p, i) => ({ section: p.section, vector: vectors[i]! })));
   }
@@ -36,7 +38,12 @@ export class SemanticIndex {
  * scores living on different scales; k=60 is the usual constant. Optional
  * weights let one ranking count more than another.
  */
-export function fuseRankings(rankings: readonly Hit[][], limit: number, k = 60, weights: readonly number[] = []): Hit[] {
+export function fuseRankings(
+  rankings: readonly Hit[][],
+  limit: number,
+  k = 60,
+  weights: readonly number[] = [],
+): Hit[] {
   const fused = new Map<string, Hit>();
   rankings.forEach((ranking, r) => {
     const w = weights[r] ?? 1;

@@ -22,17 +22,29 @@ const LAUGHTER = /^((j[aeiou])+j?|(h[aeiou]){2,}h?|x+d+)$/;
 
 export const fold = (s: string) => s.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
 
-const COMMAND_ALIASES: Record<string, string> = { translate: 'translate', traducir: 'translate', colorize: 'colorize', colorear: 'colorize', explain: 'explain', explicar: 'explain' };
+const COMMAND_ALIASES: Record<string, string> = {
+  translate: 'translate',
+  traducir: 'translate',
+  colorize: 'colorize',
+  colorear: 'colorize',
+  explain: 'explain',
+  explicar: 'explain',
+};
 
 /** Joins names that punctuation would split ("top-k", "3×3") before tokenizing. */
 function canonical(text: string): string {
-  return fold(text)
-    .replace(/\btop[\s-]?([kp])\b/g, 'top$1')
-    .replace(/\b(\d+)\s?[x×]\s?(\d+)\b/g, '$1x$2')
-    // A command's name is one term, in either language ("/generate-text", "generar-texto", "/translate").
-    .replace(/\/?\b(generate-text|generar-texto)\b/g, ' cmdgeneratetext ')
-    .replace(/\/?\b(detect-faces|detectar-caras)\b/g, ' cmddetectfaces ')
-    .replace(/\/(translate|traducir|colorize|colorear|explain|explicar)\b/g, (_m, c: string) => ` cmd${COMMAND_ALIASES[c]} `);
+  return (
+    fold(text)
+      .replace(/\btop[\s-]?([kp])\b/g, 'top$1')
+      .replace(/\b(\d+)\s?[x×]\s?(\d+)\b/g, '$1x$2')
+      // A command's name is one term, in either language ("/generate-text", "generar-texto", "/translate").
+      .replace(/\/?\b(generate-text|generar-texto)\b/g, ' cmdgeneratetext ')
+      .replace(/\/?\b(detect-faces|detectar-caras)\b/g, ' cmddetectfaces ')
+      .replace(
+        /\/(translate|traducir|colorize|colorear|explain|explicar)\b/g,
+        (_m, c: string) => ` cmd${COMMAND_ALIASES[c]} `,
+      )
+  );
 }
 
 /** A light stem: a plural ending dropped on longer words, the same rule for both languages. */

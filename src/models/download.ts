@@ -5,7 +5,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { HubClient, HubError } from './hub.js';
+import { type HubClient, HubError } from './hub.js';
 
 export interface DownloadFile {
   /** What people read in messages: `Xenova/opus-mt-es-en/onnx/encoder_model_quantized.onnx`. */
@@ -19,19 +19,31 @@ export interface DownloadFile {
 }
 
 export class ChecksumError extends Error {
-  constructor(readonly file: string, readonly expected: string, readonly actual: string) {
+  constructor(
+    readonly file: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
     super(`hash mismatch for ${file}: expected ${expected}, got ${actual}; the file was deleted`);
     this.name = 'ChecksumError';
   }
 }
 export class DiskSpaceError extends Error {
-  constructor(readonly dir: string, readonly needed: number, readonly free: number) {
+  constructor(
+    readonly dir: string,
+    readonly needed: number,
+    readonly free: number,
+  ) {
     super(`not enough disk space in ${dir}: ${mb(needed)} MB needed, ${mb(free)} MB free`);
     this.name = 'DiskSpaceError';
   }
 }
 export class StalledError extends Error {
-  constructor(readonly file: string, readonly seconds: number, readonly host: string) {
+  constructor(
+    readonly file: string,
+    readonly seconds: number,
+    readonly host: string,
+  ) {
     super(`the download of ${file} stalled (no data from ${host} for ${seconds} s); run it again to resume`);
     this.name = 'StalledError';
   }
@@ -86,7 +98,11 @@ export interface DownloadOptions {
 }
 
 /** Downloads one file into place; 'resumed' when it continued an earlier `.part`. */
-export async function downloadFile(client: HubClient, f: DownloadFile, opts: DownloadOptions = {}): Promise<'downloaded' | 'resumed'> {
+export async function downloadFile(
+  client: HubClient,
+  f: DownloadFile,
+  opts: DownloadOptions = {},
+): Promise<'downloaded' | 'resumed'> {
   const part = `${f.dest}.part`;
   mkdirSync(path.dirname(f.dest), { recursive: true });
   let offset = statSync(part, { throwIfNoEntry: false })?.size ?? 0;
@@ -95,7 +111,9 @@ export async function downloadFile(client: HubClient, f: DownloadFile, opts: Dow
     offset = 0;
   }
   let h = hashers(f);
-  if (offset > 0) for await (const chunk of createReadStream(part)) (h.sha256?.update(chunk as Buffer), h.sha1?.update(chunk as Buffer));
+  if (offset > 0)
+    for await (const chunk of createReadStream(part))
+      h.sha256?.update(chunk as Buffer), h.sha1?.update(chunk as Buffer);
   const resumedFrom = offset;
   opts.onBytes?.(offset);
 
@@ -104,21 +122,32 @@ export async function downloadFile(client: HubClient, f: DownloadFile, opts: Dow
     const stall = new AbortController();
     // One timer checking the time of the last byte: cheaper than re-arming a timer per chunk.
     let lastByte = Date.now();
-    const timer = setInterval(() => Date.now() - lastByte >= stallMs && stall.abort(), Math.min(1000, Math.max(50, stallMs / 4)));
+    const timer = setInterval(
+      () => Date.now() - lastByte >= stallMs && stall.abort(),
+      Math.min(1000, Math.max(50, stallMs / 4)),
+    );
     const kick = () => {
       lastByte = Date.now();
     };
     const signal = opts.signal ? AbortSignal.any([opts.signal, stall.signal]) : stall.signal;
     const host = new URL(f.url).host;
     try {
-      const { res, url: finalUrl } = await client.download(f.url, { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal });
+      const { res, url: finalUrl } = await client.download(f.url, {
+        headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+        signal,
+      });
       const status = res.statusCode ?? 0;
       if (status === 416 && offset > 0 && offset === f.size) {
         res.resume();
       } else {
         if (status < 200 || status >= 300) {
           res.resume();
-          throw new HubError(status === 404 ? 'file_not_found' : 'http', `HTTP ${status} from ${new URL(finalUrl).host} for ${f.label}`, host, status);
+          throw new HubError(
+            status === 404 ? 'file_not_found' : 'http',
+            `HTTP ${status} from ${new URL(finalUrl).host} for ${f.label}`,
+            host,
+            status,
+          );
         }
         if (status !== 206 && offset > 0) {
           // The server ignored the Range: start over.
@@ -161,10 +190,15 @@ export async function downloadFile(client: HubClient, f: DownloadFile, opts: Dow
         }
       }
     } catch (err) {
-      if (stall.signal.aborted && !opts.signal?.aborted) throw new StalledError(f.label, Math.round(stallMs / 1000), host);
+      if (stall.signal.aborted && !opts.signal?.aborted)
+        throw new StalledError(f.label, Math.round(stallMs / 1000), host);
       if (err instanceof HubError || opts.signal?.aborted) throw err;
       // A connection cut mid-body: what arrived stays in .part for the next try.
-      throw new HubError('network', `the download of ${f.label} from ${host} was interrupted (${(err as Error).message}); run it again to resume`, host);
+      throw new HubError(
+        'network',
+        `the download of ${f.label} from ${host} was interrupted (${(err as Error).message}); run it again to resume`,
+        host,
+      );
     } finally {
       clearInterval(timer);
     }
@@ -175,7 +209,10 @@ export async function downloadFile(client: HubClient, f: DownloadFile, opts: Dow
     rmSync(part, { force: true });
     throw new ChecksumError(f.label, `${f.size} bytes`, `${size} bytes`);
   }
-  for (const [kind, expected] of [['sha256', f.sha256], ['sha1', f.sha1]] as const) {
+  for (const [kind, expected] of [
+    ['sha256', f.sha256],
+    ['sha1', f.sha1],
+  ] as const) {
     const hash = h[kind];
     if (!hash || !expected) continue;
     const actual = hash.digest('hex');
@@ -199,13 +236,23 @@ export interface ModelProgress {
  * next request tries again (and resumes).
  */
 export class SingleFlight {
-  private readonly flights = new Map<string, { promise: Promise<unknown>; listeners: Set<(p: ModelProgress) => void>; last?: ModelProgress }>();
+  private readonly flights = new Map<
+    string,
+    { promise: Promise<unknown>; listeners: Set<(p: ModelProgress) => void>; last?: ModelProgress }
+  >();
 
-  run<T>(key: string, work: (emit: (p: ModelProgress) => void) => Promise<T>, listener?: (p: ModelProgress) => void): Promise<T> {
+  run<T>(
+    key: string,
+    work: (emit: (p: ModelProgress) => void) => Promise<T>,
+    listener?: (p: ModelProgress) => void,
+  ): Promise<T> {
     let flight = this.flights.get(key);
     if (!flight) {
       const listeners = new Set<(p: ModelProgress) => void>();
-      const f: { promise: Promise<unknown>; listeners: typeof listeners; last?: ModelProgress } = { promise: Promise.resolve(), listeners };
+      const f: { promise: Promise<unknown>; listeners: typeof listeners; last?: ModelProgress } = {
+        promise: Promise.resolve(),
+        listeners,
+      };
       f.promise = work((p) => {
         f.last = p;
         for (const l of listeners) {

@@ -15,7 +15,9 @@ const out = process.env.SINAPSIS_LOCK_OUT ?? COMMITTED_LOCK_PATH;
 const hubModels = manifest.models.filter((m) => m.hub);
 const unknown = ids.filter((id) => !hubModels.some((m) => m.id === id));
 if (unknown.length) {
-  console.error(`Not a hub model in the manifest: ${unknown.join(', ')}. Hub models: ${hubModels.map((m) => m.id).join(', ')}`);
+  console.error(
+    `Not a hub model in the manifest: ${unknown.join(', ')}. Hub models: ${hubModels.map((m) => m.id).join(', ')}`,
+  );
   process.exit(2);
 }
 const client = new HubClient({ endpoint: config.HF_ENDPOINT, token: config.HF_TOKEN, timeoutMs: 30_000 });
@@ -25,8 +27,11 @@ for (const m of hubModels.filter((x) => !ids.length || ids.includes(x.id))) {
   try {
     const locked = await client.lock(m.hub!.repo, m.hub!.revision, m.hub!.files, { licence: m.licence });
     lock.models[m.id] = locked;
-    console.log(`${m.id}: ${locked.repo}@${locked.commit} (${m.hub!.revision})${locked.licence ? `, licence ${locked.licence}` : ''}`);
-    for (const f of locked.files) console.log(`  ${f.path} ${f.size} bytes ${f.sha256 ? `sha256 ${f.sha256}` : `git sha1 ${f.sha1}`}`);
+    console.log(
+      `${m.id}: ${locked.repo}@${locked.commit} (${m.hub!.revision})${locked.licence ? `, licence ${locked.licence}` : ''}`,
+    );
+    for (const f of locked.files)
+      console.log(`  ${f.path} ${f.size} bytes ${f.sha256 ? `sha256 ${f.sha256}` : `git sha1 ${f.sha1}`}`);
     for (const w of locked.hintMismatches ?? []) console.warn(`  WARNING: ${w}`);
   } catch (err) {
     failed++;

@@ -7,9 +7,15 @@ const lockedFileSchema = z.object({
   path: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/),
   size: z.number().int().nonnegative(),
   /** LFS files: the sha256 the hub states (tree `lfs.oid`, `X-Linked-Etag`). */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** Small files kept in git: the git blob sha1 (tree `oid`, `ETag`) = sha1("blob <len>\0" + bytes). */
-  sha1: z.string().regex(/^[0-9a-f]{40}$/).optional(),
+  sha1: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional(),
 });
 const lockedModelSchema = z.object({
   repo: z.string(),
@@ -22,7 +28,11 @@ const lockedModelSchema = z.object({
   /** Manifest hints the hub's listing contradicted (reported, not blocking). */
   hintMismatches: z.array(z.string()).optional(),
 });
-const lockSchema = z.object({ $comment: z.string().optional(), version: z.literal(1), models: z.record(z.string(), lockedModelSchema) });
+const lockSchema = z.object({
+  $comment: z.string().optional(),
+  version: z.literal(1),
+  models: z.record(z.string(), lockedModelSchema),
+});
 
 export type LockedFile = z.infer<typeof lockedFileSchema>;
 export type LockedModel = z.infer<typeof lockedModelSchema>;
@@ -54,7 +64,10 @@ export class Locks {
   private committed: LockFile;
   private local: LockFile;
 
-  constructor(private readonly committedFile: string | undefined, private readonly localFile: string) {
+  constructor(
+    private readonly committedFile: string | undefined,
+    private readonly localFile: string,
+  ) {
     this.committed = committedFile ? readLock(committedFile) : { version: 1, models: {} };
     this.local = readLock(localFile);
   }
@@ -64,7 +77,8 @@ export class Locks {
     const c = this.committed.models[key];
     if (c && c.repo === repo) return { model: c, lockedBy: 'repo' };
     const l = this.local.models[key];
-    if (l && l.repo === repo && (revision === undefined || l.revision === revision || l.commit === revision)) return { model: l, lockedBy: 'first-use' };
+    if (l && l.repo === repo && (revision === undefined || l.revision === revision || l.commit === revision))
+      return { model: l, lockedBy: 'first-use' };
     return undefined;
   }
 

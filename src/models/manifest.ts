@@ -19,7 +19,11 @@ const urlFileSchema = z.object({
  * `sha256`/`size` here are hints read from publishers' pages: a hub listing
  * that disagrees is reported loudly but is not blocked by them.
  */
-const hubFileSchema = z.object({ path: relPath, sha256: sha256.optional(), size: z.number().int().positive().optional() });
+const hubFileSchema = z.object({
+  path: relPath,
+  sha256: sha256.optional(),
+  size: z.number().int().positive().optional(),
+});
 
 export const HUB_REPO = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 const hubSchema = z.object({
@@ -88,7 +92,7 @@ export function modelForTask(manifest: Manifest, task: string): ModelEntry {
 
 /** `org/name[@revision]`: a hub model named by an admin (--model, settings), or undefined. */
 export function parseHubRef(ref: string): { repo: string; revision: string } | undefined {
-  const m = /^([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w.\/-]+))?$/.exec(ref);
+  const m = /^([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/.exec(ref);
   if (!m || ref.startsWith('.') || ref.startsWith('/')) return undefined;
   return { repo: m[1]!, revision: m[2] ?? 'main' };
 }

@@ -17,15 +17,36 @@ export class GraphBuilder {
 
   node(op: string, inputs: string[], attrs: Attr[] = [], outName?: string, domain?: string): string {
     const out = outName ?? `${op.toLowerCase()}_${this.n++}`;
-    this.nodes.push({ opType: op, input: inputs, output: [out], name: `${op}_${this.n++}`, attribute: attrs, ...(domain ? { domain } : {}) });
+    this.nodes.push({
+      opType: op,
+      input: inputs,
+      output: [out],
+      name: `${op}_${this.n++}`,
+      attribute: attrs,
+      ...(domain ? { domain } : {}),
+    });
     return out;
   }
   split(input: string, axis: number, outputs: string[]): string[] {
-    this.nodes.push({ opType: 'Split', input: [input], output: outputs, name: `Split_${this.n++}`, attribute: [{ name: 'axis', type: A.INT, i: axis }, { name: 'num_outputs', type: A.INT, i: outputs.length }] });
+    this.nodes.push({
+      opType: 'Split',
+      input: [input],
+      output: outputs,
+      name: `Split_${this.n++}`,
+      attribute: [
+        { name: 'axis', type: A.INT, i: axis },
+        { name: 'num_outputs', type: A.INT, i: outputs.length },
+      ],
+    });
     return outputs;
   }
   float(name: string, data: Float32Array, dims: number[]): string {
-    this.initializers.push({ name, dataType: T.FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    this.initializers.push({
+      name,
+      dataType: T.FLOAT,
+      dims,
+      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
     return name;
   }
   uint8(name: string, data: Uint8Array, dims: number[]): string {
@@ -41,13 +62,23 @@ export class GraphBuilder {
   }
 }
 
-
 export const valueInfo = (name: string, elemType: number, dims: Dim[]) => ({
   name,
-  type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  type: {
+    tensorType: {
+      elemType,
+      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+    },
+  },
 });
 
-export function encodeModel(g: GraphBuilder, name: string, inputs: object[], outputs: object[], producer: string): Uint8Array {
+export function encodeModel(
+  g: GraphBuilder,
+  name: string,
+  inputs: object[],
+  outputs: object[],
+  producer: string,
+): Uint8Array {
   const contrib = g.nodes.some((n) => (n as { domain?: string }).domain === MS_DOMAIN);
   const model = {
     irVersion: 8,

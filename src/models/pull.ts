@@ -27,10 +27,20 @@ const plain = new HubClient();
  * One non-hub file (its sha256 in the manifest decides) into the cache unless
  * already present; an interrupted `.part` is continued with a Range request.
  */
-export async function pullFile(dirs: ModelDirs, file: UrlFile, opts: PullOptions = {}): Promise<{ path: string; outcome: PullOutcome }> {
+export async function pullFile(
+  dirs: ModelDirs,
+  file: UrlFile,
+  opts: PullOptions = {},
+): Promise<{ path: string; outcome: PullOutcome }> {
   const dest = cachePath(dirs, file);
   const existing = opts.force ? undefined : locateFile(dirs, file);
-  const described = { label: file.path, url: opts.mirror ? `${opts.mirror.replace(/\/+$/, '')}/${file.path}` : file.url, dest, size: file.size, sha256: file.sha256 };
+  const described = {
+    label: file.path,
+    url: opts.mirror ? `${opts.mirror.replace(/\/+$/, '')}/${file.path}` : file.url,
+    dest,
+    size: file.size,
+    sha256: file.sha256,
+  };
   if (existing) {
     if (await matches(existing, described)) return { path: existing, outcome: 'present' };
     // A damaged file in the read-only local folder is the admin's to replace; one in our cache we fetch again.

@@ -5,7 +5,10 @@ import { readManifest } from './manifest.js';
 import { ModelRegistry } from './registry.js';
 
 /** The registry every entry point (server, CLI, models:pull) builds from the settings. */
-export function registryFromConfig(config: Config, log: { info(extra: object, msg: string): void; warn(extra: object, msg: string): void }): ModelRegistry {
+export function registryFromConfig(
+  config: Config,
+  log: { info(extra: object, msg: string): void; warn(extra: object, msg: string): void },
+): ModelRegistry {
   return new ModelRegistry(readManifest(), {
     dirs: { local: config.SINAPSIS_MODELS_DIR, cache: config.modelsCache },
     autoDownload: config.SINAPSIS_AUTO_DOWNLOAD,
@@ -25,5 +28,9 @@ export function registryFromConfig(config: Config, log: { info(extra: object, ms
 /** Each manifest task's model as the administrator set it, through the setting its command's spec names. */
 export function modelSettingsByTask(config: Pick<Config, 'modelSettings'>): Record<string, string> {
   const uses = COMMANDS.flatMap((c) => c.models?.uses ?? []);
-  return Object.fromEntries(uses.flatMap((u) => (u.setting && config.modelSettings[u.setting] ? [[u.task, config.modelSettings[u.setting]!]] : [])));
+  return Object.fromEntries(
+    uses.flatMap((u) =>
+      u.setting && config.modelSettings[u.setting] ? [[u.task, config.modelSettings[u.setting]!]] : [],
+    ),
+  );
 }

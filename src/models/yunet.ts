@@ -62,7 +62,8 @@ function clearPadding(data: Float32Array, W: number, H: number, width: number, h
   const plane = W * H;
   for (let c = 0; c < 3; c++) {
     if (prev.width > width) {
-      for (let y = 0, rows = Math.min(height, prev.height); y < rows; y++) data.fill(0, c * plane + y * W + width, c * plane + y * W + prev.width);
+      for (let y = 0, rows = Math.min(height, prev.height); y < rows; y++)
+        data.fill(0, c * plane + y * W + width, c * plane + y * W + prev.width);
     }
     if (prev.height > height) data.fill(0, c * plane + height * W, c * plane + prev.height * W);
   }
@@ -137,21 +138,51 @@ export function letterboxInGraph(modelId: string): OnnxVariant {
       const g = model.graph!;
       const original = g.input![0]!;
       const dims = original.type?.tensorType?.shape?.dim ?? [];
-      const fixed = (d: (typeof dims)[number] | undefined) => (d && d.dimValue != null && Number(d.dimValue) > 0 ? Number(d.dimValue) : undefined);
+      const fixed = (d: (typeof dims)[number] | undefined) =>
+        d && d.dimValue != null && Number(d.dimValue) > 0 ? Number(d.dimValue) : undefined;
       const w = fixed(dims[3]);
       const h = fixed(dims[2]);
       if (!w || !h) throw new Error('letterbox-in-graph needs a model with a fixed input size');
       graphInputSizes.set(modelId, [w, h]);
       const T = onnx.TensorProto.DataType;
       const valueInfo = (name: string, elemType: number, shape: (number | string)[]) =>
-        onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
-      const text = (name: string, value: string) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: Buffer.from(value) });
-      g.input = [valueInfo('image', T.FLOAT, [1, 3, 'height', 'width']), valueInfo('sizes', T.INT64, [4]), valueInfo('pads', T.INT64, [8]), ...g.input!.slice(1)];
+        onnx.ValueInfoProto.create({
+          name,
+          type: {
+            tensorType: {
+              elemType,
+              shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+            },
+          },
+        });
+      const text = (name: string, value: string) =>
+        onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.STRING, s: Buffer.from(value) });
+      g.input = [
+        valueInfo('image', T.FLOAT, [1, 3, 'height', 'width']),
+        valueInfo('sizes', T.INT64, [4]),
+        valueInfo('pads', T.INT64, [8]),
+        ...g.input!.slice(1),
+      ];
       // Resize-11 takes roi and scales before sizes: both empty.
-      g.initializer!.push(onnx.TensorProto.create({ name: 'letterbox_roi', dataType: T.FLOAT, dims: [0] }), onnx.TensorProto.create({ name: 'letterbox_scales', dataType: T.FLOAT, dims: [0] }));
+      g.initializer!.push(
+        onnx.TensorProto.create({ name: 'letterbox_roi', dataType: T.FLOAT, dims: [0] }),
+        onnx.TensorProto.create({ name: 'letterbox_scales', dataType: T.FLOAT, dims: [0] }),
+      );
       g.node!.unshift(
-        onnx.NodeProto.create({ name: 'letterbox_resize', opType: 'Resize', input: ['image', 'letterbox_roi', 'letterbox_scales', 'sizes'], output: ['letterbox_resized'], attribute: [text('mode', 'linear'), text('coordinate_transformation_mode', 'half_pixel')] }),
-        onnx.NodeProto.create({ name: 'letterbox_pad', opType: 'Pad', input: ['letterbox_resized', 'pads'], output: [original.name!], attribute: [text('mode', 'constant')] }),
+        onnx.NodeProto.create({
+          name: 'letterbox_resize',
+          opType: 'Resize',
+          input: ['image', 'letterbox_roi', 'letterbox_scales', 'sizes'],
+          output: ['letterbox_resized'],
+          attribute: [text('mode', 'linear'), text('coordinate_transformation_mode', 'half_pixel')],
+        }),
+        onnx.NodeProto.create({
+          name: 'letterbox_pad',
+          opType: 'Pad',
+          input: ['letterbox_resized', 'pads'],
+          output: [original.name!],
+          attribute: [text('mode', 'constant')],
+        }),
       );
       return onnx.ModelProto.encode(model).finish();
     },
@@ -162,7 +193,13 @@ export function letterboxInGraph(modelId: string): OnnxVariant {
 export const graphInputSize = (modelId: string) => graphInputSizes.get(modelId);
 
 /** Feeds for a letterboxInGraph session: RGB(A) bytes → BGR float planes at the photo's own size, plus the resize and padding. */
-export function letterboxFeeds(pixels: Uint8Array, width: number, height: number, channels: number, lb: Letterbox): Record<string, ort.Tensor> {
+export function letterboxFeeds(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  lb: Letterbox,
+): Record<string, ort.Tensor> {
   const n = width * height;
   const planes = new Float32Array(3 * n);
   for (let i = 0, p = 0; i < n; i++, p += channels) {
@@ -173,7 +210,20 @@ export function letterboxFeeds(pixels: Uint8Array, width: number, height: number
   return {
     image: new ort.Tensor('float32', planes, [1, 3, height, width]),
     sizes: new ort.Tensor('int64', BigInt64Array.from([1n, 3n, BigInt(lb.height), BigInt(lb.width)]), [4]),
-    pads: new ort.Tensor('int64', BigInt64Array.from([0n, 0n, 0n, 0n, 0n, 0n, BigInt(lb.inputHeight - lb.height), BigInt(lb.inputWidth - lb.width)]), [8]),
+    pads: new ort.Tensor(
+      'int64',
+      BigInt64Array.from([
+        0n,
+        0n,
+        0n,
+        0n,
+        0n,
+        0n,
+        BigInt(lb.inputHeight - lb.height),
+        BigInt(lb.inputWidth - lb.width),
+      ]),
+      [8],
+    ),
   };
 }
 

@@ -50,7 +50,10 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
   private readonly serverJobs = new Map<string, number>();
   private arrivals = 0;
 
-  constructor(private readonly process: Processor<P, R>, private readonly opts: MemoryQueueOptions) {}
+  constructor(
+    private readonly process: Processor<P, R>,
+    private readonly opts: MemoryQueueOptions,
+  ) {}
 
   submit(req: JobRequest<P>, events: JobEvents = {}): JobHandle<R> {
     if (this.closed) throw new SinapsisError('queue_full');
@@ -83,7 +86,8 @@ export class MemoryQueue<P, R> implements JobQueue<P, R> {
     if (server === undefined) return all;
     const waiting = [...this.waiting.values()].flat().sort((a, b) => a.seq - b.seq);
     const waitingByKind: Record<string, number> = {};
-    for (const j of waiting) if (j.req.kind !== undefined) waitingByKind[j.req.kind] = (waitingByKind[j.req.kind] ?? 0) + 1;
+    for (const j of waiting)
+      if (j.req.kind !== undefined) waitingByKind[j.req.kind] = (waitingByKind[j.req.kind] ?? 0) + 1;
     return { ...all, serverJobs: this.serverJobs.get(server) ?? 0, waitingByKind };
   }
 

@@ -15,10 +15,34 @@ export interface Sample {
 }
 
 export const SAMPLES: readonly Sample[] = [
-  { id: 'astronaut', file: 'astronaut.jpg', title: { en: 'Astronaut Eileen Collins', es: 'La astronauta Eileen Collins' }, credit: 'NASA', licence: 'public domain' },
-  { id: 'camera', file: 'camera.jpg', title: { en: 'Photographer (black and white)', es: 'Fotógrafo (blanco y negro)' }, credit: 'Lav Varshney', licence: 'CC0' },
-  { id: 'coffee', file: 'coffee.jpg', title: { en: 'A cup of coffee', es: 'Una taza de café' }, credit: 'Rachel Michetti', licence: 'CC0' },
-  { id: 'chelsea', file: 'chelsea.jpg', title: { en: 'Chelsea the cat', es: 'Chelsea, la gata' }, credit: 'Stefan van der Walt', licence: 'CC0' },
+  {
+    id: 'astronaut',
+    file: 'astronaut.jpg',
+    title: { en: 'Astronaut Eileen Collins', es: 'La astronauta Eileen Collins' },
+    credit: 'NASA',
+    licence: 'public domain',
+  },
+  {
+    id: 'camera',
+    file: 'camera.jpg',
+    title: { en: 'Photographer (black and white)', es: 'Fotógrafo (blanco y negro)' },
+    credit: 'Lav Varshney',
+    licence: 'CC0',
+  },
+  {
+    id: 'coffee',
+    file: 'coffee.jpg',
+    title: { en: 'A cup of coffee', es: 'Una taza de café' },
+    credit: 'Rachel Michetti',
+    licence: 'CC0',
+  },
+  {
+    id: 'chelsea',
+    file: 'chelsea.jpg',
+    title: { en: 'Chelsea the cat', es: 'Chelsea, la gata' },
+    credit: 'Stefan van der Walt',
+    licence: 'CC0',
+  },
 ];
 
 export function findSample(id: string): Sample | undefined {

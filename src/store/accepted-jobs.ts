@@ -34,7 +34,11 @@ export interface AcceptedJob {
   attempts?: number;
 }
 
-type Row = Omit<AcceptedJob, 'reply' | 'channelId' | 'request'> & { channelId: string | null; replyJson: string | null; requestJson: string | null };
+type Row = Omit<AcceptedJob, 'reply' | 'channelId' | 'request'> & {
+  channelId: string | null;
+  replyJson: string | null;
+  requestJson: string | null;
+};
 
 /**
  * Accepted jobs, written at submit and deleted when the job settles. A row still here at start
@@ -60,7 +64,19 @@ export class AcceptedJobs {
   }
 
   add(j: AcceptedJob): void {
-    this.q.add.run(j.id, j.createdAt, j.platform, j.userId, j.serverId, j.channelId ?? null, j.command, j.day, j.reply ? JSON.stringify(j.reply) : null, j.request ? JSON.stringify(j.request) : null, j.attempts ?? 0);
+    this.q.add.run(
+      j.id,
+      j.createdAt,
+      j.platform,
+      j.userId,
+      j.serverId,
+      j.channelId ?? null,
+      j.command,
+      j.day,
+      j.reply ? JSON.stringify(j.reply) : null,
+      j.request ? JSON.stringify(j.request) : null,
+      j.attempts ?? 0,
+    );
   }
 
   remove(id: string): void {

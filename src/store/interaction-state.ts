@@ -18,7 +18,10 @@ export interface InteractionState {
  * (platform file URLs expire too); a button pointing at a gone row says so.
  */
 export class InteractionStates {
-  constructor(private readonly db: DB, readonly ttlMs = 24 * 3600 * 1000) {}
+  constructor(
+    private readonly db: DB,
+    readonly ttlMs = 24 * 3600 * 1000,
+  ) {}
 
   /**
    * Never throws: with the store failing (full disk) the result still goes out, and its
@@ -40,7 +43,9 @@ export class InteractionStates {
   }
 
   get(id: string, now = Date.now()): InteractionState | undefined {
-    const row = this.db.prepare('SELECT * FROM interaction_state WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    const row = this.db.prepare('SELECT * FROM interaction_state WHERE id = ?').get(id) as
+      | Record<string, unknown>
+      | undefined;
     if (!row || now - Number(row.created_at) > this.ttlMs) return undefined;
     return {
       id,

@@ -79,7 +79,11 @@ export class JobsLog {
   /** Unhealthy while writes failed in the last few minutes: a full disk rarely fails every single write. */
   health(): StoreHealth {
     const recent = this.lastFailure && (this.opts.now ?? Date.now)() - this.lastFailure.at < HEALTH_WINDOW_MS;
-    return { ok: !recent, failedWrites: this.failedWrites, ...(this.lastFailure ? { lastError: this.lastFailure.error } : {}) };
+    return {
+      ok: !recent,
+      failedWrites: this.failedWrites,
+      ...(this.lastFailure ? { lastError: this.lastFailure.error } : {}),
+    };
   }
 
   recent(limit = 50): JobLogEntry[] {

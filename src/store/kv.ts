@@ -7,6 +7,8 @@ export class KeyValue {
     return (this.db.prepare('SELECT value FROM kv WHERE key = ?').pluck().get(key) as string | undefined) ?? undefined;
   }
   set(key: string, value: string): void {
-    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.db
+      .prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
   }
 }

@@ -4,10 +4,38 @@ import type { DB } from './db.js';
 export const EVERYWHERE = '';
 export const ALL_COMMANDS = '*';
 
-export interface SwitchRow { server_id: string; channel_id: string; command: string; enabled: number; updated_at: number; updated_by: string }
-export interface RoleRow { server_id: string; command: string; role_id: string; allow: number }
-export interface LimitsRow { server_id: string; command: string; cooldown_s: number | null; daily_quota: number | null; queue_share: number | null }
-export interface AuditRow { id: number; at: number; server_id: string; channel_id: string; actor: string; action: string; command: string | null; before: string | null; after: string | null }
+export interface SwitchRow {
+  server_id: string;
+  channel_id: string;
+  command: string;
+  enabled: number;
+  updated_at: number;
+  updated_by: string;
+}
+export interface RoleRow {
+  server_id: string;
+  command: string;
+  role_id: string;
+  allow: number;
+}
+export interface LimitsRow {
+  server_id: string;
+  command: string;
+  cooldown_s: number | null;
+  daily_quota: number | null;
+  queue_share: number | null;
+}
+export interface AuditRow {
+  id: number;
+  at: number;
+  server_id: string;
+  channel_id: string;
+  actor: string;
+  action: string;
+  command: string | null;
+  before: string | null;
+  after: string | null;
+}
 export type Limits = Partial<Pick<LimitsRow, 'cooldown_s' | 'daily_quota' | 'queue_share'>>;
 
 /**
@@ -21,29 +49,51 @@ export class Rules {
   constructor(private readonly db: DB) {
     const p = (sql: string) => db.prepare(sql);
     this.q = {
-      switches: p(`SELECT * FROM switches WHERE server_id IN (?, '') AND channel_id IN (?, '') AND command IN (?, '*')`),
+      switches: p(
+        `SELECT * FROM switches WHERE server_id IN (?, '') AND channel_id IN (?, '') AND command IN (?, '*')`,
+      ),
       switch: p(`SELECT * FROM switches WHERE server_id = ? AND channel_id = ? AND command = ?`),
-      setSwitch: p(`INSERT INTO switches VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
+      setSwitch: p(
+        `INSERT INTO switches VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      ),
       clearSwitch: p(`DELETE FROM switches WHERE server_id = ? AND channel_id = ? AND command = ?`),
       serverSwitches: p(`SELECT * FROM switches WHERE server_id IN (?, '') ORDER BY server_id, channel_id, command`),
       roles: p(`SELECT * FROM role_rules WHERE server_id IN (?, '') AND command IN (?, '*')`),
       role: p(`SELECT * FROM role_rules WHERE server_id = ? AND command = ? AND role_id = ?`),
-      setRole: p(`INSERT INTO role_rules VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET allow = excluded.allow, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
+      setRole: p(
+        `INSERT INTO role_rules VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET allow = excluded.allow, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      ),
       clearRole: p(`DELETE FROM role_rules WHERE server_id = ? AND command = ? AND role_id = ?`),
       serverRoles: p(`SELECT * FROM role_rules WHERE server_id IN (?, '') ORDER BY server_id, command, role_id`),
       limits: p(`SELECT * FROM limits WHERE server_id IN (?, '') AND command IN (?, '*')`),
       limit: p(`SELECT * FROM limits WHERE server_id = ? AND command = ?`),
-      setLimits: p(`INSERT INTO limits VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET cooldown_s = excluded.cooldown_s, daily_quota = excluded.daily_quota, queue_share = excluded.queue_share, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
+      setLimits: p(
+        `INSERT INTO limits VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET cooldown_s = excluded.cooldown_s, daily_quota = excluded.daily_quota, queue_share = excluded.queue_share, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      ),
       serverLimits: p(`SELECT * FROM limits WHERE server_id IN (?, '') ORDER BY server_id, command`),
       language: p(`SELECT language FROM server_settings WHERE server_id = ?`).pluck(),
-      setLanguage: p(`INSERT INTO server_settings VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
+      setLanguage: p(
+        `INSERT INTO server_settings VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      ),
       usage: p(`SELECT count FROM usage WHERE server_id = ? AND user_id = ? AND command = ? AND day = ?`).pluck(),
-      lastUse: p(`SELECT max(last_at) FROM usage WHERE server_id = ? AND user_id = ? AND command = ? AND day >= ?`).pluck(),
-      use: p(`INSERT INTO usage VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT DO UPDATE SET count = count + 1, last_at = excluded.last_at`),
-      refund: p(`UPDATE usage SET count = max(count - 1, 0) WHERE server_id = ? AND user_id = ? AND command = ? AND day = ?`),
-      usageByCommand: p(`SELECT command, sum(count) AS count FROM usage WHERE server_id = ? AND day = ? GROUP BY command ORDER BY command`),
-      audit: p(`INSERT INTO audit (at, server_id, channel_id, actor, action, command, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      recentAudit: p(`SELECT * FROM audit WHERE server_id = ? AND (? OR action != 'refused') ORDER BY at DESC, id DESC LIMIT ?`),
+      lastUse: p(
+        `SELECT max(last_at) FROM usage WHERE server_id = ? AND user_id = ? AND command = ? AND day >= ?`,
+      ).pluck(),
+      use: p(
+        `INSERT INTO usage VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT DO UPDATE SET count = count + 1, last_at = excluded.last_at`,
+      ),
+      refund: p(
+        `UPDATE usage SET count = max(count - 1, 0) WHERE server_id = ? AND user_id = ? AND command = ? AND day = ?`,
+      ),
+      usageByCommand: p(
+        `SELECT command, sum(count) AS count FROM usage WHERE server_id = ? AND day = ? GROUP BY command ORDER BY command`,
+      ),
+      audit: p(
+        `INSERT INTO audit (at, server_id, channel_id, actor, action, command, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      recentAudit: p(
+        `SELECT * FROM audit WHERE server_id = ? AND (? OR action != 'refused') ORDER BY at DESC, id DESC LIMIT ?`,
+      ),
       prune: p(`DELETE FROM audit WHERE at < ?`),
     };
   }
@@ -55,7 +105,14 @@ export class Rules {
     return this.q.switch.get(server, channel, command) as SwitchRow | undefined;
   }
   /** `enabled` undefined removes the rule, so the next broader one applies again. */
-  setSwitch(server: string, channel: string, command: string, enabled: boolean | undefined, actor: string, now: number): void {
+  setSwitch(
+    server: string,
+    channel: string,
+    command: string,
+    enabled: boolean | undefined,
+    actor: string,
+    now: number,
+  ): void {
     if (enabled === undefined) this.q.clearSwitch.run(server, channel, command);
     else this.q.setSwitch.run(server, channel, command, enabled ? 1 : 0, now, actor);
   }
@@ -84,7 +141,15 @@ export class Rules {
     return this.q.limit.get(server, command) as LimitsRow | undefined;
   }
   setLimits(server: string, command: string, limits: Limits, actor: string, now: number): void {
-    this.q.setLimits.run(server, command, limits.cooldown_s ?? null, limits.daily_quota ?? null, limits.queue_share ?? null, now, actor);
+    this.q.setLimits.run(
+      server,
+      command,
+      limits.cooldown_s ?? null,
+      limits.daily_quota ?? null,
+      limits.queue_share ?? null,
+      now,
+      actor,
+    );
   }
   serverLimits(server: string): LimitsRow[] {
     return this.q.serverLimits.all(server) as LimitsRow[];
@@ -115,7 +180,16 @@ export class Rules {
   }
 
   audit(entry: Omit<AuditRow, 'id'>): void {
-    this.q.audit.run(entry.at, entry.server_id, entry.channel_id, entry.actor, entry.action, entry.command, entry.before, entry.after);
+    this.q.audit.run(
+      entry.at,
+      entry.server_id,
+      entry.channel_id,
+      entry.actor,
+      entry.action,
+      entry.command,
+      entry.before,
+      entry.after,
+    );
   }
   recentAudit(server: string, limit: number, withRefusals = false): AuditRow[] {
     return this.q.recentAudit.all(server, withRefusals ? 1 : 0, limit) as AuditRow[];

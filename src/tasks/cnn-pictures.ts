@@ -39,15 +39,20 @@ export async function fitPhoto(photo: Buffer, side: number) {
   const w = (swapped ? meta.height : meta.width) ?? side;
   const h = (swapped ? meta.width : meta.height) ?? side;
   const img = sharp(photo).rotate();
-  if (w > h * MAX_ASPECT) img.extract({ left: Math.floor((w - h * MAX_ASPECT) / 2), top: 0, width: h * MAX_ASPECT, height: h });
-  else if (h > w * MAX_ASPECT) img.extract({ left: 0, top: Math.floor((h - w * MAX_ASPECT) / 2), width: w, height: w * MAX_ASPECT });
+  if (w > h * MAX_ASPECT)
+    img.extract({ left: Math.floor((w - h * MAX_ASPECT) / 2), top: 0, width: h * MAX_ASPECT, height: h });
+  else if (h > w * MAX_ASPECT)
+    img.extract({ left: 0, top: Math.floor((h - w * MAX_ASPECT) / 2), width: w, height: w * MAX_ASPECT });
   return img.resize(side, side, { fit: 'inside' });
 }
 
 /** Original (grey) plus each classic filter's output, each captioned with its name and its 3×3 numbers. */
 export async function classicFiltersGrid(photo: Buffer, lang: Lang): Promise<Buffer> {
   // The photo keeps its aspect ratio: the longer side is SIDE pixels, never a squashed square.
-  const { data: grey, info } = await (await fitPhoto(photo, SIDE)).greyscale().png().toBuffer({ resolveWithObject: true });
+  const { data: grey, info } = await (await fitPhoto(photo, SIDE))
+    .greyscale()
+    .png()
+    .toBuffer({ resolveWithObject: true });
   const tw = Math.max(info.width, 190); // room for the caption under a narrow (portrait) photo
   const tiles = [{ label: [t(lang, 'cnn_original_grey')], img: grey }];
   for (const f of FILTERS) {
@@ -70,7 +75,10 @@ export async function classicFiltersGrid(photo: Buffer, lang: Lang): Promise<Buf
       { input: caption(t.label, tw), left, top: top + info.height },
     ];
   });
-  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .composite(composites)
+    .png()
+    .toBuffer();
 }
 
 /** YuNet with its first convolution block (after its ReLU) also exposed as a graph output. */
@@ -87,10 +95,17 @@ const FIRST_LAYER = {
 };
 
 /** The 16 feature maps of YuNet's first learned layer on the photo, as a labelled grid. */
-export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang: Lang): Promise<{ png: Buffer; channels: number }> {
+export async function firstLayerGrid(
+  models: ModelRegistry,
+  photo: Buffer,
+  lang: Lang,
+): Promise<{ png: Buffer; channels: number }> {
   const session = await models.onnxSession('yunet-n', FIRST_LAYER);
   const output = session.outputNames.at(-1)!;
-  const { data, info } = await (await fitPhoto(photo, SIDE * 2)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await (await fitPhoto(photo, SIDE * 2))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const lb = letterbox(info.width, info.height, [640, 640]);
   const out = await session.run({ input: toInputTensor(data, info.width, info.height, info.channels, lb) }, [output]);
   const maps = out[output]!;
@@ -114,8 +129,14 @@ export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang:
     const lo = sorted[0]!;
     const hi = Math.max(sorted[Math.floor(0.99 * (sorted.length - 1))]!, lo + 1e-6);
     const bytes = Buffer.alloc(mw * mh);
-    for (let i = 0; i < seen.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(((seen[i]! - lo) / (hi - lo)) * 255)));
-    tiles.push(await sharp(bytes, { raw: { width: mw, height: mh, channels: 1 } }).resize(tileW, tileH, { fit: 'fill' }).png().toBuffer());
+    for (let i = 0; i < seen.length; i++)
+      bytes[i] = Math.max(0, Math.min(255, Math.round(((seen[i]! - lo) / (hi - lo)) * 255)));
+    tiles.push(
+      await sharp(bytes, { raw: { width: mw, height: mh, channels: 1 } })
+        .resize(tileW, tileH, { fit: 'fill' })
+        .png()
+        .toBuffer(),
+    );
   }
   const title = t(lang, 'cnn_first_layer_title', { channels: channels! }).split('\n');
   const titleH = CAPTION_H + 18;
@@ -123,8 +144,15 @@ export async function firstLayerGrid(models: ModelRegistry, photo: Buffer, lang:
   const height = titleH + Math.ceil(channels! / cols) * (tileH + 6) + 6;
   const composites = [
     { input: caption(title, width, titleH), left: 0, top: 0 },
-    ...tiles.map((input, i) => ({ input, left: 6 + (i % cols) * (tileW + 6), top: titleH + 6 + Math.floor(i / cols) * (tileH + 6) })),
+    ...tiles.map((input, i) => ({
+      input,
+      left: 6 + (i % cols) * (tileW + 6),
+      top: titleH + 6 + Math.floor(i / cols) * (tileH + 6),
+    })),
   ];
-  const png = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composites).png().toBuffer();
+  const png = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .composite(composites)
+    .png()
+    .toBuffer();
   return { png, channels: channels! };
 }

@@ -44,9 +44,17 @@ export function resizePlane(src: Float32Array, sw: number, sh: number, dw: numbe
  * plane is taken at full size and resized as one plane: a third of the work of resizing RGB, and
  * no libvips round trip.
  */
-function greyInput(lab: { L: Float32Array; grey: Float32Array }, width: number, height: number, netW: number, netH: number, kind: 'grey-rgb' | 'lightness'): ort.Tensor {
+function greyInput(
+  lab: { L: Float32Array; grey: Float32Array },
+  width: number,
+  height: number,
+  netW: number,
+  netH: number,
+  kind: 'grey-rgb' | 'lightness',
+): ort.Tensor {
   const plane = netW * netH;
-  if (kind === 'lightness') return new ort.Tensor('float32', resizePlane(lab.L, width, height, netW, netH), [1, 1, netH, netW]);
+  if (kind === 'lightness')
+    return new ort.Tensor('float32', resizePlane(lab.L, width, height, netW, netH), [1, 1, netH, netW]);
   const grey = resizePlane(lab.grey, width, height, netW, netH);
   const data = new Float32Array(3 * plane);
   data.set(grey, 0);
@@ -55,7 +63,8 @@ function greyInput(lab: { L: Float32Array; grey: Float32Array }, width: number, 
   return new ort.Tensor('float32', data, [1, 3, netH, netW]);
 }
 
-const rawImage = (rgb: Uint8Array, width: number, height: number, channels: 1 | 2 | 3 | 4 = 3) => sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels } });
+const rawImage = (rgb: Uint8Array, width: number, height: number, channels: 1 | 2 | 3 | 4 = 3) =>
+  sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels } });
 
 /**
  * Panels side by side at one height, each captioned underneath: the original
@@ -75,9 +84,15 @@ async function beforeAfter(
   const w = Math.max(1, Math.round((width * h) / height));
   const gap = 6;
   const total = panels.length * w + (panels.length - 1) * gap;
-  const tile = (rgb: Uint8Array, channels: 3 | 4) => rawImage(rgb, width, height, channels).removeAlpha().resize(w, h).raw().toBuffer();
-  const [small, ...given] = await Promise.all([tile(original.rgb, original.channels), ...panels.map((p) => (typeof p.rgb === 'string' ? undefined : tile(p.rgb, 3)))]);
-  const tiles = panels.map((p, i) => (p.rgb === 'original' ? small! : p.rgb === 'grey' ? Buffer.from(greyRgb(small!, w * h, 3)) : given[i]!));
+  const tile = (rgb: Uint8Array, channels: 3 | 4) =>
+    rawImage(rgb, width, height, channels).removeAlpha().resize(w, h).raw().toBuffer();
+  const [small, ...given] = await Promise.all([
+    tile(original.rgb, original.channels),
+    ...panels.map((p) => (typeof p.rgb === 'string' ? undefined : tile(p.rgb, 3))),
+  ]);
+  const tiles = panels.map((p, i) =>
+    p.rgb === 'original' ? small! : p.rgb === 'grey' ? Buffer.from(greyRgb(small!, w * h, 3)) : given[i]!,
+  );
   return encodeAs(
     sharp({ create: { width: total, height: h + 2 * CAPTION_H, channels: 3, background: '#ffffff' } }).composite([
       ...tiles.flatMap((input, i) => [
@@ -90,7 +105,11 @@ async function beforeAfter(
   );
 }
 
-const labelsFor = (lang: Lang) => ({ original: t(lang, 'colorize_label_original'), grey: t(lang, 'colorize_label_grey'), colour: t(lang, 'colorize_label_colour') });
+const labelsFor = (lang: Lang) => ({
+  original: t(lang, 'colorize_label_original'),
+  grey: t(lang, 'colorize_label_grey'),
+  colour: t(lang, 'colorize_label_colour'),
+});
 
 /**
  * A photo in, the network's colours out: the photo's lightness (L of Lab) goes
@@ -133,28 +152,69 @@ export const colorizeTask: Task = async ({ options, images, lang }, { models, si
   const strength = Number(options.strength ?? 1);
   // a/b upsampled, scaled by strength and joined with the full-size L in one pass; L is the
   // original's, so the colour distance is the a/b distance (CIE76 ΔE).
-  const { rgb: colour, meanDeltaE: deltaE } = recombine(lab.L, width, height, ab, outW, outH, strength, hadColour ? real : undefined);
+  const { rgb: colour, meanDeltaE: deltaE } = recombine(
+    lab.L,
+    width,
+    height,
+    ab,
+    outW,
+    outH,
+    strength,
+    hadColour ? real : undefined,
+  );
   const meanDeltaE = deltaE === undefined ? undefined : Math.round(deltaE * 10) / 10;
   const colorized = await encodeAs(rawImage(colour, width, height), format);
   const t3 = performance.now();
 
   // The comparison picture, timed apart: a reference pipeline would not make it.
   const labels = labelsFor(lang);
-  const panels = [...(hadColour ? [{ rgb: 'original' as const, label: labels.original }] : []), { rgb: 'grey' as const, label: labels.grey }, { rgb: colour, label: labels.colour }];
-  const footer = t(lang, meanDeltaE === undefined ? 'colorize_footer' : 'colorize_footer_compare', { model: id, delta: meanDeltaE ?? '' });
-  const comparison = await beforeAfter({ rgb: data, channels: channels === 4 ? 4 : 3 }, panels, width, height, footer, format);
+  const panels = [
+    ...(hadColour ? [{ rgb: 'original' as const, label: labels.original }] : []),
+    { rgb: 'grey' as const, label: labels.grey },
+    { rgb: colour, label: labels.colour },
+  ];
+  const footer = t(lang, meanDeltaE === undefined ? 'colorize_footer' : 'colorize_footer_compare', {
+    model: id,
+    delta: meanDeltaE ?? '',
+  });
+  const comparison = await beforeAfter(
+    { rgb: data, channels: channels === 4 ? 4 : 3 },
+    panels,
+    width,
+    height,
+    footer,
+    format,
+  );
   const t4 = performance.now();
 
   const ms = Math.round(t4 - t0);
-  const text = [t(lang, 'colorized', { model: id, ms, strength }), meanDeltaE === undefined ? '' : t(lang, 'colorize_delta', { delta: meanDeltaE }), t(lang, 'colorize_note')].filter(Boolean).join('\n');
+  const text = [
+    t(lang, 'colorized', { model: id, ms, strength }),
+    meanDeltaE === undefined ? '' : t(lang, 'colorize_delta', { delta: meanDeltaE }),
+    t(lang, 'colorize_note'),
+  ]
+    .filter(Boolean)
+    .join('\n');
   const result: ResultImage[] = [
     { name: `colorized.${format.ext}`, mime: format.mime, data: colorized, alt: labels.colour },
-    { name: `before-after.${format.ext}`, mime: format.mime, data: comparison, alt: hadColour ? `${labels.original} · ${labels.grey} · ${labels.colour}` : `${labels.grey} · ${labels.colour}` },
+    {
+      name: `before-after.${format.ext}`,
+      mime: format.mime,
+      data: comparison,
+      alt: hadColour ? `${labels.original} · ${labels.grey} · ${labels.colour}` : `${labels.grey} · ${labels.colour}`,
+    },
   ];
   return {
     text,
     images: result,
-    data: { width, height, strength, had_colour: hadColour, ...(meanDeltaE === undefined ? {} : { mean_delta_e: meanDeltaE }), network_input: [netW, netH] },
+    data: {
+      width,
+      height,
+      strength,
+      had_colour: hadColour,
+      ...(meanDeltaE === undefined ? {} : { mean_delta_e: meanDeltaE }),
+      network_input: [netW, netH],
+    },
     // recombineMs: a/b back to full size, Lab → RGB and the colorized picture's encode; composeMs: the comparison picture alone.
     timings: { prepareMs: t1 - t0, inferenceMs: t2 - t1, recombineMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },
     model: id,

@@ -8,7 +8,17 @@ import { decodeImage, decodeOrRefuse, openImage, type DecodedImage } from '../im
 import { t } from '../i18n/messages.js';
 import { modelForTask } from '../models/manifest.js';
 import type { ModelRegistry } from '../models/registry.js';
-import { BufferPool, decode, graphInputSize, LONG_SIDE, letterbox, letterboxFeeds, letterboxInGraph, toInputTensor, type Face } from '../models/yunet.js';
+import {
+  BufferPool,
+  decode,
+  graphInputSize,
+  LONG_SIDE,
+  letterbox,
+  letterboxFeeds,
+  letterboxInGraph,
+  toInputTensor,
+  type Face,
+} from '../models/yunet.js';
 import type { Task } from './types.js';
 
 const imageLimits = detectFacesSpec.options.find((o) => o.name === 'image')!;
@@ -33,7 +43,10 @@ export interface Detection {
 const jsLetterbox = new Set<string>();
 
 /** The session with the letterbox in its graph, else (once that failed for this model) the plain one. */
-async function sessionFor(models: ModelRegistry, modelId: string): Promise<{ session: ort.InferenceSession; inGraph: boolean }> {
+async function sessionFor(
+  models: ModelRegistry,
+  modelId: string,
+): Promise<{ session: ort.InferenceSession; inGraph: boolean }> {
   if (!jsLetterbox.has(modelId)) {
     try {
       return { session: await models.onnxSession(modelId, letterboxInGraph(modelId)), inGraph: true };
@@ -55,7 +68,12 @@ async function sessionFor(models: ModelRegistry, modelId: string): Promise<{ ses
  * The letterbox resize runs inside the network's graph (onnxruntime, off the
  * event loop); models that cannot take it are resized in JS into the tensor.
  */
-export async function detectFaces(models: ModelRegistry, modelId: string, bytes: Buffer, minScore: number): Promise<Detection> {
+export async function detectFaces(
+  models: ModelRegistry,
+  modelId: string,
+  bytes: Buffer,
+  minScore: number,
+): Promise<Detection> {
   const t0 = performance.now();
   // Refused uploads never load the model. Decoded at most at the network's usual side (640).
   const img = await decodeImage(bytes, imageLimits, { maxSide: LONG_SIDE, shrinkFrom: 2 * LONG_SIDE });
@@ -63,10 +81,14 @@ export async function detectFaces(models: ModelRegistry, modelId: string, bytes:
   const { session, inGraph } = await sessionFor(models, modelId);
   const dims = session.inputMetadata[0];
   const shape = dims && 'shape' in dims ? dims.shape : [];
-  const fixed = inGraph ? graphInputSize(modelId) : typeof shape[2] === 'number' && typeof shape[3] === 'number' ? ([shape[3], shape[2]] as [number, number]) : undefined;
+  const fixed = inGraph
+    ? graphInputSize(modelId)
+    : typeof shape[2] === 'number' && typeof shape[3] === 'number'
+      ? ([shape[3], shape[2]] as [number, number])
+      : undefined;
   const lb = letterbox(info.width, info.height, fixed);
   const t1 = performance.now();
-  let out;
+  let out: ort.InferenceSession.OnnxValueMapType;
   let t2 = t1;
   if (inGraph) {
     const feeds = letterboxFeeds(img.data, img.width, img.height, img.channels, lb);
@@ -112,9 +134,13 @@ export const detectFacesTask: Task = async ({ options, images, lang }, { models,
   const t4 = performance.now();
   // The photo decoded for detection when it was decoded whole; else decoded again at the reply size.
   const px = det.pixels;
-  const image = px ? sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels as 3 | 4 } }) : openImage(bytes, imageLimits);
+  const image = px
+    ? sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels as 3 | 4 } })
+    : openImage(bytes, imageLimits);
   const picture = await decodeOrRefuse(
-    blur ? blurFaces(image, det.width, det.height, det.faces, det.format) : drawFaces(image, det.width, det.height, det.faces, det.format),
+    blur
+      ? blurFaces(image, det.width, det.height, det.faces, det.format)
+      : drawFaces(image, det.width, det.height, det.faces, det.format),
   );
   const drawMs = performance.now() - t4;
   const totalMs = performance.now() - started;
@@ -137,7 +163,14 @@ export const detectFacesTask: Task = async ({ options, images, lang }, { models,
   ];
   return {
     text: lines.join('\n'),
-    images: [{ name: `${blur ? 'faces-blurred' : 'faces'}.${det.format.ext}`, mime: det.format.mime, data: picture, alt: lines[0]! }],
+    images: [
+      {
+        name: `${blur ? 'faces-blurred' : 'faces'}.${det.format.ext}`,
+        mime: det.format.mime,
+        data: picture,
+        alt: lines[0]!,
+      },
+    ],
     data: { faces: det.faces, width: det.width, height: det.height },
     timings: { ...det.timings, drawMs, totalMs },
     model: modelId,

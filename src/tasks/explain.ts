@@ -61,26 +61,48 @@ interface Retrieval {
 async function retrieve(models: ModelRegistry, kb: KnowledgeIndex, question: string): Promise<Retrieval> {
   const { hits: lexical, analysis } = kb.lookup(question, 10);
   const pinned = kb.byTitle(question);
-  if (pinned) return { hits: [{ section: pinned, score: 1 }, ...lexical.filter((h) => h.section.id !== pinned.id)], analysis, decision: 'answer', method: 'title' };
+  if (pinned)
+    return {
+      hits: [{ section: pinned, score: 1 }, ...lexical.filter((h) => h.section.id !== pinned.id)],
+      analysis,
+      decision: 'answer',
+      method: 'title',
+    };
   const lexicalDecision = decide(analysis, lexical);
-  let emb;
+  let emb: Awaited<ReturnType<ModelRegistry['embedder']>>;
   try {
     emb = await models.embedder();
   } catch (err) {
-    return { hits: lexical, analysis, decision: lexicalDecision, method: 'bm25', fallback: err instanceof SinapsisError ? err.code : 'embedding_failed' };
+    return {
+      hits: lexical,
+      analysis,
+      decision: lexicalDecision,
+      method: 'bm25',
+      fallback: err instanceof SinapsisError ? err.code : 'embedding_failed',
+    };
   }
   if (!emb) return { hits: lexical, analysis, decision: lexicalDecision, method: 'bm25' };
   const { embedder, prefixes, id } = emb;
-  const embed: Embed = async (texts) => (await embedder(texts, { pooling: 'mean', normalize: true })).tolist() as number[][];
-  const semantic = cached(semanticIndexes, embedder as object, () => SemanticIndex.build(kb.sections, embed, prefixes.passage));
+  const embed: Embed = async (texts) =>
+    (await embedder(texts, { pooling: 'mean', normalize: true })).tolist() as number[][];
+  const semantic = cached(semanticIndexes, embedder as object, () =>
+    SemanticIndex.build(kb.sections, embed, prefixes.passage),
+  );
   const [query] = await embed([`${prefixes.query}${question}`]);
   const dense = (await semantic).rank(query!);
   const denseTop = dense[0]?.score ?? 0;
   let decision = lexicalDecision;
-  if (decision === 'declined' && analysis.coverage >= MIN_COVERAGE_FOR_DENSE && denseTop >= MIN_DENSE_ONLY_SIMILARITY && denseMargin(dense) >= MIN_DENSE_MARGIN) decision = 'weak';
+  if (
+    decision === 'declined' &&
+    analysis.coverage >= MIN_COVERAGE_FOR_DENSE &&
+    denseTop >= MIN_DENSE_ONLY_SIMILARITY &&
+    denseMargin(dense) >= MIN_DENSE_MARGIN
+  )
+    decision = 'weak';
   let hits = fuseRankings([lexical, dense], 10, 60, [decision === 'answer' ? LEXICAL_WEIGHT_WHEN_CONFIDENT : 1, 1]);
   // A confident lexical match, or a passage the glossary names, stays first: the dense side reorders the rest.
-  const named = (decision === 'answer' && lexical[0]?.section) || (analysis.glossary[0] && kb.byId(analysis.glossary[0].id));
+  const named =
+    (decision === 'answer' && lexical[0]?.section) || (analysis.glossary[0] && kb.byId(analysis.glossary[0].id));
   if (named) hits = [{ section: named, score: hits[0]?.score ?? 1 }, ...hits.filter((h) => h.section.id !== named.id)];
   return { hits, analysis, decision, method: 'hybrid', embeddingModel: id };
 }
@@ -111,11 +133,13 @@ function neighbours(question: string, best: Passage, retrieval: Retrieval, kb: K
 export function demoCommand(p: Passage, lang: Lang): string {
   const spec = findCommand(p.demo) ?? findCommand('explain')!;
   const locale = specLocale(lang);
-  const values: Record<string, string> = spec.name === 'explain' && !Object.keys(p.tryOptions).length ? { topic: p.title[lang] } : { ...p.tryOptions };
+  const values: Record<string, string> =
+    spec.name === 'explain' && !Object.keys(p.tryOptions).length ? { topic: p.title[lang] } : { ...p.tryOptions };
   const parts = [`/${spec.texts[locale].name}`];
   for (const o of spec.options) {
     if (o.name in values) parts.push(`${o.texts[locale].name}: ${values[o.name]}`);
-    else if (o.type === 'image' && (o.required || spec.name !== 'explain')) parts.push(`${o.texts[locale].name}: ${t(lang, 'explain_your_photo')}`);
+    else if (o.type === 'image' && (o.required || spec.name !== 'explain'))
+      parts.push(`${o.texts[locale].name}: ${t(lang, 'explain_your_photo')}`);
   }
   return parts.join(' ');
 }
@@ -132,9 +156,16 @@ function followUps(best: Passage, suggestions: Passage[], lang: Lang): FollowUp[
 
 /** The text for a follow-up button: the simpler version, the example, or the command that shows it. */
 function detailText(p: Passage, detail: Detail, lang: Lang): string {
-  if (detail === 'simple') return [`**${p.title[lang]}** · ${t(lang, 'explain_more_simple')}`, p.simple[lang]].join('\n');
-  if (detail === 'example') return [`**${p.title[lang]}** · ${t(lang, 'explain_an_example')}`, p.example[lang]].join('\n');
-  return [`**${p.title[lang]}** · ${t(lang, 'explain_in_the_bot')}`, t(lang, 'explain_try_command', { command: demoCommand(p, lang) }), '', p.example[lang]].join('\n');
+  if (detail === 'simple')
+    return [`**${p.title[lang]}** · ${t(lang, 'explain_more_simple')}`, p.simple[lang]].join('\n');
+  if (detail === 'example')
+    return [`**${p.title[lang]}** · ${t(lang, 'explain_an_example')}`, p.example[lang]].join('\n');
+  return [
+    `**${p.title[lang]}** · ${t(lang, 'explain_in_the_bot')}`,
+    t(lang, 'explain_try_command', { command: demoCommand(p, lang) }),
+    '',
+    p.example[lang],
+  ].join('\n');
 }
 
 const quoteTitles = (titles: string[], lang: Lang, last: 'list_and' | 'list_or' = 'list_and') => {
@@ -151,9 +182,13 @@ const quoteTitles = (titles: string[], lang: Lang, last: 'list_and' | 'list_or' 
  * it can explain. Optionally the text model rephrases the passage, kept only
  * when grounded in it. Nothing is invented.
  */
-export const explainTask: Task = async ({ options, images, lang, langSource }, { models, signal, explainRephrase }): Promise<TaskResult> => {
+export const explainTask: Task = async (
+  { options, images, lang, langSource },
+  { models, signal, explainRephrase },
+): Promise<TaskResult> => {
   // "/explain neuron" (or any of inputs/weights/bias/activation): the neuron computed by hand.
-  if (isNeuronRequest(options)) return neuronTask(options, langSource === 'default' && /neurona/i.test(String(options.topic)) ? 'es' : lang);
+  if (isNeuronRequest(options))
+    return neuronTask(options, langSource === 'default' && /neurona/i.test(String(options.topic)) ? 'es' : lang);
   const started = performance.now();
   const kb = knowledgeIndex();
   // An attached photo is checked whatever the topic: a bad file is refused, never silently ignored.
@@ -168,35 +203,72 @@ export const explainTask: Task = async ({ options, images, lang, langSource }, {
     retrieval: retrieval.method,
     ...(retrieval.embeddingModel ? { embedding_model: retrieval.embeddingModel } : {}),
     ...(retrieval.fallback ? { fallback: retrieval.fallback } : {}),
-    scope: { decision, coverage: Math.round(analysis.coverage * 1000) / 1000, ...(Object.keys(analysis.corrected).length ? { corrected: analysis.corrected } : {}) },
+    scope: {
+      decision,
+      coverage: Math.round(analysis.coverage * 1000) / 1000,
+      ...(Object.keys(analysis.corrected).length ? { corrected: analysis.corrected } : {}),
+    },
   };
-  const sources = (list: Hit[]) => list.slice(0, 3).map((h) => ({ id: h.section.id, title: h.section.title[language], file: h.section.file, score: Math.round(h.score * 1000) / 1000 }));
+  const sources = (list: Hit[]) =>
+    list.slice(0, 3).map((h) => ({
+      id: h.section.id,
+      title: h.section.title[language],
+      file: h.section.file,
+      score: Math.round(h.score * 1000) / 1000,
+    }));
   if (decision === 'declined') {
     const topics = [...new Map(kb.sections.map((s) => [s.topic, s.topicName[language]])).values()].join('; ');
     const answer = t(language, 'explain_no_match', { topics });
-    return { text: answer, images: [], data: { answer, language, sources: [], ...how }, timings: { retrievalMs: ms, totalMs: performance.now() - started } };
+    return {
+      text: answer,
+      images: [],
+      data: { answer, language, sources: [], ...how },
+      timings: { retrievalMs: ms, totalMs: performance.now() - started },
+    };
   }
   const best = hits[0]!.section;
   const suggestions = decision === 'weak' && !detail ? hits.slice(1, 3).map((h) => h.section) : [];
   let lines: string[];
   let used: Passage[] = [best];
-  let rephrased;
+  let rephrased: Awaited<ReturnType<typeof rephrase>> | undefined;
   if (detail) {
     lines = [detailText(best, detail, language)];
   } else {
     used = [best, ...neighbours(question, best, retrieval, kb)];
-    rephrased = explainRephrase && used.length === 1 ? await rephrase(models, best.body[language], question, language, signal) : undefined;
+    rephrased =
+      explainRephrase && used.length === 1
+        ? await rephrase(models, best.body[language], question, language, signal)
+        : undefined;
     lines = [`**${best.title[language]}**`, rephrased && 'text' in rephrased ? rephrased.text : best.body[language]];
     if (rephrased && 'text' in rephrased) lines.push('', t(language, 'explain_rephrased', { model: rephrased.model }));
     for (const n of used.slice(1)) lines.push('', `**${n.title[language]}**`, n.body[language]);
     // One "try it" sentence, naming the command as the asker sees it (/detectar-caras in Spanish).
     const demo = best.demo && best.demo !== 'explain' ? findCommand(best.demo) : undefined;
     if (demo) lines.push('', t(language, 'explain_demo', { command: demo.texts[specLocale(language)].name }));
-    if (suggestions.length) lines.push('', t(language, 'explain_did_you_mean', { titles: quoteTitles(suggestions.map((s) => s.title[language]), language, 'list_or') }));
+    if (suggestions.length)
+      lines.push(
+        '',
+        t(language, 'explain_did_you_mean', {
+          titles: quoteTitles(
+            suggestions.map((s) => s.title[language]),
+            language,
+            'list_or',
+          ),
+        }),
+      );
   }
-  lines.push('', t(language, 'explain_source', { titles: quoteTitles(used.map((p) => p.title[language]), language) }));
+  lines.push(
+    '',
+    t(language, 'explain_source', {
+      titles: quoteTitles(
+        used.map((p) => p.title[language]),
+        language,
+      ),
+    }),
+  );
   const answer = lines.join('\n');
-  const pictures = (!detail && CNN_PICTURES.has(best.id)) || images.image ? await cnnPictures(models, images.image, language) : [];
+  const pictures =
+    (!detail && CNN_PICTURES.has(best.id)) || images.image ? await cnnPictures(models, images.image, language) : [];
   return {
     text: answer,
     images: pictures,
@@ -210,7 +282,12 @@ export const explainTask: Task = async ({ options, images, lang, langSource }, {
       ...(suggestions.length ? { suggestions: suggestions.map((s) => ({ id: s.id, title: s.title[language] })) } : {}),
       demo: { command: best.demo, text: demoCommand(best, language) },
       ...how,
-      ...(rephrased ? { rephrased: 'text' in rephrased ? { model: rephrased.model, groundedness: rephrased.groundedness } : rephrased } : {}),
+      ...(rephrased
+        ? {
+            rephrased:
+              'text' in rephrased ? { model: rephrased.model, groundedness: rephrased.groundedness } : rephrased,
+          }
+        : {}),
     },
     timings: { retrievalMs: ms, totalMs: performance.now() - started },
   };
@@ -220,10 +297,17 @@ export const explainTask: Task = async ({ options, images, lang, langSource }, {
 async function cnnPictures(models: ModelRegistry, photo: Buffer | undefined, lang: Lang): Promise<ResultImage[]> {
   const source = photo ? (await inspectImage(photo, PHOTO_LIMITS), photo) : await sampleImage();
   const filters = await decodeOrRefuse(classicFiltersGrid(source, lang));
-  const pictures: ResultImage[] = [{ name: 'filters-3x3.png', mime: 'image/png', data: filters, alt: t(lang, 'explain_alt_filters') }];
+  const pictures: ResultImage[] = [
+    { name: 'filters-3x3.png', mime: 'image/png', data: filters, alt: t(lang, 'explain_alt_filters') },
+  ];
   try {
     const maps = await decodeOrRefuse(firstLayerGrid(models, source, lang));
-    pictures.push({ name: 'yunet-first-layer.png', mime: 'image/png', data: maps.png, alt: t(lang, 'explain_alt_first_layer') });
+    pictures.push({
+      name: 'yunet-first-layer.png',
+      mime: 'image/png',
+      data: maps.png,
+      alt: t(lang, 'explain_alt_first_layer'),
+    });
   } catch (err) {
     // Without the face model the classic filters still explain the idea; a bad photo is reported.
     if (err instanceof SinapsisError && err.code !== 'model_missing' && err.code !== 'model_corrupt') throw err;

@@ -13,7 +13,9 @@ let turn: Promise<unknown> = Promise.resolve();
 export function maskTerms(text: string, terms: readonly string[]): string {
   return terms.reduce((acc, term) => {
     const escaped = term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return acc.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'giu'), (m) => '*'.repeat(m.length));
+    return acc.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'giu'), (m) =>
+      '*'.repeat(m.length),
+    );
   }, text);
 }
 
@@ -25,7 +27,9 @@ function maskLooks(looks: Looks, blocklist: readonly string[]): Looks {
     ...looks,
     steps: looks.steps.map((s) => ({ chosen: mask(s.chosen), top: s.top.map(mask) })),
     temperatures: looks.temperatures.map((x) => ({ ...x, top: x.top.map(mask) })),
-    ...(looks.attention ? { attention: { ...looks.attention, tokens: looks.attention.tokens.map((tk) => maskTerms(tk, blocklist)) } } : {}),
+    ...(looks.attention
+      ? { attention: { ...looks.attention, tokens: looks.attention.tokens.map((tk) => maskTerms(tk, blocklist)) } }
+      : {}),
   };
 }
 
@@ -41,7 +45,10 @@ export const generateTextTask: Task = async ({ options, lang, model }, { models,
     const tokenizer = generator.tokenizer;
     const useTemplate = Boolean((tokenizer as unknown as { chat_template?: string }).chat_template);
     const text = useTemplate
-      ? (tokenizer.apply_chat_template([{ role: 'user', content: prompt }], { tokenize: false, add_generation_prompt: true }) as string)
+      ? (tokenizer.apply_chat_template([{ role: 'user', content: prompt }], {
+          tokenize: false,
+          add_generation_prompt: true,
+        }) as string)
       : prompt;
     const inputs = tokenizer(text, { add_special_tokens: !useTemplate });
     const promptTokens = inputs.input_ids.dims.at(-1)!;
@@ -62,7 +69,7 @@ export const generateTextTask: Task = async ({ options, lang, model }, { models,
     const onAbort = () => stop.interrupt();
     signal.addEventListener('abort', onAbort, { once: true });
     if (seed !== undefined) random.seed(seed);
-    let output;
+    let output: unknown;
     try {
       output = await generator.model.generate({
         ...inputs,
@@ -80,8 +87,17 @@ export const generateTextTask: Task = async ({ options, lang, model }, { models,
     const genMs = performance.now() - started;
     const all = (output as { tolist(): bigint[][] }).tolist()[0]!.map(Number);
     const newIds = all.slice(promptTokens);
-    const eos = ([] as number[]).concat((generator.model as unknown as { generation_config: { eos_token_id: number | number[] } }).generation_config.eos_token_id ?? []);
-    const stopReason = signal.aborted ? 'cancelled' : eos.includes(newIds.at(-1) ?? -1) ? 'eos' : newIds.length >= maxNewTokens ? 'max_tokens' : 'eos';
+    const eos = ([] as number[]).concat(
+      (generator.model as unknown as { generation_config: { eos_token_id: number | number[] } }).generation_config
+        .eos_token_id ?? [],
+    );
+    const stopReason = signal.aborted
+      ? 'cancelled'
+      : eos.includes(newIds.at(-1) ?? -1)
+        ? 'eos'
+        : newIds.length >= maxNewTokens
+          ? 'max_tokens'
+          : 'eos';
     const generated = maskTerms(tokenizer.decode(newIds, { skip_special_tokens: true }), blocklist);
     const tokensPerS = newIds.length / (genMs / 1000);
     const footer = t(lang, 'ai_generated', {
@@ -89,7 +105,12 @@ export const generateTextTask: Task = async ({ options, lang, model }, { models,
       tokens: newIds.length,
       rate: tokensPerS.toFixed(1),
       seed: seed ?? '',
-      stop: stopReason === 'max_tokens' ? t(lang, 'stop_max_tokens') : stopReason === 'cancelled' ? t(lang, 'stop_cancelled') : '',
+      stop:
+        stopReason === 'max_tokens'
+          ? t(lang, 'stop_max_tokens')
+          : stopReason === 'cancelled'
+            ? t(lang, 'stop_cancelled')
+            : '',
     });
     // Looks inside (opt-in): one more forward pass, after the text is already written.
     const showProbs = options['show-probabilities'] === true && newIds.length > 0;
@@ -118,7 +139,11 @@ export const generateTextTask: Task = async ({ options, lang, model }, { models,
       }
       if (looks && showAttention && looks.attention) {
         images.push(await attentionPicture(looks.attention, id, lang));
-        looked.attention = { layer: looks.attention.layer, heads: looks.attention.heads.length, tokens: looks.attention.tokens };
+        looked.attention = {
+          layer: looks.attention.layer,
+          heads: looks.attention.heads.length,
+          tokens: looks.attention.tokens,
+        };
       } else if (looks && showAttention) {
         notes.push(t(lang, 'attention_unavailable', { model: id }));
         looked.attention = null;

@@ -3,7 +3,7 @@ import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
 
 const fold = (s: string) => s.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
-const contentWords = (s: string) => (fold(s).match(/\p{L}{4,}/gu) ?? []);
+const contentWords = (s: string) => fold(s).match(/\p{L}{4,}/gu) ?? [];
 
 /**
  * Share of the output's content words (4+ letters) that the sources contain,
@@ -21,7 +21,9 @@ export const MIN_GROUNDEDNESS = 0.85;
 const MIN_CHARS = 40;
 const MAX_NEW_TOKENS = 160;
 
-export type Rephrasing = { text: string; model: string; groundedness: number } | { rejected: string; model?: string; groundedness?: number };
+export type Rephrasing =
+  | { text: string; model: string; groundedness: number }
+  | { rejected: string; model?: string; groundedness?: number };
 
 /**
  * Asks the text model to answer the question from the passage only, greedily,
@@ -29,8 +31,14 @@ export type Rephrasing = { text: string; model: string; groundedness: number } |
  * grounded in the passage; otherwise says why it was rejected so the caller
  * answers with the passage itself.
  */
-export async function rephrase(models: ModelRegistry, passage: string, question: string, lang: Lang, signal: AbortSignal): Promise<Rephrasing> {
-  let loaded;
+export async function rephrase(
+  models: ModelRegistry,
+  passage: string,
+  question: string,
+  lang: Lang,
+  signal: AbortSignal,
+): Promise<Rephrasing> {
+  let loaded: Awaited<ReturnType<ModelRegistry['textGenerator']>>;
   try {
     loaded = await models.textGenerator(undefined);
   } catch {
@@ -44,7 +52,10 @@ export async function rephrase(models: ModelRegistry, passage: string, question:
   const tokenizer = generator.tokenizer as unknown as { chat_template?: string };
   const input = tokenizer.chat_template ? [{ role: 'user', content: instruction }] : instruction;
   signal.throwIfAborted();
-  const out = (await generator(input as string, { max_new_tokens: MAX_NEW_TOKENS, do_sample: false, return_full_text: false } as never)) as unknown as { generated_text: string | { role: string; content: string }[] }[];
+  const out = (await generator(
+    input as string,
+    { max_new_tokens: MAX_NEW_TOKENS, do_sample: false, return_full_text: false } as never,
+  )) as unknown as { generated_text: string | { role: string; content: string }[] }[];
   const generated = out[0]?.generated_text;
   const text = (typeof generated === 'string' ? generated : (generated?.at(-1)?.content ?? '')).trim();
   if (text.length < MIN_CHARS) return { rejected: 'too_short', model: id };

@@ -14,7 +14,8 @@ export async function probabilityPictures(looks: Looks, model: string, lang: Lan
   const groups = looks.steps.map((s, i) => {
     const bars = s.top.map((b) => ({ label: b.token, value: b.p, highlight: b.id === s.chosen.id }));
     // A sampled token outside the top 5 is still shown, so the chosen one is always on the chart.
-    if (!s.top.some((b) => b.id === s.chosen.id)) bars.push({ label: s.chosen.token, value: s.chosen.p, highlight: true });
+    if (!s.top.some((b) => b.id === s.chosen.id))
+      bars.push({ label: s.chosen.token, value: s.chosen.p, highlight: true });
     const rest = 1 - bars.reduce((a, b) => a + b.value, 0);
     bars.push({ label: t(lang, 'probs_rest'), value: Math.max(0, rest), highlight: false });
     return { heading: t(lang, 'probs_step', { step: i + 1, token: s.chosen.token }), bars };
@@ -39,18 +40,32 @@ export async function probabilityPictures(looks: Looks, model: string, lang: Lan
 export function probabilitySummary(looks: Looks, lang: Lang): string {
   const [cold, , hot] = looks.temperatures;
   const first = looks.steps[0]!.top[0]!;
-  return t(lang, 'probs_summary', { top: `${first.token} ${percent(first.p, lang)}`, cold: percent(cold!.top[0]!.p, lang), hot: percent(hot!.top[0]!.p, lang) });
+  return t(lang, 'probs_summary', {
+    top: `${first.token} ${percent(first.p, lang)}`,
+    cold: percent(cold!.top[0]!.p, lang),
+    hot: percent(hot!.top[0]!.p, lang),
+  });
 }
 
-export async function attentionPicture(attention: NonNullable<Looks['attention']>, model: string, lang: Lang): Promise<ResultImage> {
+export async function attentionPicture(
+  attention: NonNullable<Looks['attention']>,
+  model: string,
+  lang: Lang,
+): Promise<ResultImage> {
   const heads = attention.heads.length;
   const legend = [t(lang, 'attention_legend')];
-  if (attention.totalTokens > attention.tokens.length) legend.push(t(lang, 'attention_truncated', { shown: attention.tokens.length, total: attention.totalTokens }));
+  if (attention.totalTokens > attention.tokens.length)
+    legend.push(t(lang, 'attention_truncated', { shown: attention.tokens.length, total: attention.totalTokens }));
   const png = await heatmapsPng(
     t(lang, 'attention_title', { model, layer: attention.layer + 1, heads }),
     attention.heads.map((matrix, h) => ({ heading: t(lang, 'attention_head', { head: h + 1 }), matrix })),
     attention.tokens,
     legend,
   );
-  return { name: 'attention.png', mime: 'image/png', data: png, alt: t(lang, 'attention_alt', { heads, tokens: attention.tokens.length }) };
+  return {
+    name: 'attention.png',
+    mime: 'image/png',
+    data: png,
+    alt: t(lang, 'attention_alt', { heads, tokens: attention.tokens.length }),
+  };
 }

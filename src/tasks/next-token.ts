@@ -62,7 +62,9 @@ const pieceTables = new WeakMap<object, Map<number, string>>();
 function pieceOf(tokenizer: TextGenerationPipeline['tokenizer'], id: number): string | undefined {
   let table = pieceTables.get(tokenizer);
   if (!table) {
-    const vocab = (tokenizer as unknown as { get_vocab?: () => Map<string, number> | Record<string, number> }).get_vocab?.();
+    const vocab = (
+      tokenizer as unknown as { get_vocab?: () => Map<string, number> | Record<string, number> }
+    ).get_vocab?.();
     const entries = vocab instanceof Map ? [...vocab.entries()] : Object.entries(vocab ?? {});
     table = new Map(entries.map(([piece, i]) => [i, piece]));
     pieceTables.set(tokenizer, table);
@@ -83,23 +85,35 @@ export function tokenLabel(tokenizer: TextGenerationPipeline['tokenizer'], id: n
  * One forward pass over prompt + the first generated tokens: the model's own
  * logits for each of the first steps, and its attention outputs when it has them.
  */
-export async function lookInside(generator: TextGenerationPipeline, promptIds: number[], newIds: number[], opts: { attention: boolean }): Promise<Looks> {
+export async function lookInside(
+  generator: TextGenerationPipeline,
+  promptIds: number[],
+  newIds: number[],
+  opts: { attention: boolean },
+): Promise<Looks> {
   const steps = Math.min(LOOK_STEPS, newIds.length);
   const ids = [...promptIds, ...newIds.slice(0, Math.max(0, steps - 1))];
   const input_ids = new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]);
   const attention_mask = new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]);
-  const out = (await (generator.model as unknown as (x: object) => Promise<Record<string, Tensor>>)({ input_ids, attention_mask })) as Record<string, Tensor>;
+  const out = (await (generator.model as unknown as (x: object) => Promise<Record<string, Tensor>>)({
+    input_ids,
+    attention_mask,
+  })) as Record<string, Tensor>;
   const logits = out.logits!;
   const vocab = logits.dims.at(-1)!;
   const all = logits.data as Float32Array;
   const tok = generator.tokenizer;
   const label = (id: number) => tokenLabel(tok, id);
-  const rowAt = (step: number) => all.subarray((promptIds.length - 1 + step) * vocab, (promptIds.length + step) * vocab);
+  const rowAt = (step: number) =>
+    all.subarray((promptIds.length - 1 + step) * vocab, (promptIds.length + step) * vocab);
   const looks: StepLook[] = [];
   for (let s = 0; s < steps; s++) {
     const probs = softmax(rowAt(s));
     const chosen = newIds[s]!;
-    looks.push({ chosen: { id: chosen, token: label(chosen), p: probs[chosen]! }, top: topK(probs, TOP).map((t) => ({ ...t, token: label(t.id) })) });
+    looks.push({
+      chosen: { id: chosen, token: label(chosen), p: probs[chosen]! },
+      top: topK(probs, TOP).map((t) => ({ ...t, token: label(t.id) })),
+    });
   }
   const firstLogits = Float32Array.from(rowAt(0));
   const base = topK(softmax(firstLogits), TOP);
@@ -108,18 +122,32 @@ export async function lookInside(generator: TextGenerationPipeline, promptIds: n
     const top = base.map((b) => ({ id: b.id, token: label(b.id), p: probs[b.id]! }));
     return { temperature, top, topMass: top.reduce((a, b) => a + b.p, 0) };
   });
-  return { steps: looks, temperatures, firstLogits, ...(opts.attention ? { attention: lastLayerAttention(out, promptIds, label) } : {}) };
+  return {
+    steps: looks,
+    temperatures,
+    firstLogits,
+    ...(opts.attention ? { attention: lastLayerAttention(out, promptIds, label) } : {}),
+  };
 }
 
 /** The last `attentions.N` output, cut to the prompt's tokens: [head][query][key]. */
-function lastLayerAttention(out: Record<string, Tensor>, promptIds: number[], label: (id: number) => string): Looks['attention'] {
-  const layers = Object.keys(out).map((k) => /^attentions\.(\d+)$/.exec(k)).filter((m) => m !== null).map((m) => Number(m[1]));
+function lastLayerAttention(
+  out: Record<string, Tensor>,
+  promptIds: number[],
+  label: (id: number) => string,
+): Looks['attention'] {
+  const layers = Object.keys(out)
+    .map((k) => /^attentions\.(\d+)$/.exec(k))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
   if (!layers.length) return undefined;
   const layer = Math.max(...layers);
   const t = out[`attentions.${layer}`]!;
   const [, heads, q, k] = t.dims as number[];
   const data = t.data as Float32Array;
   const n = Math.min(promptIds.length, MAX_ATTENTION_TOKENS);
-  const maps = Array.from({ length: heads! }, (_, h) => Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => data[((h * q!) + r) * k! + c]!)));
+  const maps = Array.from({ length: heads! }, (_, h) =>
+    Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => data[(h * q! + r) * k! + c]!)),
+  );
   return { layer, heads: maps, tokens: promptIds.slice(0, n).map(label), totalTokens: promptIds.length };
 }

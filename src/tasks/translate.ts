@@ -29,7 +29,10 @@ function languageName(code: string, lang: string): string {
 }
 
 function joinPieces(pieces: { endsParagraph: boolean }[], out: string[]): string {
-  return pieces.map((p, i) => out[i] + (p.endsParagraph ? '\n' : ' ')).join('').trim();
+  return pieces
+    .map((p, i) => out[i] + (p.endsParagraph ? '\n' : ' '))
+    .join('')
+    .trim();
 }
 
 /** Texts this short are decided between Spanish and English first (statistics alone call "hola mundo" Zulu). */
@@ -39,7 +42,8 @@ async function detectSource(text: string, pairs: string[], lang: 'es' | 'en'): P
   const sources = new Set(pairs.map((p) => p.split('-')[0]));
   const words = text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
   const onlyEsEn = [...sources].every((s) => s === 'es' || s === 'en');
-  if (sources.has('es') && sources.has('en') && (words <= SHORT_WORDS || onlyEsEn && words <= 2 * SHORT_WORDS)) return detectEsEn(text, lang);
+  if (sources.has('es') && sources.has('en') && (words <= SHORT_WORDS || (onlyEsEn && words <= 2 * SHORT_WORDS)))
+    return detectEsEn(text, lang);
   return detectLanguage(text);
 }
 

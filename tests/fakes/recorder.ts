@@ -30,9 +30,12 @@ export class CallRecorder<C> {
   }
 }
 
-
 /** Serves HTTP and websocket upgrades on 127.0.0.1 and a free port; returns the port. */
-export async function listenLoopback(http: Server, wss: WebSocketServer, onSocket: (ws: WebSocket) => void): Promise<number> {
+export async function listenLoopback(
+  http: Server,
+  wss: WebSocketServer,
+  onSocket: (ws: WebSocket) => void,
+): Promise<number> {
   http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, onSocket));
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');

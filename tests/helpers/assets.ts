@@ -19,7 +19,12 @@ export function describeWith(name: string, required: readonly string[], fn: () =
   const missing = required.filter((p) => !existsSync(p));
   if (missing.length === 0) return describe(name, fn);
   const why = `needs ${missing.join(', ')} (set SINAPSIS_MODELS_DIR to ../shared/models, install chromium)`;
-  if (STRICT) return describe(name, () => it(`has what it needs`, () => { throw new Error(why); }));
+  if (STRICT)
+    return describe(name, () =>
+      it(`has what it needs`, () => {
+        throw new Error(why);
+      }),
+    );
   console.warn(`SKIPPED "${name}": ${why}`);
   return describe.skip(name, fn);
 }

@@ -6,12 +6,24 @@ import * as ort from 'onnxruntime-node';
  * With `cache`, each step feeds one token and the previous present.* tensors;
  * without, it feeds the whole sequence every step.
  */
-export async function rawGreedy(session: ort.InferenceSession, promptIds: number[], steps: number, opts: { layers: number; kvHeads: number; headDim: number; cache: boolean; stopIds?: number[] }) {
+export async function rawGreedy(
+  session: ort.InferenceSession,
+  promptIds: number[],
+  steps: number,
+  opts: { layers: number; kvHeads: number; headDim: number; cache: boolean; stopIds?: number[] },
+) {
   const ids = [...promptIds];
   let past: Record<string, ort.Tensor> = {};
   const emptyPast = () => {
     const p: Record<string, ort.Tensor> = {};
-    for (let l = 0; l < opts.layers; l++) for (const kv of ['key', 'value']) p[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, opts.kvHeads, 0, opts.headDim]);
+    for (let l = 0; l < opts.layers; l++)
+      for (const kv of ['key', 'value'])
+        p[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [
+          1,
+          opts.kvHeads,
+          0,
+          opts.headDim,
+        ]);
     return p;
   };
   past = emptyPast();
@@ -23,7 +35,10 @@ export async function rawGreedy(session: ort.InferenceSession, promptIds: number
     const out = await session.run({
       input_ids: new ort.Tensor('int64', BigInt64Array.from(feedIds.map(BigInt)), [1, feedIds.length]),
       attention_mask: new ort.Tensor('int64', BigInt64Array.from(ids.map(() => 1n)), [1, ids.length]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(feedIds.map((_, i) => BigInt(start + i))), [1, feedIds.length]),
+      position_ids: new ort.Tensor('int64', BigInt64Array.from(feedIds.map((_, i) => BigInt(start + i))), [
+        1,
+        feedIds.length,
+      ]),
       ...(opts.cache && s > 0 ? past : emptyPast()),
     });
     const logits = out.logits!.data as Float32Array;
@@ -35,7 +50,8 @@ export async function rawGreedy(session: ort.InferenceSession, promptIds: number
     ids.push(best);
     if (opts.cache) {
       past = {};
-      for (let l = 0; l < opts.layers; l++) for (const kv of ['key', 'value']) past[`past_key_values.${l}.${kv}`] = out[`present.${l}.${kv}`]!;
+      for (let l = 0; l < opts.layers; l++)
+        for (const kv of ['key', 'value']) past[`past_key_values.${l}.${kv}`] = out[`present.${l}.${kv}`]!;
     }
     if (opts.stopIds?.includes(best)) break;
   }

@@ -18,7 +18,9 @@ export async function startSlackAgainstFake(opts: { http?: boolean; env?: Record
   const port = await freePort();
   const app = testApp({
     SLACK_BOT_TOKEN: BOT_TOKEN,
-    ...(opts.http ? { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_PORT: String(port) } : { SLACK_APP_TOKEN: APP_TOKEN }),
+    ...(opts.http
+      ? { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_PORT: String(port) }
+      : { SLACK_APP_TOKEN: APP_TOKEN }),
     SLACK_API_URL: fake.apiUrl,
     SLACK_FILE_URLS: fake.filesUrl,
     ...opts.env,

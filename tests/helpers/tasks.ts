@@ -9,6 +9,12 @@ import type { Task } from '../../src/tasks/types.js';
 export function standInTask(name: string, task: Task): () => void {
   const spec = findCommand(name);
   const texts = { name, description: name };
-  const base = spec ?? { name, task: name, texts: { 'en-US': texts, 'es-ES': texts, 'es-419': texts }, help: { 'en-US': '', 'es-ES': '', 'es-419': '' }, options: [] };
+  const base = spec ?? {
+    name,
+    task: name,
+    texts: { 'en-US': texts, 'es-ES': texts, 'es-419': texts },
+    help: { 'en-US': '', 'es-ES': '', 'es-419': '' },
+    options: [],
+  };
   return registerCommand({ ...base, run: async () => task }, { replace: true });
 }

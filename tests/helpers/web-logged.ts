@@ -11,7 +11,16 @@ import { MODELS_DIR } from './assets.js';
 /** The real playground like startWeb, keeping its log lines (JSON) for the test to read. */
 export async function startLoggedWeb(env: Record<string, string> = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
-  const config = loadConfig({ SINAPSIS_DATA_DIR: dataDir, SINAPSIS_MODELS_DIR: MODELS_DIR, SINAPSIS_AUTO_DOWNLOAD: 'false', SINAPSIS_SHUTDOWN_TIMEOUT_S: '1', ...env }, { dotenv: false });
+  const config = loadConfig(
+    {
+      SINAPSIS_DATA_DIR: dataDir,
+      SINAPSIS_MODELS_DIR: MODELS_DIR,
+      SINAPSIS_AUTO_DOWNLOAD: 'false',
+      SINAPSIS_SHUTDOWN_TIMEOUT_S: '1',
+      ...env,
+    },
+    { dotenv: false },
+  );
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
   const app = createApp(config, { logger });

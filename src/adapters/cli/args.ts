@@ -44,7 +44,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (name === 'server' && typeof value === 'string') args.context.serverId = value;
     else if (name === 'channel' && typeof value === 'string') args.context.channelId = value;
     else if (name === 'user' && typeof value === 'string') args.context.userId = value;
-    else if (name === 'roles' && typeof value === 'string') args.context.roles = value.split(',').map((r) => r.trim()).filter(Boolean);
+    else if (name === 'roles' && typeof value === 'string')
+      args.context.roles = value
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
     else args.options[name] = value;
   }
   if (args.command === 'help') {

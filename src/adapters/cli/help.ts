@@ -4,8 +4,28 @@ import { specLocale, type Lang } from '../../i18n/locale.js';
 import { SAMPLES } from '../../samples/index.js';
 
 const HEAD = {
-  en: { examples: 'Examples', samples: 'Sample photos (--sample NAME)', usage: 'Usage', commands: 'Commands', options: 'Options', soon: '(not available yet)', common: 'Common flags: --json (one JSON document on stdout), --out DIR (where images are written, default out/), --lang es|en, --model ID|org/name[@revision]|FOLDER (another model); context for the moderators\' rules: --server ID --channel ID --user ID --roles a,b', admin: 'Moderators: npm run --silent cli -- admin --help · Models: npm run --silent cli -- models status [--json]' },
-  es: { examples: 'Ejemplos', samples: 'Fotos de ejemplo (--sample NOMBRE)', usage: 'Uso', commands: 'Comandos', options: 'Opciones', soon: '(todavía no disponible)', common: 'Opciones comunes: --json (un documento JSON por stdout), --out DIR (dónde se guardan las imágenes, por defecto out/), --lang es|en, --model ID|org/nombre[@revisión]|CARPETA (otro modelo); contexto para las reglas de moderación: --server ID --channel ID --user ID --roles a,b', admin: 'Moderación: npm run --silent cli -- admin --help · Modelos: npm run --silent cli -- models status [--json]' },
+  en: {
+    examples: 'Examples',
+    samples: 'Sample photos (--sample NAME)',
+    usage: 'Usage',
+    commands: 'Commands',
+    options: 'Options',
+    soon: '(not available yet)',
+    common:
+      "Common flags: --json (one JSON document on stdout), --out DIR (where images are written, default out/), --lang es|en, --model ID|org/name[@revision]|FOLDER (another model); context for the moderators' rules: --server ID --channel ID --user ID --roles a,b",
+    admin: 'Moderators: npm run --silent cli -- admin --help · Models: npm run --silent cli -- models status [--json]',
+  },
+  es: {
+    examples: 'Ejemplos',
+    samples: 'Fotos de ejemplo (--sample NOMBRE)',
+    usage: 'Uso',
+    commands: 'Comandos',
+    options: 'Opciones',
+    soon: '(todavía no disponible)',
+    common:
+      'Opciones comunes: --json (un documento JSON por stdout), --out DIR (dónde se guardan las imágenes, por defecto out/), --lang es|en, --model ID|org/nombre[@revisión]|CARPETA (otro modelo); contexto para las reglas de moderación: --server ID --channel ID --user ID --roles a,b',
+    admin: 'Moderación: npm run --silent cli -- admin --help · Modelos: npm run --silent cli -- models status [--json]',
+  },
 };
 
 function optionLine(spec: CommandSpec['options'][number], lang: Lang): string {
@@ -26,7 +46,9 @@ function exampleLines(command: CommandSpec, lang: Lang): string[] {
     const flags = Object.entries(e.options ?? {}).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${quote(v)}`));
     return `  npm run --silent cli -- ${command.name}${e.sample ? ` --sample ${e.sample}` : ''}${flags.length ? ` ${flags.join(' ')}` : ''}   # ${e.label}`;
   });
-  const photos = command.options.some((o) => o.type === 'image') ? ['', `${h.samples}:`, ...SAMPLES.map((x) => `  ${x.id.padEnd(10)} ${x.title[lang]} (${x.credit}, ${x.licence})`)] : [];
+  const photos = command.options.some((o) => o.type === 'image')
+    ? ['', `${h.samples}:`, ...SAMPLES.map((x) => `  ${x.id.padEnd(10)} ${x.title[lang]} (${x.credit}, ${x.licence})`)]
+    : [];
   return ['', `${h.examples}:`, ...lines, ...photos];
 }
 
@@ -52,7 +74,9 @@ export function helpText(lang: Lang, command?: CommandSpec): string {
     `${h.usage}: npm run --silent cli -- <command> [--option value ...] [--json]`,
     '',
     `${h.commands}:`,
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.texts[specLocale(lang)].description}${hasTask(c) ? '' : ` ${h.soon}`}`),
+    ...COMMANDS.map(
+      (c) => `  ${c.name.padEnd(14)} ${c.texts[specLocale(lang)].description}${hasTask(c) ? '' : ` ${h.soon}`}`,
+    ),
     '',
     h.common,
     h.admin,
@@ -66,6 +90,10 @@ export function adminHelpText(lang: Lang, spec: AdminSpec): string {
     `${HEAD[lang].usage}: npm run --silent cli -- admin <${spec.subcommands.map((s) => s.name).join('|')}> [--option value ...] [--server ID] [--channel ID] [--json]`,
     '',
     spec.help[loc],
-    ...spec.subcommands.flatMap((s) => ['', `${s.name}: ${s.texts[loc].description}`, ...s.options.map((o) => optionLine(o, lang))]),
+    ...spec.subcommands.flatMap((s) => [
+      '',
+      `${s.name}: ${s.texts[loc].description}`,
+      ...s.options.map((o) => optionLine(o, lang)),
+    ]),
   ].join('\n');
 }

@@ -23,7 +23,11 @@ function readImage(file: string, maxBytes: number): Buffer {
   try {
     size = statSync(file).size;
   } catch (err) {
-    throw new SinapsisError('invalid_option', { option: 'image', expected: `a readable file (${file} not found)` }, { cause: err });
+    throw new SinapsisError(
+      'invalid_option',
+      { option: 'image', expected: `a readable file (${file} not found)` },
+      { cause: err },
+    );
   }
   // Refuse before reading: the same cap the web and chat adapters enforce on uploads.
   if (size > maxBytes) throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
@@ -48,14 +52,24 @@ async function main(): Promise<number> {
     return args.command && !spec ? 2 : 0;
   }
   if (args.positionals.length) {
-    return fail(new SinapsisError('unknown_option', { option: args.positionals[0]!, command: args.command, valid: spec?.options.map((o) => o.name).join(', ') ?? '' }));
+    return fail(
+      new SinapsisError('unknown_option', {
+        option: args.positionals[0]!,
+        command: args.command,
+        valid: spec?.options.map((o) => o.name).join(', ') ?? '',
+      }),
+    );
   }
   if (!spec) {
-    return fail(new SinapsisError('unknown_command', { name: args.command, available: COMMANDS.map((c) => c.name).join(', ') }));
+    return fail(
+      new SinapsisError('unknown_command', { name: args.command, available: COMMANDS.map((c) => c.name).join(', ') }),
+    );
   }
 
   // Logs go to stderr so stdout carries only the answer.
-  const app = createApp(config, { logger: pino({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }, pino.destination(2)) });
+  const app = createApp(config, {
+    logger: pino({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }, pino.destination(2)),
+  });
   try {
     const { imagePaths, raw } = splitImageFlags(spec, args.options);
     const images: Record<string, Buffer> = {};
@@ -67,7 +81,11 @@ async function main(): Promise<number> {
       // A shipped photo for the command's (first) photo option, for trying it without one of your own.
       const photo = spec.options.find((o) => o.type === 'image');
       const sample = findSample(args.sample);
-      if (!photo || !sample) throw new SinapsisError('invalid_option', { option: 'sample', expected: photo ? `one of ${SAMPLES.map((x) => x.id).join(', ')}` : `nothing: ${spec.name} takes no photo` });
+      if (!photo || !sample)
+        throw new SinapsisError('invalid_option', {
+          option: 'sample',
+          expected: photo ? `one of ${SAMPLES.map((x) => x.id).join(', ')}` : `nothing: ${spec.name} takes no photo`,
+        });
       images[photo.name] ??= readSample(sample.id)!;
     }
     const bar = downloadBar(lang);
@@ -77,7 +95,13 @@ async function main(): Promise<number> {
           command: spec.name,
           options: raw,
           images,
-          ctx: { platform: 'cli', ...context(args), lang, langSource: args.lang ? 'platform' : 'default', model: args.model },
+          ctx: {
+            platform: 'cli',
+            ...context(args),
+            lang,
+            langSource: args.lang ? 'platform' : 'default',
+            model: args.model,
+          },
         },
         { onProgress: (p) => p.kind === 'download' && bar.update(p) },
       )
@@ -91,7 +115,13 @@ async function main(): Promise<number> {
     }
     if (args.json) {
       // The task's own fields win: generate-text's `text` is the generation alone, without the footer.
-      const doc = { text: result.text, ...result.data, ...(written.length ? { image: written[0], images: written } : {}), model: result.model, timings: result.timings };
+      const doc = {
+        text: result.text,
+        ...result.data,
+        ...(written.length ? { image: written[0], images: written } : {}),
+        model: result.model,
+        timings: result.timings,
+      };
       process.stdout.write(`${JSON.stringify(doc)}\n`);
     } else {
       process.stdout.write(`${result.text}\n${written.map((f) => `→ ${f}`).join('\n')}${written.length ? '\n' : ''}`);
@@ -112,8 +142,15 @@ function downloadBar(lang: Lang) {
   return {
     update(p: DownloadProgress) {
       if (!bar) {
-        const label = t(lang, 'downloading_model', { task: p.task, mb: Math.max(1, Math.round(p.total / 1e6)), percent: '{percentage}' }).replace(/: \{percentage\} %…$/, '');
-        bar = new SingleBar({ format: `${label} [{bar}] {percentage} %`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+        const label = t(lang, 'downloading_model', {
+          task: p.task,
+          mb: Math.max(1, Math.round(p.total / 1e6)),
+          percent: '{percentage}',
+        }).replace(/: \{percentage\} %…$/, '');
+        bar = new SingleBar(
+          { format: `${label} [{bar}] {percentage} %`, stream: process.stderr, hideCursor: true },
+          Presets.shades_classic,
+        );
         bar.start(p.total, p.bytes);
       }
       bar.update(p.bytes);
@@ -128,7 +165,9 @@ function downloadBar(lang: Lang) {
 async function modelsCommand(args: CliArgs, config: Config, lang: Lang): Promise<number> {
   const [sub] = args.positionals;
   if (sub !== 'status') {
-    process.stderr.write('Usage: models status [--json]   (downloads: npm run models:pull [-- <id>…]; pinning: npm run models:lock)\n');
+    process.stderr.write(
+      'Usage: models status [--json]   (downloads: npm run models:pull [-- <id>…]; pinning: npm run models:lock)\n',
+    );
     return 2;
   }
   const app = createApp(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
@@ -138,7 +177,10 @@ async function modelsCommand(args: CliArgs, config: Config, lang: Lang): Promise
     else {
       for (const a of app.service.availability()) {
         process.stdout.write(`/${a.command}: ${describeAvailability(a, lang)}\n`);
-        for (const m of a.models) process.stdout.write(`  ${m.model}${m.repo ? ` (${m.repo}@${m.commit ?? '?'})` : ''}: ${m.state}${m.bytes ? `, ${m.bytes < 1e6 ? '<1' : Math.round(m.bytes / 1e6)} MB` : ''}${m.locked_by ? `, locked by ${m.locked_by}` : ''}${m.warnings?.length ? `, WARNING: ${m.warnings.join('; ')}` : ''}\n`);
+        for (const m of a.models)
+          process.stdout.write(
+            `  ${m.model}${m.repo ? ` (${m.repo}@${m.commit ?? '?'})` : ''}: ${m.state}${m.bytes ? `, ${m.bytes < 1e6 ? '<1' : Math.round(m.bytes / 1e6)} MB` : ''}${m.locked_by ? `, locked by ${m.locked_by}` : ''}${m.warnings?.length ? `, WARNING: ${m.warnings.join('; ')}` : ''}\n`,
+          );
       }
     }
     return 0;
@@ -167,9 +209,16 @@ async function admin(args: CliArgs, config: Config, lang: Lang, fail: (e: Sinaps
     const options: Record<string, unknown> = { ...args.options };
     // The first word after the subcommand fills its first option: `admin disable detect-faces`.
     if (first !== undefined && subSpec?.options[0]) options[subSpec.options[0].name] = first;
-    if (extra.length) throw new SinapsisError('unknown_option', { option: extra[0]!, command: `admin ${sub}`, valid: subSpec?.options.map((o) => o.name).join(', ') ?? '' });
+    if (extra.length)
+      throw new SinapsisError('unknown_option', {
+        option: extra[0]!,
+        command: `admin ${sub}`,
+        valid: subSpec?.options.map((o) => o.name).join(', ') ?? '',
+      });
     const result = app.service.admin({ sub, options, ctx: { platform: 'cli', ...context(args), lang } });
-    process.stdout.write(args.json ? `${JSON.stringify({ ok: true, text: result.text, ...result.data })}\n` : `${result.text}\n`);
+    process.stdout.write(
+      args.json ? `${JSON.stringify({ ok: true, text: result.text, ...result.data })}\n` : `${result.text}\n`,
+    );
     return 0;
   } catch (err) {
     return fail(asSinapsisError(err));

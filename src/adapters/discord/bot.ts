@@ -30,9 +30,17 @@ export interface DiscordBot {
 }
 
 /** Bulk-overwrites the slash commands from the specs: in one guild (instant) or globally. */
-export async function registerCommands(opts: { token: string; applicationId: string; guildId?: string; apiUrl: string; adminCommand: string }) {
+export async function registerCommands(opts: {
+  token: string;
+  applicationId: string;
+  guildId?: string;
+  apiUrl: string;
+  adminCommand: string;
+}) {
   const rest = new REST({ api: opts.apiUrl }).setToken(opts.token);
-  const route = opts.guildId ? Routes.applicationGuildCommands(opts.applicationId, opts.guildId) : Routes.applicationCommands(opts.applicationId);
+  const route = opts.guildId
+    ? Routes.applicationGuildCommands(opts.applicationId, opts.guildId)
+    : Routes.applicationCommands(opts.applicationId);
   return rest.put(route, { body: registrationPayload(adminSpec(opts.adminCommand)) });
 }
 
@@ -56,7 +64,12 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     userId: i.user.id,
     serverId: i.guildId ?? undefined,
     channelId: i.channelId ?? undefined,
-    roles: i.inGuild() && Array.isArray(i.member?.roles) ? (i.member.roles as string[]) : i.inCachedGuild() ? [...i.member.roles.cache.keys()] : [],
+    roles:
+      i.inGuild() && Array.isArray(i.member?.roles)
+        ? (i.member.roles as string[])
+        : i.inCachedGuild()
+          ? [...i.member.roles.cache.keys()]
+          : [],
     // Registration hides the admin command from others, but a server can change who sees it: check again.
     isAdmin: Boolean(i.inGuild() && i.memberPermissions?.has(PermissionFlagsBits.ManageGuild)),
     lang: publicLang(i),
@@ -72,37 +85,51 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   }
 
   async function download(ref: ImageRef, maxBytes: number): Promise<Buffer> {
-    if ((ref.size ?? 0) > maxBytes) throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
-    return downloadUserFile(ref.url, { allowedPrefixes: config.DISCORD_CDN_URLS, maxBytes, timeoutMs: config.CHAT_DOWNLOAD_TIMEOUT_S * 1000 });
+    if ((ref.size ?? 0) > maxBytes)
+      throw new SinapsisError('upload_too_large', { limit: Math.round(maxBytes / 1024 / 1024) });
+    return downloadUserFile(ref.url, {
+      allowedPrefixes: config.DISCORD_CDN_URLS,
+      maxBytes,
+      timeoutMs: config.CHAT_DOWNLOAD_TIMEOUT_S * 1000,
+    });
   }
 
   /** After the defer: the shared chat flow, in the deferred reply (edited in place), then the result with its buttons. */
   const runDeferred: RunDeferred = (i, command, options, images, opts = {}) => {
     const ctx = { ...ctxFor(i), ...(opts.lang ? { lang: opts.lang } : {}) };
-    return runWithProgress<InteractionEditReplyOptions>({ service, states, log }, { command, options, images, ctx }, {
-      download,
-      // The interaction token can edit this reply for 15 minutes, from a restarted bot too.
-      open: async () => ({ applicationId: i.applicationId, token: i.token, ephemeral: i.ephemeral ?? false }),
-      edit: (p) => i.editReply(p),
-      // Long generations grow in place; the final reply splits past 2000 characters.
-      progress: (content) => ({ content }),
-      maxChars: MAX_CONTENT,
-      async render(result, saved) {
-        const msg = await resultMessage(result, uploadLimit);
-        const components = opts.components?.(saved.stateId, ctx.lang, msg.overflow.length === 0) ?? resultButtons(command, options, saved.stateId, ctx.lang, saved.followUps());
-        return {
-          payload: { content: msg.content, files: msg.files, components },
-          // The rest of a private answer stays private.
-          after: async () => {
-            for (const part of msg.overflow) await i.followUp({ content: part, ...(i.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
-          },
-        };
+    return runWithProgress<InteractionEditReplyOptions>(
+      { service, states, log },
+      { command, options, images, ctx },
+      {
+        download,
+        // The interaction token can edit this reply for 15 minutes, from a restarted bot too.
+        open: async () => ({ applicationId: i.applicationId, token: i.token, ephemeral: i.ephemeral ?? false }),
+        edit: (p) => i.editReply(p),
+        // Long generations grow in place; the final reply splits past 2000 characters.
+        progress: (content) => ({ content }),
+        maxChars: MAX_CONTENT,
+        async render(result, saved) {
+          const msg = await resultMessage(result, uploadLimit);
+          const components =
+            opts.components?.(saved.stateId, ctx.lang, msg.overflow.length === 0) ??
+            resultButtons(command, options, saved.stateId, ctx.lang, saved.followUps());
+          return {
+            payload: { content: msg.content, files: msg.files, components },
+            // The rest of a private answer stays private.
+            after: async () => {
+              for (const part of msg.overflow)
+                await i.followUp({ content: part, ...(i.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
+            },
+          };
+        },
+        async fail(e, shown) {
+          if (e.code === 'internal') log.error({ err: e.cause ?? e }, 'command failed');
+          await shown
+            .final({ content: errorText(e, ctx.lang), files: [], components: [] })
+            .catch((err) => log.warn({ err }, 'could not edit the reply with the error'));
+        },
       },
-      async fail(e, shown) {
-        if (e.code === 'internal') log.error({ err: e.cause ?? e }, 'command failed');
-        await shown.final({ content: errorText(e, ctx.lang), files: [], components: [] }).catch((err) => log.warn({ err }, 'could not edit the reply with the error'));
-      },
-    });
+    );
   };
 
   /** The moderators' command: answered at once and privately; the service refuses non-moderators. */
@@ -128,7 +155,8 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     try {
       // Everything that can be refused without work is refused now, privately.
       service.check({ command: i.commandName, options, images: Object.keys(images), ctx: ctxFor(i) });
-      for (const ref of Object.values(images)) if (!isAllowedUrl(ref.url, config.DISCORD_CDN_URLS)) throw new SinapsisError('attachment_refused');
+      for (const ref of Object.values(images))
+        if (!isAllowedUrl(ref.url, config.DISCORD_CDN_URLS)) throw new SinapsisError('attachment_refused');
     } catch (err) {
       return refuse(i, err);
     }
@@ -140,7 +168,13 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     let press: ButtonPress;
     try {
       press = pressButton({ states, models: app.models }, i.customId, i.user.id, langFor(i));
-      if (press.kind === 'rerun') service.check({ command: press.command, options: press.options, images: Object.keys(press.images), ctx: ctxFor(i) });
+      if (press.kind === 'rerun')
+        service.check({
+          command: press.command,
+          options: press.options,
+          images: Object.keys(press.images),
+          ctx: ctxFor(i),
+        });
     } catch (err) {
       return refuse(i, err);
     }
@@ -158,7 +192,15 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     }
   }
 
-  const menu = contextMenu({ service, cdnUrls: config.DISCORD_CDN_URLS, langFor, publicLang, ctxFor, refuse, runDeferred });
+  const menu = contextMenu({
+    service,
+    cdnUrls: config.DISCORD_CDN_URLS,
+    langFor,
+    publicLang,
+    ctxFor,
+    refuse,
+    runDeferred,
+  });
 
   client.on(Events.InteractionCreate, (i) => {
     const work = i.isChatInputCommand()
@@ -166,7 +208,9 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
       : i.isMessageContextMenuCommand()
         ? menu.onMessageCommand(i)
         : i.isButton()
-          ? isShareButton(i.customId) ? menu.onShare(i) : onButton(i)
+          ? isShareButton(i.customId)
+            ? menu.onShare(i)
+            : onButton(i)
           : Promise.resolve();
     // One failing interaction (even a failed reply to Discord) must never take the bot down.
     work.catch((err) => log.error({ err }, 'interaction handler failed'));
@@ -184,7 +228,13 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     const scope = config.DISCORD_GUILD_ID ? `guild:${config.DISCORD_GUILD_ID}` : 'global';
     const hash = registrationHash(`${applicationId}:${scope}`, adminSpec(config.SINAPSIS_ADMIN_COMMAND));
     if (kv.get('discord:commands') !== hash) {
-      await registerCommands({ token, applicationId, guildId: config.DISCORD_GUILD_ID, apiUrl: config.DISCORD_API_URL, adminCommand: config.SINAPSIS_ADMIN_COMMAND })
+      await registerCommands({
+        token,
+        applicationId,
+        guildId: config.DISCORD_GUILD_ID,
+        apiUrl: config.DISCORD_API_URL,
+        adminCommand: config.SINAPSIS_ADMIN_COMMAND,
+      })
         .then(() => {
           kv.set('discord:commands', hash);
           log.info({ scope }, 'slash commands registered');

@@ -43,7 +43,9 @@ export function messageCommandsPayload(specs: readonly CommandSpec[] = COMMANDS)
   const actions = messageActions(specs);
   // Discord would refuse the whole bulk overwrite; fail here with the reason instead.
   if (actions.length > MAX_MESSAGE_COMMANDS) {
-    throw new Error(`Discord allows ${MAX_MESSAGE_COMMANDS} message commands; the specs declare ${actions.length} (${actions.map((a) => a.name).join(', ')})`);
+    throw new Error(
+      `Discord allows ${MAX_MESSAGE_COMMANDS} message commands; the specs declare ${actions.length} (${actions.map((a) => a.name).join(', ')})`,
+    );
   }
   return actions.map(discordMessageCommand);
 }
@@ -61,8 +63,19 @@ export const isShareButton = (id: string) => id.startsWith(SHARE);
  */
 function privateButtons(targetMessageId: string, stateId: string, lang: Lang, whole: boolean) {
   const row = new ActionRowBuilder<ButtonBuilder>();
-  if (whole) row.addComponents(new ButtonBuilder().setCustomId(`${SHARE}${targetMessageId}`).setLabel(t(lang, 'button_share')).setStyle(ButtonStyle.Primary));
-  row.addComponents(new ButtonBuilder().setCustomId(customId('explain', stateId)).setLabel(t(lang, 'button_explain')).setStyle(ButtonStyle.Secondary));
+  if (whole)
+    row.addComponents(
+      new ButtonBuilder()
+        .setCustomId(`${SHARE}${targetMessageId}`)
+        .setLabel(t(lang, 'button_share'))
+        .setStyle(ButtonStyle.Primary),
+    );
+  row.addComponents(
+    new ButtonBuilder()
+      .setCustomId(customId('explain', stateId))
+      .setLabel(t(lang, 'button_explain'))
+      .setStyle(ButtonStyle.Secondary),
+  );
   return [row];
 }
 
@@ -85,7 +98,13 @@ export interface DeferredReplyOptions {
 }
 
 /** The slash commands' path after the defer: the shared chat flow (download, queue, progress, result). */
-export type RunDeferred = (i: RepliableInteraction, command: string, options: Record<string, unknown>, images: Record<string, ImageRef>, opts?: DeferredReplyOptions) => Promise<void>;
+export type RunDeferred = (
+  i: RepliableInteraction,
+  command: string,
+  options: Record<string, unknown>,
+  images: Record<string, ImageRef>,
+  opts?: DeferredReplyOptions,
+) => Promise<void>;
 
 export function contextMenu(deps: ContextMenuDeps) {
   /**
@@ -96,7 +115,16 @@ export function contextMenu(deps: ContextMenuDeps) {
    */
   async function onMessageCommand(i: MessageContextMenuCommandInteraction) {
     const spec = findMessageAction(i.commandName);
-    if (!spec) return deps.refuse(i, new SinapsisError('unknown_command', { name: i.commandName, available: messageActions().map((s) => s.contextMenu.names['en-US']).join(', ') }));
+    if (!spec)
+      return deps.refuse(
+        i,
+        new SinapsisError('unknown_command', {
+          name: i.commandName,
+          available: messageActions()
+            .map((s) => s.contextMenu.names['en-US'])
+            .join(', '),
+        }),
+      );
     const isPrivate = spec.contextMenu.reply === 'private';
     const lang = isPrivate ? deps.langFor(i) : deps.publicLang(i);
     const ctx = { ...deps.ctxFor(i), lang };
@@ -104,7 +132,12 @@ export function contextMenu(deps: ContextMenuDeps) {
     let options: Record<string, unknown>;
     const images: Record<string, ImageRef> = {};
     try {
-      const files = [...target.attachments.values()].map((a) => ({ url: a.url, size: a.size, name: a.name, mime: a.contentType ?? undefined }));
+      const files = [...target.attachments.values()].map((a) => ({
+        url: a.url,
+        size: a.size,
+        name: a.name,
+        mime: a.contentType ?? undefined,
+      }));
       const req = actionRequest(spec, { text: discordPlainText(target.content ?? ''), files }, lang);
       options = req.options;
       if (req.image) {
@@ -120,14 +153,17 @@ export function contextMenu(deps: ContextMenuDeps) {
     await i.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
     await deps.runDeferred(i, spec.name, options, images, {
       lang,
-      ...(isPrivate ? { components: (stateId: string, l: Lang, whole: boolean) => privateButtons(target.id, stateId, l, whole) } : {}),
+      ...(isPrivate
+        ? { components: (stateId: string, l: Lang, whole: boolean) => privateButtons(target.id, stateId, l, whole) }
+        : {}),
     });
   }
 
   /** "Share in the channel": the private answer, posted publicly once, with who shared it and a link to the original. */
   async function onShare(i: ButtonInteraction) {
     const messageId = i.customId.slice(SHARE.length);
-    const link = i.guildId && i.channelId ? `https://discord.com/channels/${i.guildId}/${i.channelId}/${messageId}` : '';
+    const link =
+      i.guildId && i.channelId ? `https://discord.com/channels/${i.guildId}/${i.channelId}/${messageId}` : '';
     const header = t(deps.publicLang(i), 'shared_translation', { user: `<@${i.user.id}>`, link });
     await i.update({ components: [] });
     await i.followUp({ content: splitContent(`${header}\n${i.message.content}`)[0]!, allowedMentions: { parse: [] } });

@@ -26,7 +26,11 @@ interface Reply {
 export function registerDiscordRecovery(
   app: App,
   client: Client,
-  deps: { states: InteractionStateStore; uploadLimit: number; download(ref: { url: string; size: number }, maxBytes: number): Promise<Buffer> },
+  deps: {
+    states: InteractionStateStore;
+    uploadLimit: number;
+    download(ref: { url: string; size: number }, maxBytes: number): Promise<Buffer>;
+  },
 ): Promise<void> {
   const log = app.logger.child({ adapter: 'discord' });
   const route = (r: Reply) => Routes.webhookMessage(r.applicationId!, r.token!, '@original');
@@ -36,14 +40,26 @@ export function registerDiscordRecovery(
     if (!r.applicationId || !r.token) return;
     const lang = langOf(r.lang, 'es');
     if ('error' in outcome) {
-      await client.rest.patch(route(r), { body: { content: `⚠️ ${outcome.error.localized(lang)}`, components: [], attachments: [] }, auth: false });
+      await client.rest.patch(route(r), {
+        body: { content: `⚠️ ${outcome.error.localized(lang)}`, components: [], attachments: [] },
+        auth: false,
+      });
       return;
     }
     const { result } = outcome;
     const options = job.request?.options ?? {};
     const imageUrl = Object.values(job.request?.images ?? {})[0]?.url as string | undefined;
-    const stateId = deps.states.save({ platform: 'discord', userId: job.userId, command: job.command, options, imageUrl, model: result.model });
-    const follow = followUpButtons(result.followUps, (o) => deps.states.save({ platform: 'discord', userId: job.userId, command: job.command, options: o }));
+    const stateId = deps.states.save({
+      platform: 'discord',
+      userId: job.userId,
+      command: job.command,
+      options,
+      imageUrl,
+      model: result.model,
+    });
+    const follow = followUpButtons(result.followUps, (o) =>
+      deps.states.save({ platform: 'discord', userId: job.userId, command: job.command, options: o }),
+    );
     const msg = await resultMessage(result, deps.uploadLimit);
     const files = msg.files.map((f) => ({ name: f.name ?? 'image.png', data: f.attachment as Buffer }));
     const components = resultButtons(job.command, options, stateId, lang, follow).map((row) => row.toJSON());
@@ -53,7 +69,10 @@ export function registerDiscordRecovery(
       auth: false,
     });
     for (const part of msg.overflow) {
-      await client.rest.post(Routes.webhook(r.applicationId, r.token), { body: { content: part, ...(r.ephemeral ? { flags: 64 } : {}) }, auth: false });
+      await client.rest.post(Routes.webhook(r.applicationId, r.token), {
+        body: { content: part, ...(r.ephemeral ? { flags: 64 } : {}) },
+        auth: false,
+      });
     }
   }
 
@@ -63,10 +82,17 @@ export function registerDiscordRecovery(
       const out: Record<string, Buffer> = {};
       for (const [name, ref] of Object.entries(job.request?.images ?? {})) {
         const o = findCommand(job.command)?.options.find((x) => x.name === name);
-        if (typeof ref.url === 'string') out[name] = await deps.download({ url: ref.url, size: Number(ref.size) || 0 }, o?.type === 'image' ? o.maxBytes : 0);
+        if (typeof ref.url === 'string')
+          out[name] = await deps.download(
+            { url: ref.url, size: Number(ref.size) || 0 },
+            o?.type === 'image' ? o.maxBytes : 0,
+          );
       }
       return out;
     },
-    deliver: (job, outcome) => deliver(job, outcome).catch((err) => log.warn({ err: String(err) }, 'could not answer a job interrupted by the restart')),
+    deliver: (job, outcome) =>
+      deliver(job, outcome).catch((err) =>
+        log.warn({ err: String(err) }, 'could not answer a job interrupted by the restart'),
+      ),
   });
 }

@@ -15,8 +15,12 @@ try {
     apiUrl: config.DISCORD_API_URL,
     adminCommand: config.SINAPSIS_ADMIN_COMMAND,
   })) as { name: string; type?: number }[];
-  const scope = config.DISCORD_GUILD_ID ? `guild ${config.DISCORD_GUILD_ID}` : 'globally (may take up to an hour to show)';
-  console.log(`Registered ${registered.length} commands ${scope}: ${registered.map((c) => (c.type === 3 ? `"${c.name}" (message menu)` : `/${c.name}`)).join(' ')}`);
+  const scope = config.DISCORD_GUILD_ID
+    ? `guild ${config.DISCORD_GUILD_ID}`
+    : 'globally (may take up to an hour to show)';
+  console.log(
+    `Registered ${registered.length} commands ${scope}: ${registered.map((c) => (c.type === 3 ? `"${c.name}" (message menu)` : `/${c.name}`)).join(' ')}`,
+  );
 } catch (err) {
   console.error(`Registration failed: ${(err as Error).message}`);
   process.exit(1);

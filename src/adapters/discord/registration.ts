@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { ApplicationCommandOptionType, PermissionFlagsBits, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
+import {
+  ApplicationCommandOptionType,
+  PermissionFlagsBits,
+  type RESTPutAPIApplicationCommandsJSONBody,
+} from 'discord.js';
 import { adminSpec, COMMANDS } from '../../../commands/index.js';
 import { uploadRequired } from '../../../commands/sample-option.js';
 import type { AdminSpec, CommandSpec, OptionSpec } from '../../../commands/spec.js';
@@ -13,7 +17,9 @@ const OPTION_TYPE: Record<OptionSpec['type'], ApplicationCommandOptionType> = {
   image: ApplicationCommandOptionType.Attachment,
 };
 
-function localizations<T extends { name: string; description: string }>(texts: Record<'en-US' | 'es-ES' | 'es-419', T>) {
+function localizations<T extends { name: string; description: string }>(
+  texts: Record<'en-US' | 'es-ES' | 'es-419', T>,
+) {
   return {
     name_localizations: { 'en-US': texts['en-US'].name, 'es-ES': texts['es-ES'].name, 'es-419': texts['es-419'].name },
     description_localizations: {
@@ -87,12 +93,22 @@ export function discordAdminCommand(spec: AdminSpec) {
   };
 }
 
-export function registrationPayload(admin: AdminSpec = adminSpec(), specs: readonly CommandSpec[] = COMMANDS): RESTPutAPIApplicationCommandsJSONBody {
+export function registrationPayload(
+  admin: AdminSpec = adminSpec(),
+  specs: readonly CommandSpec[] = COMMANDS,
+): RESTPutAPIApplicationCommandsJSONBody {
   // Slash commands, the admin command, then the message context-menu entries the specs declare.
-  return [...specs.map(discordCommand), discordAdminCommand(admin), ...messageCommandsPayload(specs)] as RESTPutAPIApplicationCommandsJSONBody;
+  return [
+    ...specs.map(discordCommand),
+    discordAdminCommand(admin),
+    ...messageCommandsPayload(specs),
+  ] as RESTPutAPIApplicationCommandsJSONBody;
 }
 
 /** Changes whenever what would be registered changes, so a start only re-registers when needed. */
 export function registrationHash(scope: string, admin: AdminSpec = adminSpec()): string {
-  return createHash('sha256').update(scope).update(JSON.stringify(registrationPayload(admin))).digest('hex');
+  return createHash('sha256')
+    .update(scope)
+    .update(JSON.stringify(registrationPayload(admin)))
+    .digest('hex');
 }

@@ -37,10 +37,20 @@ export async function fitUpload(img: ResultImage, maxBytes: number): Promise<{ n
 }
 
 /** The buttons under a result; which ones depends on the command and its options; the task's follow-ups get a row of their own above. */
-export function resultButtons(command: string, options: Record<string, unknown>, stateId: string, lang: Lang, follow: { label: string; id: string }[] = []) {
+export function resultButtons(
+  command: string,
+  options: Record<string, unknown>,
+  stateId: string,
+  lang: Lang,
+  follow: { label: string; id: string }[] = [],
+) {
   const rows: ActionRowBuilder<ButtonBuilder>[] = [];
   if (follow.length) {
-    rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(follow.map((f) => new ButtonBuilder().setCustomId(f.id).setLabel(f.label).setStyle(ButtonStyle.Primary))));
+    rows.push(
+      new ActionRowBuilder<ButtonBuilder>().addComponents(
+        follow.map((f) => new ButtonBuilder().setCustomId(f.id).setLabel(f.label).setStyle(ButtonStyle.Primary)),
+      ),
+    );
   }
   const row = new ActionRowBuilder<ButtonBuilder>();
   for (const action of buttonActions(command, options, follow.length > 0)) {
@@ -60,6 +70,8 @@ export async function resultMessage(result: TaskResult, uploadLimitBytes: number
   return {
     content: first!,
     overflow: rest,
-    files: files.map((f, i) => new AttachmentBuilder(f.data, { name: f.name, description: result.images[i]!.alt.slice(0, 1024) })),
+    files: files.map(
+      (f, i) => new AttachmentBuilder(f.data, { name: f.name, description: result.images[i]!.alt.slice(0, 1024) }),
+    ),
   };
 }

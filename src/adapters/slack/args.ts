@@ -25,7 +25,8 @@ export function parseAdminText(spec: AdminSpec, text: string): { sub: string; op
   const [sub = 'status', ...rest] = words(text.trim());
   const subSpec = spec.subcommands.find((s) => s.name === sub);
   const { options, free } = flags(subSpec?.options ?? [], rest);
-  for (const o of subSpec?.options ?? []) if (options[o.name] === undefined && free.length) options[o.name] = free.shift();
+  for (const o of subSpec?.options ?? [])
+    if (options[o.name] === undefined && free.length) options[o.name] = free.shift();
   // Words left over are reported by the option check as unknown options.
   for (const word of free) options[word] = true;
   return { sub, options };
@@ -43,7 +44,11 @@ function flags(specOptions: readonly OptionSpec[], tokens: string[]) {
     const name = tok.slice(2);
     const next = tokens[i + 1];
     const option = specOptions.find((o) => o.name === name);
-    if (option?.type === 'boolean' && (next === undefined || next.startsWith('--') || !/^(true|false|yes|no|si|sí|1|0)$/i.test(next))) options[name] = true;
+    if (
+      option?.type === 'boolean' &&
+      (next === undefined || next.startsWith('--') || !/^(true|false|yes|no|si|sí|1|0)$/i.test(next))
+    )
+      options[name] = true;
     else if (next !== undefined && !next.startsWith('--')) {
       options[name] = next;
       i++;
@@ -56,7 +61,11 @@ function flags(specOptions: readonly OptionSpec[], tokens: string[]) {
 export function usageHint(spec: CommandSpec): string {
   // The same text option parseCommandText fills (a list of choices, like --sample, is a flag).
   const textOption = spec.options.find((o) => o.type === 'string' && !('choices' in o && o.choices));
-  const flags = spec.options.filter((o) => o !== textOption && o.type !== 'image').map((o) => (o.type === 'boolean' ? `[--${o.name}]` : `[--${o.name} …]`));
+  const flags = spec.options
+    .filter((o) => o !== textOption && o.type !== 'image')
+    .map((o) => (o.type === 'boolean' ? `[--${o.name}]` : `[--${o.name} …]`));
   // Slack caps hints at 100 characters: keep whole flags only, never a cut-off one.
-  return [textOption ? `<${textOption.name}>` : '', ...flags].filter(Boolean).reduce((hint, part) => (hint && `${hint} ${part}`.length > 100 ? hint : hint ? `${hint} ${part}` : part), '');
+  return [textOption ? `<${textOption.name}>` : '', ...flags]
+    .filter(Boolean)
+    .reduce((hint, part) => (hint && `${hint} ${part}`.length > 100 ? hint : hint ? `${hint} ${part}` : part), '');
 }

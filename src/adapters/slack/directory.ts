@@ -34,7 +34,11 @@ export class SlackDirectory {
       const info = await client.users.info({ user: id, include_locale: true });
       const u = info.user;
       const roles = [...(u?.is_admin ? ['admin'] : []), ...(u?.is_owner ? ['owner'] : [])];
-      const user = { lang: langOf(u?.locale, this.defaultLang), admin: listed || Boolean(u?.is_admin || u?.is_owner), roles };
+      const user = {
+        lang: langOf(u?.locale, this.defaultLang),
+        admin: listed || Boolean(u?.is_admin || u?.is_owner),
+        roles,
+      };
       this.users.set(id, { at: Date.now(), user });
       return user;
     } catch (err) {
@@ -48,7 +52,8 @@ export class SlackDirectory {
       try {
         const list = await client.usergroups.list({ include_users: true });
         const byUser = new Map<string, string[]>();
-        for (const g of list.usergroups ?? []) for (const u of g.users ?? []) byUser.set(u, [...(byUser.get(u) ?? []), g.id!]);
+        for (const g of list.usergroups ?? [])
+          for (const u of g.users ?? []) byUser.set(u, [...(byUser.get(u) ?? []), g.id!]);
         this.groups = { at: Date.now(), byUser };
       } catch (err) {
         // Try again after the TTL; until then nobody is in a group.

@@ -9,4 +9,6 @@ const config = loadConfig();
 const common = { adminCommand: config.SINAPSIS_ADMIN_COMMAND, lang: config.SINAPSIS_DEFAULT_LANGUAGE };
 const manifest = slackManifest(http >= 0 ? { socketMode: false, requestUrl: args[http + 1], ...common } : common);
 writeFileSync('slack-manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
-console.log(`Wrote slack-manifest.json (${manifest.features.slash_commands.length} commands, ${manifest.features.shortcuts.length} message shortcuts, ${http >= 0 ? 'HTTP' : 'Socket Mode'})`);
+console.log(
+  `Wrote slack-manifest.json (${manifest.features.slash_commands.length} commands, ${manifest.features.shortcuts.length} message shortcuts, ${http >= 0 ? 'HTTP' : 'Socket Mode'})`,
+);

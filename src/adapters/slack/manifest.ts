@@ -5,10 +5,21 @@ import { usageHint } from './args.js';
 import { shortcutCallbackId } from './shortcuts.js';
 
 /** Only what the app uses: slash commands, posting, files, user locale and admin flag, user groups (role rules), and reading recent channel images. */
-export const BOT_SCOPES = ['commands', 'chat:write', 'files:read', 'files:write', 'users:read', 'usergroups:read', 'channels:history', 'groups:history'];
+export const BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'files:read',
+  'files:write',
+  'users:read',
+  'usergroups:read',
+  'channels:history',
+  'groups:history',
+];
 
 /** The app manifest a workspace admin pastes at api.slack.com/apps → "From an app manifest". */
-export function slackManifest(opts: { name?: string; socketMode?: boolean; requestUrl?: string; adminCommand?: string; lang?: Lang } = {}) {
+export function slackManifest(
+  opts: { name?: string; socketMode?: boolean; requestUrl?: string; adminCommand?: string; lang?: Lang } = {},
+) {
   // Slack does not localize shortcut names: they are in the workspace's default language (SINAPSIS_DEFAULT_LANGUAGE).
   const locale = specLocale(opts.lang ?? 'es');
   const admin = adminSpec(opts.adminCommand);

@@ -18,7 +18,14 @@ export function registerSlackRecovery(
   deps: {
     download(url: string, maxBytes: number): Promise<Buffer>;
     /** The adapter's own result blocks (buttons saved for this user). */
-    blocks(result: TaskResult, command: string, options: Record<string, unknown>, lang: Lang, userId: string, imageUrl?: string): unknown[];
+    blocks(
+      result: TaskResult,
+      command: string,
+      options: Record<string, unknown>,
+      lang: Lang,
+      userId: string,
+      imageUrl?: string,
+    ): unknown[];
   },
 ): Promise<void> {
   const log = app.logger.child({ adapter: 'slack' });
@@ -28,16 +35,37 @@ export function registerSlackRecovery(
     if (!r.channel || !r.ts) return;
     const lang = langOf(r.lang, 'es');
     if ('error' in outcome) {
-      await client.chat.update({ channel: r.channel, ts: r.ts, text: `⚠️ ${outcome.error.localized(lang)}`, blocks: [] });
+      await client.chat.update({
+        channel: r.channel,
+        ts: r.ts,
+        text: `⚠️ ${outcome.error.localized(lang)}`,
+        blocks: [],
+      });
       return;
     }
     const { result } = outcome;
-    await client.chat.update({ channel: r.channel, ts: r.ts, text: result.text.slice(0, 3000), blocks: deps.blocks(result, job.command, job.request?.options ?? {}, lang, job.userId, Object.values(job.request?.images ?? {})[0]?.url as string | undefined) as never });
+    await client.chat.update({
+      channel: r.channel,
+      ts: r.ts,
+      text: result.text.slice(0, 3000),
+      blocks: deps.blocks(
+        result,
+        job.command,
+        job.request?.options ?? {},
+        lang,
+        job.userId,
+        Object.values(job.request?.images ?? {})[0]?.url as string | undefined,
+      ) as never,
+    });
     if (result.images.length) {
       await client.filesUploadV2({
         channel_id: r.channel,
         thread_ts: r.thread ?? r.ts,
-        file_uploads: result.images.map((img) => ({ file: img.data, filename: img.name, alt_text: img.alt.slice(0, 1000) })),
+        file_uploads: result.images.map((img) => ({
+          file: img.data,
+          filename: img.name,
+          alt_text: img.alt.slice(0, 1000),
+        })),
       } as never);
     }
   }
@@ -52,6 +80,9 @@ export function registerSlackRecovery(
       }
       return out;
     },
-    deliver: (job, outcome) => deliver(job, outcome).catch((err) => log.warn({ err: String(err) }, 'could not answer a job interrupted by the restart')),
+    deliver: (job, outcome) =>
+      deliver(job, outcome).catch((err) =>
+        log.warn({ err: String(err) }, 'could not answer a job interrupted by the restart'),
+      ),
   });
 }

@@ -33,7 +33,13 @@ export interface ShortcutDeps {
   langOfUser(client: WebClient, user: string): Promise<Lang>;
   ctxFor(client: WebClient, w: Where): Promise<RequestContext>;
   /** The slash commands' path (the shared chat flow): placeholder, queue position, result with buttons, images uploaded. */
-  run(client: WebClient, w: Where, command: string, options: Record<string, unknown>, images: Record<string, ImageRef>): Promise<void>;
+  run(
+    client: WebClient,
+    w: Where,
+    command: string,
+    options: Record<string, unknown>,
+    images: Record<string, ImageRef>,
+  ): Promise<void>;
   /** Fetches a user's file from Slack (its hosts, the bot token). */
   download(ref: ImageRef, maxBytes: number): Promise<Buffer>;
   ephemeral(client: WebClient, w: Where, err: unknown, lang: Lang): Promise<void>;
@@ -73,14 +79,31 @@ export function registerShortcuts(bolt: BoltApp, deps: ShortcutDeps) {
     const [body, ...footer] = result.text.split('\n\n');
     const buttons = [
       ...(result.text.length <= MAX_VALUE
-        ? [{ type: 'button', action_id: `${SHARE}${threadTs}`, value: result.text, style: 'primary', text: { type: 'plain_text', text: t(lang, 'button_share') } }]
+        ? [
+            {
+              type: 'button',
+              action_id: `${SHARE}${threadTs}`,
+              value: result.text,
+              style: 'primary',
+              text: { type: 'plain_text', text: t(lang, 'button_share') },
+            },
+          ]
         : []),
-      { type: 'button', action_id: customId('explain', stateId), text: { type: 'plain_text', text: t(lang, BUTTON_LABELS.explain) } },
+      {
+        type: 'button',
+        action_id: customId('explain', stateId),
+        text: { type: 'plain_text', text: t(lang, BUTTON_LABELS.explain) },
+      },
     ];
     return [
       // A section holds 3000 characters; a long translation takes several.
-      ...chunks(footer.length ? body! : result.text, 3000).map((text) => ({ type: 'section', text: { type: 'plain_text', text } })),
-      ...(footer.length ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: footer.join('\n').slice(0, 2000) }] }] : []),
+      ...chunks(footer.length ? body! : result.text, 3000).map((text) => ({
+        type: 'section',
+        text: { type: 'plain_text', text },
+      })),
+      ...(footer.length
+        ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: footer.join('\n').slice(0, 2000) }] }]
+        : []),
       { type: 'actions', elements: buttons },
     ];
   }
@@ -89,14 +112,25 @@ export function registerShortcuts(bolt: BoltApp, deps: ShortcutDeps) {
     const m = shortcut.message;
     // A reply inside a thread is answered in that thread; a channel message in a new thread under it.
     const replyThread = typeof m.thread_ts === 'string' && m.thread_ts !== m.ts ? m.thread_ts : undefined;
-    const w: Where = { channel: shortcut.channel.id, user: shortcut.user.id, team: shortcut.team?.id, thread: replyThread ?? m.ts };
+    const w: Where = {
+      channel: shortcut.channel.id,
+      user: shortcut.user.id,
+      team: shortcut.team?.id,
+      thread: replyThread ?? m.ts,
+    };
     const userLang = await deps.langOfUser(client, w.user);
     const isPrivate = spec.contextMenu.reply === 'private';
     try {
       const base = await deps.ctxFor(client, w);
       // Private answers: the user's own language, not the workspace's default.
       const ctx = { ...base, lang: isPrivate ? userLang : base.lang };
-      const files: MessageFile[] = ((m.files ?? []) as SlackFile[]).map((f) => ({ id: f.id, url: f.url_private_download ?? f.url_private, size: f.size, name: f.name, mime: f.mimetype }));
+      const files: MessageFile[] = ((m.files ?? []) as SlackFile[]).map((f) => ({
+        id: f.id,
+        url: f.url_private_download ?? f.url_private,
+        size: f.size,
+        name: f.name,
+        mime: f.mimetype,
+      }));
       const req = actionRequest(spec, { text: slackPlainText(m.text ?? ''), files }, ctx.lang);
       const images: Record<string, ImageRef> = {};
       if (req.image) {
@@ -110,37 +144,57 @@ export function registerShortcuts(bolt: BoltApp, deps: ShortcutDeps) {
 
       // Private: ephemerals cannot be edited, so the position at submit is posted once, then the answer.
       const inThread = replyThread ? { thread_ts: replyThread } : {};
-      await runWithProgress<SlackPayload>({ service, states: deps.states, log }, { command: spec.name, options: req.options, images, ctx }, {
-        download: deps.download,
-        // Nothing to edit after a restart.
-        open: async () => undefined,
-        live: false,
-        edit: (p) => client.chat.postEphemeral({ channel: w.channel, user: w.user, text: p.text, ...(p.blocks ? { blocks: p.blocks as never } : {}), ...inThread }),
-        progress: (text) => ({ text }),
-        render: async (result, saved) => ({ payload: { text: result.text.slice(0, 3000), blocks: privateBlocks(result, saved.stateId, w.thread!, ctx.lang) } }),
-        async fail(e, shown) {
-          await shown.stop();
-          throw e;
+      await runWithProgress<SlackPayload>(
+        { service, states: deps.states, log },
+        { command: spec.name, options: req.options, images, ctx },
+        {
+          download: deps.download,
+          // Nothing to edit after a restart.
+          open: async () => undefined,
+          live: false,
+          edit: (p) =>
+            client.chat.postEphemeral({
+              channel: w.channel,
+              user: w.user,
+              text: p.text,
+              ...(p.blocks ? { blocks: p.blocks as never } : {}),
+              ...inThread,
+            }),
+          progress: (text) => ({ text }),
+          render: async (result, saved) => ({
+            payload: {
+              text: result.text.slice(0, 3000),
+              blocks: privateBlocks(result, saved.stateId, w.thread!, ctx.lang),
+            },
+          }),
+          async fail(e, shown) {
+            await shown.stop();
+            throw e;
+          },
         },
-      });
+      );
     } catch (err) {
       await deps.ephemeral(client, { ...w, thread: replyThread }, err, userLang);
     }
   }
 
   for (const spec of messageActions()) {
-    bolt.shortcut<MessageShortcut>({ callback_id: shortcutCallbackId(spec), type: 'message_action' }, async ({ shortcut, ack, client }) => {
-      // Slack wants an answer within 3 s: acknowledge first, work after.
-      await ack();
-      void handle(client, spec, shortcut).catch((err) => log.error({ err }, 'message shortcut failed'));
-    });
+    bolt.shortcut<MessageShortcut>(
+      { callback_id: shortcutCallbackId(spec), type: 'message_action' },
+      async ({ shortcut, ack, client }) => {
+        // Slack wants an answer within 3 s: acknowledge first, work after.
+        await ack();
+        void handle(client, spec, shortcut).catch((err) => log.error({ err }, 'message shortcut failed'));
+      },
+    );
   }
 
   /** "Share in the channel": the private answer, posted in the message's thread with who shared it; the ephemeral goes away. */
   bolt.action<BlockAction<ButtonAction>>(new RegExp(`^${SHARE}`), async ({ action, body, ack, client, respond }) => {
     await ack();
     const channel = body.channel?.id ?? '';
-    const lang = deps.service.serverLanguage(body.team?.id ?? undefined) ?? (await deps.langOfUser(client, body.user.id));
+    const lang =
+      deps.service.serverLanguage(body.team?.id ?? undefined) ?? (await deps.langOfUser(client, body.user.id));
     try {
       await client.chat.postMessage({
         channel,

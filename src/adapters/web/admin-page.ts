@@ -4,12 +4,30 @@ import { specLocale, type Lang } from '../../i18n/locale.js';
 import { esc, field, layout } from './pages.js';
 
 const UI = {
-  en: { title: 'Sinapsis — moderation', where: 'Server and channel IDs (empty server: the rules for everywhere, the web playground and the CLI)', server: 'Server ID', channel: 'Channel ID', show: 'Show', apply: 'Apply' },
-  es: { title: 'Sinapsis — moderación', where: 'IDs de servidor y canal (servidor vacío: las reglas para todos lados, el área de pruebas web y la CLI)', server: 'ID del servidor', channel: 'ID del canal', show: 'Ver', apply: 'Aplicar' },
+  en: {
+    title: 'Sinapsis — moderation',
+    where: 'Server and channel IDs (empty server: the rules for everywhere, the web playground and the CLI)',
+    server: 'Server ID',
+    channel: 'Channel ID',
+    show: 'Show',
+    apply: 'Apply',
+  },
+  es: {
+    title: 'Sinapsis — moderación',
+    where: 'IDs de servidor y canal (servidor vacío: las reglas para todos lados, el área de pruebas web y la CLI)',
+    server: 'ID del servidor',
+    channel: 'ID del canal',
+    show: 'Ver',
+    apply: 'Aplicar',
+  },
 };
 
 /** The moderators' page: the status of a server, then one form per admin subcommand, generated from the admin spec. */
-export function adminPage(spec: AdminSpec, lang: Lang, view: { server: string; channel: string; status: AdminResult; csrf: string; notice?: string }): string {
+export function adminPage(
+  spec: AdminSpec,
+  lang: Lang,
+  view: { server: string; channel: string; status: AdminResult; csrf: string; notice?: string },
+): string {
   const ui = UI[lang];
   const loc = specLocale(lang);
   const hidden = `<input type="hidden" name="server" value="${esc(view.server)}"><input type="hidden" name="channel" value="${esc(view.channel)}"><input type="hidden" name="csrf" value="${esc(view.csrf)}">`;

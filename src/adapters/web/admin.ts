@@ -43,7 +43,10 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
     const wait = failures.waitS(req.ip);
     if (wait > 0) {
       const e = new SinapsisError('admin_throttled', { seconds: wait });
-      reply.status(e.httpStatus).header('retry-after', String(wait)).send(errorBody(e, requestLang(req)));
+      reply
+        .status(e.httpStatus)
+        .header('retry-after', String(wait))
+        .send(errorBody(e, requestLang(req)));
       return false;
     }
     const given = presented(req);
@@ -54,10 +57,16 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
     if (given !== undefined) {
       const count = failures.add(req.ip);
       req.log.warn({ ip: req.ip, path: req.url.split('?')[0], failures: count }, 'admin login failed');
-      app.service.audit({ platform: 'web', userId: `admin@${req.ip}`, lang: 'en' }, 'admin_login_failed', { path: req.url.split('?')[0], failures: count });
+      app.service.audit({ platform: 'web', userId: `admin@${req.ip}`, lang: 'en' }, 'admin_login_failed', {
+        path: req.url.split('?')[0],
+        failures: count,
+      });
     }
     const e = new SinapsisError('admin_unauthorized');
-    reply.status(e.httpStatus).header('www-authenticate', 'Basic realm="Sinapsis admin", charset="UTF-8"').send(errorBody(e, requestLang(req)));
+    reply
+      .status(e.httpStatus)
+      .header('www-authenticate', 'Basic realm="Sinapsis admin", charset="UTF-8"')
+      .send(errorBody(e, requestLang(req)));
     return false;
   }
 
@@ -67,12 +76,21 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
    * form posts go to /admin/:sub, which carries its own form token.
    */
   function sameSite(req: FastifyRequest, reply: FastifyReply): boolean {
-    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     const origin = req.headers.origin;
     const fetchSite = req.headers['sec-fetch-site'];
-    const crossOrigin = (origin !== undefined && origin !== `${req.protocol}://${req.host}`) || fetchSite === 'cross-site' || fetchSite === 'same-site';
+    const crossOrigin =
+      (origin !== undefined && origin !== `${req.protocol}://${req.host}`) ||
+      fetchSite === 'cross-site' ||
+      fetchSite === 'same-site';
     if (type === 'application/json' && !crossOrigin) return true;
-    req.log.warn({ ip: req.ip, origin, contentType: type || undefined }, 'admin API request refused: not same-site JSON');
+    req.log.warn(
+      { ip: req.ip, origin, contentType: type || undefined },
+      'admin API request refused: not same-site JSON',
+    );
     const e = new SinapsisError('admin_cross_site');
     reply.status(e.httpStatus).send(errorBody(e, requestLang(req)));
     return false;
@@ -87,7 +105,11 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
     lang: requestLang(req),
   });
   const options = (body: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(body).filter(([k, v]) => !['server', 'channel', 'csrf'].includes(k) && v !== '' && v !== undefined));
+    Object.fromEntries(
+      Object.entries(body).filter(
+        ([k, v]) => !['server', 'channel', 'csrf'].includes(k) && v !== '' && v !== undefined,
+      ),
+    );
 
   web.get('/api/admin/status', async (req, reply) => {
     if (!authorize(req, reply)) return reply;
@@ -105,7 +127,11 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
     const q = req.query as Record<string, string | undefined>;
     const lang = requestLang(req);
     const status = app.service.admin({ sub: 'status', options: {}, ctx: ctx(req, q) });
-    return reply.type('text/html; charset=utf-8').send(adminPage(spec, lang, { server: q.server ?? '', channel: q.channel ?? '', status, csrf, notice: q.notice }));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        adminPage(spec, lang, { server: q.server ?? '', channel: q.channel ?? '', status, csrf, notice: q.notice }),
+      );
   });
   web.post<{ Params: { sub: string } }>('/admin/:sub', async (req, reply) => {
     if (!authorize(req, reply)) return reply;

@@ -42,11 +42,17 @@ export function securityHeaders(web: FastifyInstance): void {
     reply.header('cross-origin-opener-policy', 'same-origin');
     const type = String(reply.getHeader('content-type') ?? '');
     if (!reply.hasHeader('content-security-policy')) {
-      reply.header('content-security-policy', type.startsWith('text/html') && typeof payload === 'string' ? htmlPolicy(payload) : "default-src 'none'; frame-ancestors 'none'");
+      reply.header(
+        'content-security-policy',
+        type.startsWith('text/html') && typeof payload === 'string'
+          ? htmlPolicy(payload)
+          : "default-src 'none'; frame-ancestors 'none'",
+      );
     }
     // Results (JSON, result images), admin and pages: never stored by a browser or a proxy. A route
     // that serves static files sets its own Cache-Control, which is kept.
-    if (!reply.hasHeader('cache-control') || req.url.startsWith('/api/') || req.url.startsWith('/admin')) reply.header('cache-control', 'no-store');
+    if (!reply.hasHeader('cache-control') || req.url.startsWith('/api/') || req.url.startsWith('/admin'))
+      reply.header('cache-control', 'no-store');
     return payload;
   });
 }
@@ -79,7 +85,10 @@ export function webIdentity(app: App): (req: FastifyRequest, reply?: FastifyRepl
     // No valid cookie (first visit, curl): the address, and a cookie for the next request.
     const fresh = randomBytes(16).toString('base64url');
     const secure = req.protocol === 'https' ? '; Secure' : '';
-    reply?.header('set-cookie', `${COOKIE}=${fresh}.${sign(fresh)}; Path=/; Max-Age=${YEAR_S}; HttpOnly; SameSite=Lax${secure}`);
+    reply?.header(
+      'set-cookie',
+      `${COOKIE}=${fresh}.${sign(fresh)}; Path=/; Max-Age=${YEAR_S}; HttpOnly; SameSite=Lax${secure}`,
+    );
     return req.ip;
   };
 }

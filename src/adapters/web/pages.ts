@@ -12,23 +12,57 @@ export const esc = (s: unknown) =>
 /** The page's own words; the script's strings travel in data-ui (see assets/app.js). */
 const UI = {
   en: {
-    title: 'Sinapsis playground', intro: 'Try the networks of the course. Everything runs on this server; nothing is sent elsewhere.',
-    run: 'Run', soon: 'not available yet', auto: '(automatic)', result: 'Result', other: 'Español', otherLang: 'es', back: 'All commands',
-    skip: 'Skip to content', nav: 'Pages', examples: 'Try an example', examplesHint: 'One click fills the form and runs it.',
-    choose: 'Choose a photo', camera: 'Take a photo', dropHow: 'Drag a photo here, paste it (Ctrl+V) or', required: 'required',
-    howItWorks: 'How it works', resultEmpty: 'The result appears here.', cancel: 'Cancel',
-    credits: 'Sample photos: NASA (public domain) and CC0 photos from scikit-image;', creditsLink: 'sources and licences',
-    notFound: 'Page not found', notFoundText: 'There is no page at this address. These are the pages there are:',
+    title: 'Sinapsis playground',
+    intro: 'Try the networks of the course. Everything runs on this server; nothing is sent elsewhere.',
+    run: 'Run',
+    soon: 'not available yet',
+    auto: '(automatic)',
+    result: 'Result',
+    other: 'Español',
+    otherLang: 'es',
+    back: 'All commands',
+    skip: 'Skip to content',
+    nav: 'Pages',
+    examples: 'Try an example',
+    examplesHint: 'One click fills the form and runs it.',
+    choose: 'Choose a photo',
+    camera: 'Take a photo',
+    dropHow: 'Drag a photo here, paste it (Ctrl+V) or',
+    required: 'required',
+    howItWorks: 'How it works',
+    resultEmpty: 'The result appears here.',
+    cancel: 'Cancel',
+    credits: 'Sample photos: NASA (public domain) and CC0 photos from scikit-image;',
+    creditsLink: 'sources and licences',
+    notFound: 'Page not found',
+    notFoundText: 'There is no page at this address. These are the pages there are:',
     commands: 'Commands',
   },
   es: {
-    title: 'Sinapsis: área de pruebas', intro: 'Probá las redes del curso. Todo corre en este servidor; nada se envía a otro lado.',
-    run: 'Ejecutar', soon: 'todavía no disponible', auto: '(automático)', result: 'Resultado', other: 'English', otherLang: 'en', back: 'Todos los comandos',
-    skip: 'Saltar al contenido', nav: 'Páginas', examples: 'Probá un ejemplo', examplesHint: 'Un clic completa el formulario y lo ejecuta.',
-    choose: 'Elegir una foto', camera: 'Sacar una foto', dropHow: 'Arrastrá una foto acá, pegala (Ctrl+V) o', required: 'obligatorio',
-    howItWorks: 'Cómo funciona', resultEmpty: 'El resultado aparece acá.', cancel: 'Cancelar',
-    credits: 'Fotos de ejemplo: NASA (dominio público) y fotos CC0 de scikit-image;', creditsLink: 'origen y licencias',
-    notFound: 'No existe esta página', notFoundText: 'No hay ninguna página en esta dirección. Estas son las que hay:',
+    title: 'Sinapsis: área de pruebas',
+    intro: 'Probá las redes del curso. Todo corre en este servidor; nada se envía a otro lado.',
+    run: 'Ejecutar',
+    soon: 'todavía no disponible',
+    auto: '(automático)',
+    result: 'Resultado',
+    other: 'English',
+    otherLang: 'en',
+    back: 'Todos los comandos',
+    skip: 'Saltar al contenido',
+    nav: 'Páginas',
+    examples: 'Probá un ejemplo',
+    examplesHint: 'Un clic completa el formulario y lo ejecuta.',
+    choose: 'Elegir una foto',
+    camera: 'Sacar una foto',
+    dropHow: 'Arrastrá una foto acá, pegala (Ctrl+V) o',
+    required: 'obligatorio',
+    howItWorks: 'Cómo funciona',
+    resultEmpty: 'El resultado aparece acá.',
+    cancel: 'Cancelar',
+    credits: 'Fotos de ejemplo: NASA (dominio público) y fotos CC0 de scikit-image;',
+    creditsLink: 'origen y licencias',
+    notFound: 'No existe esta página',
+    notFoundText: 'No hay ninguna página en esta dirección. Estas son las que hay:',
     commands: 'Comandos',
   },
 };
@@ -36,17 +70,39 @@ const UI = {
 /** Strings the script needs, in the page's language ({n} is replaced). */
 const SCRIPT_UI = {
   en: {
-    sending: 'Sending…', queued: 'Waiting in line: position {n}', running: 'Working… {s}', done: 'Done in {s}', cancelled: 'Cancelled.',
-    cancelling: 'Cancelling…', failed: 'The request failed', remove: 'Remove', download: 'Download', showLines: 'Show all {n} lines',
-    notImage: 'That is not an image (JPEG, PNG or WebP).', downloading: 'Downloading the model{name}… {p}', chosen: 'Chosen photo',
-    you: 'Your text', needImage: 'Choose, drop or paste a photo first.',
+    sending: 'Sending…',
+    queued: 'Waiting in line: position {n}',
+    running: 'Working… {s}',
+    done: 'Done in {s}',
+    cancelled: 'Cancelled.',
+    cancelling: 'Cancelling…',
+    failed: 'The request failed',
+    remove: 'Remove',
+    download: 'Download',
+    showLines: 'Show all {n} lines',
+    notImage: 'That is not an image (JPEG, PNG or WebP).',
+    downloading: 'Downloading the model{name}… {p}',
+    chosen: 'Chosen photo',
+    you: 'Your text',
+    needImage: 'Choose, drop or paste a photo first.',
     reconnecting: 'The connection was lost: reconnecting to your request…',
   },
   es: {
-    sending: 'Enviando…', queued: 'Esperando turno: posición {n}', running: 'Procesando… {s}', done: 'Listo en {s}', cancelled: 'Cancelado.',
-    cancelling: 'Cancelando…', failed: 'El pedido falló', remove: 'Quitar', download: 'Descargar', showLines: 'Ver las {n} líneas',
-    notImage: 'Eso no es una imagen (JPEG, PNG o WebP).', downloading: 'Descargando el modelo{name}… {p}', chosen: 'Foto elegida',
-    you: 'Tu texto', needImage: 'Primero elegí, arrastrá o pegá una foto.',
+    sending: 'Enviando…',
+    queued: 'Esperando turno: posición {n}',
+    running: 'Procesando… {s}',
+    done: 'Listo en {s}',
+    cancelled: 'Cancelado.',
+    cancelling: 'Cancelando…',
+    failed: 'El pedido falló',
+    remove: 'Quitar',
+    download: 'Descargar',
+    showLines: 'Ver las {n} líneas',
+    notImage: 'Eso no es una imagen (JPEG, PNG o WebP).',
+    downloading: 'Descargando el modelo{name}… {p}',
+    chosen: 'Foto elegida',
+    you: 'Tu texto',
+    needImage: 'Primero elegí, arrastrá o pegá una foto.',
     reconnecting: 'Se cortó la conexión: reconectando con tu pedido…',
   },
 };
@@ -92,7 +148,9 @@ export function field(o: OptionSpec, lang: Lang, idPrefix = 'opt'): string {
       return `<div class="field">${label}<input id="${id}" name="${o.name}" type="number" min="${o.min}" max="${o.max}" step="${o.type === 'integer' ? 1 : 'any'}" value="${o.default ?? ''}"${req}${described}></div>`;
     case 'string':
       if (o.choices) {
-        const opts = o.choices.map((c) => `<option value="${esc(c)}"${c === o.default ? ' selected' : ''}>${esc(c)}</option>`);
+        const opts = o.choices.map(
+          (c) => `<option value="${esc(c)}"${c === o.default ? ' selected' : ''}>${esc(c)}</option>`,
+        );
         return `<div class="field">${label}<select id="${id}" name="${o.name}"${described}>${o.required ? '' : `<option value="">${esc(UI[lang].auto)}</option>`}${opts.join('')}</select></div>`;
       }
       return o.maxLength > 200
@@ -107,7 +165,10 @@ function examples(spec: CommandSpec, lang: Lang): string {
   const ui = UI[lang];
   const items = list.map((e) => {
     const sample = e.sample ? findSample(e.sample) : undefined;
-    const data = JSON.stringify({ options: e.options ?? {}, sample: sample ? { url: `/samples/${sample.id}.jpg`, name: sample.file } : undefined });
+    const data = JSON.stringify({
+      options: e.options ?? {},
+      sample: sample ? { url: `/samples/${sample.id}.jpg`, name: sample.file } : undefined,
+    });
     const thumb = sample ? `<img src="/samples/${sample.id}.thumb.jpg" alt="" width="48" height="48">` : '';
     return `<li><button type="button" class="example" data-example="${esc(data)}">${thumb}<span>${esc(e.label)}</span></button></li>`;
   });
@@ -132,7 +193,10 @@ ${available ? availabilityNote(availability, lang) : `<p class="soon">${esc(ui.s
 <div class="layout"><div class="inputs">
 ${examples(spec, lang)}
 <form id="form" action="/api/commands/${spec.name}?lang=${lang}" method="post" enctype="multipart/form-data" data-stream="/api/commands/${spec.name}/stream?lang=${lang}" data-ui="${esc(JSON.stringify(SCRIPT_UI[lang]))}"${spec.continues ? ` data-continues="${esc(spec.continues)}"` : ''}${imageFirst ? ' data-image-first="1"' : ''}>
-${spec.options.filter((o) => o.name !== SAMPLE_OPTION).map((o) => field(o, lang)).join('\n')}
+${spec.options
+  .filter((o) => o.name !== SAMPLE_OPTION)
+  .map((o) => field(o, lang))
+  .join('\n')}
 <div class="actions"><button type="submit" id="run"${availability?.state === 'unavailable' && availability.reason?.code !== 'last_download_failed' ? ' disabled' : ''}>${esc(ui.run)}</button><button type="button" id="cancel" class="secondary" hidden>${esc(ui.cancel)}</button></div></form></div>
 <section class="output" aria-labelledby="result-title"><h2 id="result-title">${esc(ui.result)}</h2>
 <div id="status" role="status" aria-live="polite"></div><div id="result" aria-live="polite"><p class="placeholder">${esc(ui.resultEmpty)}</p></div></section></div>
@@ -145,7 +209,10 @@ function commandList(lang: Lang, availability: CommandAvailability[] = []): stri
   const loc = specLocale(lang);
   const items = COMMANDS.map((c) => {
     const a = availability.find((x) => x.command === c.name);
-    const state = a && a.state !== 'installed' ? ` <span class="state ${a.state}" data-state="${a.state}">(${esc(describeAvailability(a, lang))})</span>` : '';
+    const state =
+      a && a.state !== 'installed'
+        ? ` <span class="state ${a.state}" data-state="${a.state}">(${esc(describeAvailability(a, lang))})</span>`
+        : '';
     const soon = hasTask(c) ? state : ` <span class="soon">(${esc(ui.soon)})</span>`;
     return `<li><a href="/c/${c.name}?lang=${lang}">/${esc(c.texts[loc].name)}</a> — ${esc(c.texts[loc].description)}${soon}</li>`;
   });
@@ -154,12 +221,21 @@ function commandList(lang: Lang, availability: CommandAvailability[] = []): stri
 
 export function indexPage(lang: Lang, availability: CommandAvailability[] = []): string {
   const ui = UI[lang];
-  return layout(lang, ui.title, `<h1>${esc(ui.title)}</h1><p class="lead">${esc(ui.intro)}</p><h2>${esc(ui.commands)}</h2>${commandList(lang, availability)}`, '/');
+  return layout(
+    lang,
+    ui.title,
+    `<h1>${esc(ui.title)}</h1><p class="lead">${esc(ui.intro)}</p><h2>${esc(ui.commands)}</h2>${commandList(lang, availability)}`,
+    '/',
+  );
 }
 
 /** The HTML answer for an address that is no page (the API keeps its JSON errors). */
 export function notFoundPage(lang: Lang): string {
   const ui = UI[lang];
-  return layout(lang, `${ui.notFound} · Sinapsis`, `<h1>${esc(ui.notFound)}</h1><p>${esc(ui.notFoundText)}</p>${commandList(lang)}`, '/');
+  return layout(
+    lang,
+    `${ui.notFound} · Sinapsis`,
+    `<h1>${esc(ui.notFound)}</h1><p>${esc(ui.notFoundText)}</p>${commandList(lang)}`,
+    '/',
+  );
 }
-

@@ -51,7 +51,9 @@ function preview(image: ResultImage): Promise<{ body: Buffer; type: string }> {
   return cached(previews, image, async () => {
     if (image.mime !== 'image/png') return { body: image.data, type: image.mime };
     const jpeg = await sharp(image.data).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
-    return jpeg.length * 2 < image.data.length ? { body: jpeg, type: 'image/jpeg' } : { body: image.data, type: image.mime };
+    return jpeg.length * 2 < image.data.length
+      ? { body: jpeg, type: 'image/jpeg' }
+      : { body: image.data, type: image.mime };
   });
 }
 
@@ -68,23 +70,32 @@ export function registerPlaygroundFiles(web: FastifyInstance, results: ResultSto
 
   web.get<{ Params: { file: string } }>('/samples/:file', async (req, reply) => {
     // Where each sample photo comes from and its licence, linked from the pages that use them.
-    if (req.params.file === 'SOURCES.md') return reply.type('text/plain; charset=utf-8').send(readFileSync(path.join(SAMPLES_DIR, 'SOURCES.md')));
+    if (req.params.file === 'SOURCES.md')
+      return reply.type('text/plain; charset=utf-8').send(readFileSync(path.join(SAMPLES_DIR, 'SOURCES.md')));
     const m = /^([a-z0-9-]+)(\.thumb)?\.jpg$/.exec(req.params.file);
     const bytes = m ? readSample(m[1]!) : undefined;
     if (!m || !bytes) return reply.callNotFound();
-    const body = m[2] ? await cached(thumbs, m[1]!, () => sharp(bytes).resize(96, 96, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer()) : bytes;
+    const body = m[2]
+      ? await cached(thumbs, m[1]!, () =>
+          sharp(bytes).resize(96, 96, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer(),
+        )
+      : bytes;
     return sendCached(req, reply, { body, type: 'image/jpeg', etag: `"${m[1]}${m[2] ?? ''}"` }, 86_400);
   });
 
-  web.get<{ Params: { id: string; name: string }; Querystring: { download?: string; preview?: string } }>('/r/:id/:name', async (req, reply) => {
-    const image = results.get(req.params.id);
-    if (!image) return reply.callNotFound();
-    reply.header('cache-control', 'private, max-age=1800').header('x-content-type-options', 'nosniff');
-    if (req.query.download) reply.header('content-disposition', `attachment; filename="${image.name.replace(/[^\w.-]/g, '_')}"`);
-    if (req.query.preview && !req.query.download) {
-      const p = await preview(image);
-      return reply.type(p.type).send(p.body);
-    }
-    return reply.type(image.mime).send(image.data);
-  });
+  web.get<{ Params: { id: string; name: string }; Querystring: { download?: string; preview?: string } }>(
+    '/r/:id/:name',
+    async (req, reply) => {
+      const image = results.get(req.params.id);
+      if (!image) return reply.callNotFound();
+      reply.header('cache-control', 'private, max-age=1800').header('x-content-type-options', 'nosniff');
+      if (req.query.download)
+        reply.header('content-disposition', `attachment; filename="${image.name.replace(/[^\w.-]/g, '_')}"`);
+      if (req.query.preview && !req.query.download) {
+        const p = await preview(image);
+        return reply.type(p.type).send(p.body);
+      }
+      return reply.type(image.mime).send(image.data);
+    },
+  );
 }

@@ -9,7 +9,10 @@ export function setOutcome(req: FastifyRequest, outcome: string): void {
   outcomes.set(req, outcome);
 }
 
-export function logRequest(log: FastifyBaseLogger, fields: { method: string; route: string; command?: string; status: number; outcome: string; ms: number }): void {
+export function logRequest(
+  log: FastifyBaseLogger,
+  fields: { method: string; route: string; command?: string; status: number; outcome: string; ms: number },
+): void {
   log.info({ ...fields, ms: Math.round(fields.ms) }, 'request');
 }
 

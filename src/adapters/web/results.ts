@@ -20,7 +20,11 @@ export class ResultStore {
   private readonly items = new Map<string, Stored>();
   private bytes = 0;
 
-  constructor(private readonly ttlMs = RESULT_TTL_MS, private readonly maxBytes = MAX_BYTES, private readonly now = () => Date.now()) {}
+  constructor(
+    private readonly ttlMs = RESULT_TTL_MS,
+    private readonly maxBytes = MAX_BYTES,
+    private readonly now = () => Date.now(),
+  ) {}
 
   put(image: ResultImage): string {
     this.sweep();
@@ -87,7 +91,16 @@ export function resultJson(result: TaskResult, store: ResultStore, inline: boole
     images: result.images.map((i): ImageJson => {
       const id = store.put(i);
       const url = `/r/${id}/${encodeURIComponent(i.name)}`;
-      return { name: i.name, mime: i.mime, alt: i.alt, url, download: `${url}?download=1`, preview: `${url}?preview=1`, ...imageSize(i.data), ...(inline ? { base64: i.data.toString('base64') } : {}) };
+      return {
+        name: i.name,
+        mime: i.mime,
+        alt: i.alt,
+        url,
+        download: `${url}?download=1`,
+        preview: `${url}?preview=1`,
+        ...imageSize(i.data),
+        ...(inline ? { base64: i.data.toString('base64') } : {}),
+      };
     }),
     // Buttons the page shows under the answer (/explain's "Más simple", …): each fills the form with its options and runs it.
     ...(result.followUps?.length ? { follow_ups: result.followUps } : {}),

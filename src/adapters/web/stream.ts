@@ -60,7 +60,10 @@ class RecoveredJob {
   private final?: { event: string; data: unknown };
 
   send(event: string, data: unknown) {
-    this.latest.set(event === 'progress' ? `progress:${String((data as { kind?: unknown }).kind ?? 'text')}` : event, { event, data });
+    this.latest.set(event === 'progress' ? `progress:${String((data as { kind?: unknown }).kind ?? 'text')}` : event, {
+      event,
+      data,
+    });
     for (const s of this.subscribers) s.sse.send(event, data);
   }
 
@@ -108,7 +111,11 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
     replyTtlMs: WEB_REPLY_TTL_MS,
     events: (job) => {
       const r = recoveredJob(job.id);
-      return { onPosition: (position) => r.send('queued', { position }), onStart: () => r.send('running', {}), onProgress: (p) => r.send('progress', p) };
+      return {
+        onPosition: (position) => r.send('queued', { position }),
+        onStart: () => r.send('running', {}),
+        onProgress: (p) => r.send('progress', p),
+      };
     },
     // Cancel (button or closed page) stops a re-run like any other job.
     started: (job, cancel) => jobs.set(job.id, { cancel }),
@@ -118,7 +125,8 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
       const lang = langOf(job.request?.lang ?? (job.reply as { lang?: string } | undefined)?.lang, 'es');
       // Time since the student pressed Run (the restart included), as the page shows it.
       const elapsedMs = Date.now() - job.createdAt;
-      if ('result' in outcome) r.finish('result', { ...resultJson(outcome.result, deps.results, false), elapsedMs, recovered: true });
+      if ('result' in outcome)
+        r.finish('result', { ...resultJson(outcome.result, deps.results, false), elapsedMs, recovered: true });
       else r.finish('error', { ...errorBody(outcome.error, lang).error, elapsedMs, recovered: true });
       setTimeout(() => recovered.delete(job.id), RECOVERED_KEEP_MS).unref();
     },
@@ -142,7 +150,12 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
     // Refusals (bad option, gate, full queue) throw here and answer as plain JSON errors.
     const handle = app.service.submit(
       // reply + keepImages: a crash mid-job re-runs it (uploads kept under the data dir until it settles).
-      { command: req.params.name, options, images, ctx: { ...deps.ctx(req, lang), reply: { stream: true, lang }, keepImages: true } },
+      {
+        command: req.params.name,
+        options,
+        images,
+        ctx: { ...deps.ctx(req, lang), reply: { stream: true, lang }, keepImages: true },
+      },
       {
         onPosition: (position) => sse.send('queued', { position, elapsedMs: since() }),
         onStart: () => sse.send('running', { elapsedMs: since() }),
@@ -162,7 +175,10 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
       // Proxies (nginx) must pass each event on at once.
       'x-accel-buffering': 'no',
     });
-    sse.open(res, `event: job\ndata: ${JSON.stringify({ id: handle.id, cancel: `/api/jobs/${handle.id}/cancel` })}\n\n`);
+    sse.open(
+      res,
+      `event: job\ndata: ${JSON.stringify({ id: handle.id, cancel: `/api/jobs/${handle.id}/cancel` })}\n\n`,
+    );
     const heartbeat = setInterval(() => sse.comment('ping'), HEARTBEAT_MS);
     let finished = false;
     // The student closed the tab or pressed Cancel: stop the work, not only the stream.
@@ -186,7 +202,14 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
       clearInterval(heartbeat);
       jobs.delete(handle.id);
       res.end();
-      logRequest(req.log, { method: req.method, route: '/api/commands/:name/stream', command: req.params.name, status: 200, outcome, ms: performance.now() - started });
+      logRequest(req.log, {
+        method: req.method,
+        route: '/api/commands/:name/stream',
+        command: req.params.name,
+        status: 200,
+        outcome,
+        ms: performance.now() - started,
+      });
     }
   });
 
@@ -196,9 +219,17 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
     if (!job) return reply.status(404).send(errorBody(new SinapsisError('job_gone'), deps.lang(req)));
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-accel-buffering': 'no',
+    });
     const sse = new SseWriter();
-    sse.open(res, `event: job\ndata: ${JSON.stringify({ id: req.params.id, cancel: `/api/jobs/${req.params.id}/cancel` })}\n\n`);
+    sse.open(
+      res,
+      `event: job\ndata: ${JSON.stringify({ id: req.params.id, cancel: `/api/jobs/${req.params.id}/cancel` })}\n\n`,
+    );
     const heartbeat = setInterval(() => sse.comment('ping'), HEARTBEAT_MS);
     const end = () => {
       clearInterval(heartbeat);

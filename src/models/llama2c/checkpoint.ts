@@ -29,7 +29,16 @@ export interface Llama2cWeights {
 export function readCheckpoint(buf: Buffer): { config: Llama2cConfig; weights: Llama2cWeights } {
   const header = new Int32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + 28));
   const [dim, hiddenDim, nLayers, nHeads, nKvHeads, rawVocab, seqLen] = Array.from(header) as number[];
-  const config = { dim: dim!, hiddenDim: hiddenDim!, nLayers: nLayers!, nHeads: nHeads!, nKvHeads: nKvHeads!, vocabSize: Math.abs(rawVocab!), seqLen: seqLen!, sharedClassifier: rawVocab! > 0 };
+  const config = {
+    dim: dim!,
+    hiddenDim: hiddenDim!,
+    nLayers: nLayers!,
+    nHeads: nHeads!,
+    nKvHeads: nKvHeads!,
+    vocabSize: Math.abs(rawVocab!),
+    seqLen: seqLen!,
+    sharedClassifier: rawVocab! > 0,
+  };
   const floats = new Float32Array(buf.buffer.slice(buf.byteOffset + 28, buf.byteOffset + buf.length));
   let at = 0;
   const take = (n: number) => {

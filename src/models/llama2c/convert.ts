@@ -17,11 +17,14 @@ export interface ConvertResult {
  * or onnx/model_quantized.onnx with `dtype: 'q8'` (transformers.js' name for q8).
  * `attentions` adds attention-probability outputs (for /generate-text's heat map).
  */
-export function convertLlama2c(opts: { checkpoint: string; tokenizer: string; outDir: string } & GraphOptions): ConvertResult {
+export function convertLlama2c(
+  opts: { checkpoint: string; tokenizer: string; outDir: string } & GraphOptions,
+): ConvertResult {
   const dtype = opts.dtype ?? 'fp32';
   const { config, weights } = readCheckpoint(readFileSync(opts.checkpoint));
   const pieces = readPieces(readFileSync(opts.tokenizer));
-  if (pieces.length !== config.vocabSize) throw new Error(`tokenizer has ${pieces.length} pieces, the model ${config.vocabSize}`);
+  if (pieces.length !== config.vocabSize)
+    throw new Error(`tokenizer has ${pieces.length} pieces, the model ${config.vocabSize}`);
   const bos = pieces.findIndex((p) => p.piece === '<s>');
   const eos = pieces.findIndex((p) => p.piece === '</s>');
   const headDim = config.dim / config.nHeads;
@@ -53,7 +56,11 @@ export function convertLlama2c(opts: { checkpoint: string; tokenizer: string; ou
       2,
     ),
     // llama2.c separates stories with BOS, so generation stops at BOS as well as EOS.
-    'generation_config.json': JSON.stringify({ bos_token_id: bos, eos_token_id: [bos, eos], max_length: config.seqLen, do_sample: false }, null, 2),
+    'generation_config.json': JSON.stringify(
+      { bos_token_id: bos, eos_token_id: [bos, eos], max_length: config.seqLen, do_sample: false },
+      null,
+      2,
+    ),
     'tokenizer.json': JSON.stringify(tokenizerJson(pieces)),
     'tokenizer_config.json': JSON.stringify(
       {
@@ -69,17 +76,32 @@ export function convertLlama2c(opts: { checkpoint: string; tokenizer: string; ou
         model_max_length: config.seqLen,
         padding_side: 'left',
         // Plain continuation: no roles, the model only knows stories.
-        chat_template: "{{ bos_token }}{% for message in messages %}{{ message['content'] }}{% if not loop.last %}{{ '\\n' }}{% endif %}{% endfor %}",
+        chat_template:
+          "{{ bos_token }}{% for message in messages %}{{ message['content'] }}{% if not loop.last %}{{ '\\n' }}{% endif %}{% endfor %}",
       },
       null,
       2,
     ),
-    [dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx']: buildLlamaOnnx(config, weights, { dtype, attentions: opts.attentions }),
+    [dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx']: buildLlamaOnnx(config, weights, {
+      dtype,
+      attentions: opts.attentions,
+    }),
   };
   mkdirSync(path.join(opts.outDir, 'onnx'), { recursive: true });
   for (const [name, data] of Object.entries(files)) writeFileSync(path.join(opts.outDir, name), data);
   const w = weights;
-  const parameters = [w.tokenEmbedding, ...w.rmsAtt, ...w.wq, ...w.wk, ...w.wv, ...w.wo, ...w.rmsFfn, ...w.w1, ...w.w2, ...w.w3, w.rmsFinal]
-    .reduce((n, a) => n + a.length, config.sharedClassifier ? 0 : w.classifier.length);
+  const parameters = [
+    w.tokenEmbedding,
+    ...w.rmsAtt,
+    ...w.wq,
+    ...w.wk,
+    ...w.wv,
+    ...w.wo,
+    ...w.rmsFfn,
+    ...w.w1,
+    ...w.w2,
+    ...w.w3,
+    w.rmsFinal,
+  ].reduce((n, a) => n + a.length, config.sharedClassifier ? 0 : w.classifier.length);
   return { outDir: opts.outDir, files: Object.keys(files), parameters };
 }

@@ -27,7 +27,12 @@ function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
   return out;
 }
 
-export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: GraphOptions = {}, eps = 1e-5): Uint8Array {
+export function buildLlamaOnnx(
+  config: Llama2cConfig,
+  w: Llama2cWeights,
+  opts: GraphOptions = {},
+  eps = 1e-5,
+): Uint8Array {
   const g = new GraphBuilder();
   const { dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize } = config;
   const hd = dim / nHeads;
@@ -68,16 +73,28 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
   const pastLen = g.node('Sub', [totalLen, seqLen]);
   const keyPos = g.node('Range', ['i0', totalLen, 'i1']);
   const queryPos = g.node('Range', [pastLen, totalLen, 'i1']);
-  const causal = g.node('Greater', [g.node('Unsqueeze', [keyPos, 'axis0']), g.node('Unsqueeze', [queryPos, 'axes_last'])]); // [S,T]
-  const padding = g.node('Equal', [g.node('Unsqueeze', [g.node('Unsqueeze', ['attention_mask', 'axis1']), 'axis1']), 'i0']); // [B,1,1,T]
+  const causal = g.node('Greater', [
+    g.node('Unsqueeze', [keyPos, 'axis0']),
+    g.node('Unsqueeze', [queryPos, 'axes_last']),
+  ]); // [S,T]
+  const padding = g.node('Equal', [
+    g.node('Unsqueeze', [g.node('Unsqueeze', ['attention_mask', 'axis1']), 'axis1']),
+    'i0',
+  ]); // [B,1,1,T]
   const blocked = g.node('Or', [causal, padding]); // [B,1,S,T]
   const maskBias = g.node('Where', [blocked, 'neg_inf', 'zero_f']);
 
   /** x · Wᵀ for a llama2.c weight [out, in]: MatMul on the transposed fp32 matrix, or MatMulNBits on int8 blocks. */
   const linear = (x: string, name: string, weight: Float32Array, out: number, inDim: number, outName?: string) => {
-    if (opts.dtype !== 'q8') return g.node('MatMul', [x, g.float(name, transpose(weight, out, inDim), [inDim, out])], [], outName);
+    if (opts.dtype !== 'q8')
+      return g.node('MatMul', [x, g.float(name, transpose(weight, out, inDim), [inDim, out])], [], outName);
     const q = quantizeQ8(weight, out, inDim);
-    const inputs = [x, g.uint8(`${name}.q8`, q.data, [out, q.blocks, Q8_BLOCK]), g.float(`${name}.scales`, q.scales, [out * q.blocks]), g.uint8(`${name}.zero_points`, q.zeroPoints, [out * q.blocks])];
+    const inputs = [
+      x,
+      g.uint8(`${name}.q8`, q.data, [out, q.blocks, Q8_BLOCK]),
+      g.float(`${name}.scales`, q.scales, [out * q.blocks]),
+      g.uint8(`${name}.zero_points`, q.zeroPoints, [out * q.blocks]),
+    ];
     const attrs = [
       { name: 'K', type: A.INT, i: inDim },
       { name: 'N', type: A.INT, i: out },
@@ -91,7 +108,15 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
 
   const rmsNorm = (x: string, weight: string) => {
     // onnxruntime's one-kernel RMSNorm (registered in the default domain) unless plain operators are asked for.
-    if (opts.fused !== false) return g.node('SimplifiedLayerNormalization', [x, weight], [{ name: 'axis', type: A.INT, i: -1 }, { name: 'epsilon', type: A.FLOAT, f: eps }]);
+    if (opts.fused !== false)
+      return g.node(
+        'SimplifiedLayerNormalization',
+        [x, weight],
+        [
+          { name: 'axis', type: A.INT, i: -1 },
+          { name: 'epsilon', type: A.FLOAT, f: eps },
+        ],
+      );
     const ms = g.node('ReduceMean', [g.node('Mul', [x, x]), 'axes_last'], [{ name: 'keepdims', type: A.INT, i: 1 }]);
     const inv = g.node('Div', ['one', g.node('Sqrt', [g.node('Add', [ms, 'eps'])])]);
     return g.node('Mul', [g.node('Mul', [x, inv]), weight]);
@@ -102,12 +127,19 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
     const ra = g.node('Sub', [g.node('Mul', [a!, cos]), g.node('Mul', [b!, sin])]);
     const rb = g.node('Add', [g.node('Mul', [a!, sin]), g.node('Mul', [b!, cos])]);
     const joined = g.node('Concat', [ra, rb], [{ name: 'axis', type: A.INT, i: -1 }]);
-    return g.node('Transpose', [g.node('Reshape', [joined, shape4])], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]);
+    return g.node(
+      'Transpose',
+      [g.node('Reshape', [joined, shape4])],
+      [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }],
+    );
   };
   const repeatKv = (x: string) => {
     if (rep === 1) return x;
     const u = g.node('Unsqueeze', [x, 'axis2']);
-    return g.node('Reshape', [g.node('Concat', Array(rep).fill(u), [{ name: 'axis', type: A.INT, i: 2 }]), 'shape_rep']);
+    return g.node('Reshape', [
+      g.node('Concat', Array(rep).fill(u), [{ name: 'axis', type: A.INT, i: 2 }]),
+      'shape_rep',
+    ]);
   };
 
   const feedForward = (l: number, x: string) => {
@@ -121,7 +153,11 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
 
   let x = g.node('Gather', ['embed', 'input_ids'], [{ name: 'axis', type: A.INT, i: 0 }]);
   g.float('embed', w.tokenEmbedding, [vocabSize, dim]);
-  const inputs = [valueInfo('input_ids', T.INT64, ['batch_size', 'sequence_length']), valueInfo('attention_mask', T.INT64, ['batch_size', 'total_sequence_length']), valueInfo('position_ids', T.INT64, ['batch_size', 'sequence_length'])];
+  const inputs = [
+    valueInfo('input_ids', T.INT64, ['batch_size', 'sequence_length']),
+    valueInfo('attention_mask', T.INT64, ['batch_size', 'total_sequence_length']),
+    valueInfo('position_ids', T.INT64, ['batch_size', 'sequence_length']),
+  ];
   const outputs = [valueInfo('logits', T.FLOAT, ['batch_size', 'sequence_length', vocabSize])];
 
   const fused = opts.fused !== false && !opts.attentions && nKvHeads === nHeads;
@@ -129,19 +165,33 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
     // cos/sin of position × frequency, [seqLen, hd/2], as RotaryEmbedding's caches.
     const cosCache = new Float32Array(config.seqLen * (hd / 2));
     const sinCache = new Float32Array(config.seqLen * (hd / 2));
-    for (let pos = 0; pos < config.seqLen; pos++) for (let j = 0; j < hd / 2; j++) {
-      cosCache[pos * (hd / 2) + j] = Math.cos(pos * invFreq[j]!);
-      sinCache[pos * (hd / 2) + j] = Math.sin(pos * invFreq[j]!);
-    }
+    for (let pos = 0; pos < config.seqLen; pos++)
+      for (let j = 0; j < hd / 2; j++) {
+        cosCache[pos * (hd / 2) + j] = Math.cos(pos * invFreq[j]!);
+        sinCache[pos * (hd / 2) + j] = Math.sin(pos * invFreq[j]!);
+      }
     g.float('cos_cache', cosCache, [config.seqLen, hd / 2]);
     g.float('sin_cache', sinCache, [config.seqLen, hd / 2]);
   }
   /** Rotary (adjacent pairs: interleaved=1) on [B,S,D], then attention with the KV cache; → [B,S,D]. */
   const fusedAttention = (l: number, q: string, k: string, v: string) => {
-    const rope = (t: string) => g.node('RotaryEmbedding', [t, 'position_ids', 'cos_cache', 'sin_cache'], [{ name: 'interleaved', type: A.INT, i: 1 }, { name: 'num_heads', type: A.INT, i: nHeads }], undefined, MS_DOMAIN);
+    const rope = (t: string) =>
+      g.node(
+        'RotaryEmbedding',
+        [t, 'position_ids', 'cos_cache', 'sin_cache'],
+        [
+          { name: 'interleaved', type: A.INT, i: 1 },
+          { name: 'num_heads', type: A.INT, i: nHeads },
+        ],
+        undefined,
+        MS_DOMAIN,
+      );
     const pastK = `past_key_values.${l}.key`;
     const pastV = `past_key_values.${l}.value`;
-    inputs.push(valueInfo(pastK, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]), valueInfo(pastV, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]));
+    inputs.push(
+      valueInfo(pastK, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]),
+      valueInfo(pastV, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]),
+    );
     const out = `layers.${l}.attn_out`;
     g.nodes.push({
       opType: 'MultiHeadAttention',
@@ -152,7 +202,10 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
       output: [out, `present.${l}.key`, `present.${l}.value`],
       attribute: [{ name: 'num_heads', type: A.INT, i: nHeads }],
     });
-    outputs.push(valueInfo(`present.${l}.key`, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]), valueInfo(`present.${l}.value`, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]));
+    outputs.push(
+      valueInfo(`present.${l}.key`, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]),
+      valueInfo(`present.${l}.value`, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]),
+    );
     return out;
   };
 
@@ -169,19 +222,38 @@ export function buildLlamaOnnx(config: Llama2cConfig, w: Llama2cWeights, opts: G
     }
     const qr = rotate(q, 'shape_q5', 'shape_q4', `${p}.q`);
     const kr = rotate(k, 'shape_k5', 'shape_k4', `${p}.k`);
-    const vt = g.node('Transpose', [g.node('Reshape', [v, 'shape_k4'])], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]);
+    const vt = g.node(
+      'Transpose',
+      [g.node('Reshape', [v, 'shape_k4'])],
+      [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }],
+    );
     const pastK = `past_key_values.${l}.key`;
     const pastV = `past_key_values.${l}.value`;
-    inputs.push(valueInfo(pastK, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]), valueInfo(pastV, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]));
+    inputs.push(
+      valueInfo(pastK, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]),
+      valueInfo(pastV, T.FLOAT, ['batch_size', nKvHeads, 'past_sequence_length', hd]),
+    );
     const presentK = g.node('Concat', [pastK, kr], [{ name: 'axis', type: A.INT, i: 2 }], `present.${l}.key`);
     const presentV = g.node('Concat', [pastV, vt], [{ name: 'axis', type: A.INT, i: 2 }], `present.${l}.value`);
-    outputs.push(valueInfo(presentK, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]), valueInfo(presentV, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]));
+    outputs.push(
+      valueInfo(presentK, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]),
+      valueInfo(presentV, T.FLOAT, ['batch_size', nKvHeads, 'total_sequence_length', hd]),
+    );
     const kt = g.node('Transpose', [repeatKv(presentK)], [{ name: 'perm', type: A.INTS, ints: [0, 1, 3, 2] }]);
     const scores = g.node('Add', [g.node('Mul', [g.node('MatMul', [qr, kt]), 'scale']), maskBias]);
-    const probs = g.node('Softmax', [scores], [{ name: 'axis', type: A.INT, i: -1 }], opts.attentions ? `attentions.${l}` : undefined);
-    if (opts.attentions) outputs.push(valueInfo(probs, T.FLOAT, ['batch_size', nHeads, 'sequence_length', 'total_sequence_length']));
+    const probs = g.node(
+      'Softmax',
+      [scores],
+      [{ name: 'axis', type: A.INT, i: -1 }],
+      opts.attentions ? `attentions.${l}` : undefined,
+    );
+    if (opts.attentions)
+      outputs.push(valueInfo(probs, T.FLOAT, ['batch_size', nHeads, 'sequence_length', 'total_sequence_length']));
     const attn = g.node('MatMul', [probs, repeatKv(presentV)]);
-    const merged = g.node('Reshape', [g.node('Transpose', [attn], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]), 'shape_out']);
+    const merged = g.node('Reshape', [
+      g.node('Transpose', [attn], [{ name: 'perm', type: A.INTS, ints: [0, 2, 1, 3] }]),
+      'shape_out',
+    ]);
     x = g.node('Add', [x, linear(merged, `${p}.wo`, w.wo[l]!, dim, dim)]);
     x = feedForward(l, x);
   }

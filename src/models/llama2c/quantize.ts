@@ -25,7 +25,8 @@ export function quantizeQ8(w: Float32Array, n: number, k: number, block = Q8_BLO
       const scale = max / 127 || 1;
       scales[r * blocks + b] = scale;
       const out = (r * blocks + b) * block;
-      for (let i = from; i < to; i++) data[out + i - from] = Math.max(0, Math.min(255, Math.round(w[i]! / scale) + 128));
+      for (let i = from; i < to; i++)
+        data[out + i - from] = Math.max(0, Math.min(255, Math.round(w[i]! / scale) + 128));
     }
   }
   return { data, scales, zeroPoints: new Uint8Array(n * blocks).fill(128), blocks };
@@ -34,9 +35,12 @@ export function quantizeQ8(w: Float32Array, n: number, k: number, block = Q8_BLO
 /** What the stored uint8 weights decode to, [n, k]: for tests and error bounds. */
 export function dequantizeQ8(q: Q8Weight, n: number, k: number, block = Q8_BLOCK): Float32Array {
   const out = new Float32Array(n * k);
-  for (let r = 0; r < n; r++) for (let i = 0; i < k; i++) {
-    const b = Math.floor(i / block);
-    out[r * k + i] = (q.data[(r * q.blocks + b) * block + (i % block)]! - q.zeroPoints[r * q.blocks + b]!) * q.scales[r * q.blocks + b]!;
-  }
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < k; i++) {
+      const b = Math.floor(i / block);
+      out[r * k + i] =
+        (q.data[(r * q.blocks + b) * block + (i % block)]! - q.zeroPoints[r * q.blocks + b]!) *
+        q.scales[r * q.blocks + b]!;
+    }
   return out;
 }

@@ -47,7 +47,12 @@ export function mergesFrom(pieces: Piece[]): [string, string][] {
     for (let k = 1; k < chars.length; k++) {
       const left = chars.slice(0, k).join('');
       const right = chars.slice(k).join('');
-      if (vocab.has(left) && vocab.has(right) && pieces[vocab.get(left)!]!.type === 1 && pieces[vocab.get(right)!]!.type === 1) {
+      if (
+        vocab.has(left) &&
+        vocab.has(right) &&
+        pieces[vocab.get(left)!]!.type === 1 &&
+        pieces[vocab.get(right)!]!.type === 1
+      ) {
         merges.push({ pair: [left, right], score: p.score, id, left: vocab.get(left)!, right: vocab.get(right)! });
       }
     }
@@ -60,24 +65,48 @@ export function tokenizerJson(pieces: Piece[]) {
   const special = pieces
     .map((p, id) => ({ p, id }))
     .filter(({ p }) => p.type === 2 || p.type === 3)
-    .map(({ p, id }) => ({ id, content: p.piece, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+    .map(({ p, id }) => ({
+      id,
+      content: p.piece,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    }));
   const bos = pieces.findIndex((p) => p.piece === '<s>');
   return {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: special,
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '▁' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<s>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        { SpecialToken: { id: '<s>', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '<s>', type_id: 1 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: { '<s>': { id: '<s>', ids: [bos], tokens: ['<s>'] } },
     },
     decoder: {
       type: 'Sequence',
-      decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+      decoders: [
+        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
     },
     model: {
       type: 'BPE',

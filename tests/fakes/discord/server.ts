@@ -54,7 +54,6 @@ export class FakeDiscord {
     return closeLoopback(this.http, this.wss, this.sockets);
   }
 
-
   /** Serves bytes as a Discord attachment and returns its interaction data. */
   attachment(name: string, data: Buffer, url?: string, contentType = 'image/jpeg') {
     const id = nextId();
@@ -64,26 +63,71 @@ export class FakeDiscord {
   }
 
   /** Sends a slash command; returns the interaction id. */
-  command(name: string, options: Record<string, unknown>[], opts: { locale?: string; userId?: string; attachments?: Record<string, unknown>; permissions?: string; roles?: string[] } = {}) {
+  command(
+    name: string,
+    options: Record<string, unknown>[],
+    opts: {
+      locale?: string;
+      userId?: string;
+      attachments?: Record<string, unknown>;
+      permissions?: string;
+      roles?: string[];
+    } = {},
+  ) {
     const id = nextId();
     this.dispatch('INTERACTION_CREATE', {
       ...this.base(id, opts),
       type: 2,
-      data: { id: nextId(), name, type: 1, options, ...(opts.attachments ? { resolved: { attachments: opts.attachments } } : {}) },
+      data: {
+        id: nextId(),
+        name,
+        type: 1,
+        options,
+        ...(opts.attachments ? { resolved: { attachments: opts.attachments } } : {}),
+      },
     });
     return id;
   }
 
   /** A message someone posted in the channel (content, attachments as made by `attachment`), as Discord resolves it. */
-  postedMessage(content: string, attachments: ReturnType<FakeDiscord['attachment']>[] = [], author = { id: '600000000000000077', username: 'classmate', discriminator: '0', global_name: 'Classmate', avatar: null }) {
+  postedMessage(
+    content: string,
+    attachments: ReturnType<FakeDiscord['attachment']>[] = [],
+    author = {
+      id: '600000000000000077',
+      username: 'classmate',
+      discriminator: '0',
+      global_name: 'Classmate',
+      avatar: null,
+    },
+  ) {
     return {
-      id: nextId(), channel_id: CHANNEL_ID, guild_id: GUILD_ID, type: 0, content, author, timestamp: new Date().toISOString(), edited_timestamp: null,
-      tts: false, mention_everyone: false, mentions: [], mention_roles: [], pinned: false, flags: 0, embeds: [], components: [], attachments,
+      id: nextId(),
+      channel_id: CHANNEL_ID,
+      guild_id: GUILD_ID,
+      type: 0,
+      content,
+      author,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      pinned: false,
+      flags: 0,
+      embeds: [],
+      components: [],
+      attachments,
     };
   }
 
   /** Right-click → Apps → `name` on a posted message (a message context-menu command, type 3). */
-  messageCommand(name: string, message: { id: string }, opts: { locale?: string; userId?: string; permissions?: string; roles?: string[] } = {}) {
+  messageCommand(
+    name: string,
+    message: { id: string },
+    opts: { locale?: string; userId?: string; permissions?: string; roles?: string[] } = {},
+  ) {
     const id = nextId();
     this.dispatch('INTERACTION_CREATE', {
       ...this.base(id, opts),
@@ -94,13 +138,34 @@ export class FakeDiscord {
   }
 
   /** Presses a button on a message the bot sent. */
-  button(customId: string, message: { id: string; content?: string; flags?: number }, opts: { locale?: string; userId?: string } = {}) {
+  button(
+    customId: string,
+    message: { id: string; content?: string; flags?: number },
+    opts: { locale?: string; userId?: string } = {},
+  ) {
     const id = nextId();
     this.dispatch('INTERACTION_CREATE', {
       ...this.base(id, opts),
       type: 3,
       data: { custom_id: customId, component_type: 2 },
-      message: { id: message.id, channel_id: CHANNEL_ID, type: 20, content: message.content ?? '', author: this.botUser, attachments: [], embeds: [], components: [], timestamp: new Date().toISOString(), flags: message.flags ?? 0, mentions: [], mention_roles: [], pinned: false, mention_everyone: false, tts: false, edited_timestamp: null },
+      message: {
+        id: message.id,
+        channel_id: CHANNEL_ID,
+        type: 20,
+        content: message.content ?? '',
+        author: this.botUser,
+        attachments: [],
+        embeds: [],
+        components: [],
+        timestamp: new Date().toISOString(),
+        flags: message.flags ?? 0,
+        mentions: [],
+        mention_roles: [],
+        pinned: false,
+        mention_everyone: false,
+        tts: false,
+        edited_timestamp: null,
+      },
     });
     return id;
   }
@@ -110,15 +175,27 @@ export class FakeDiscord {
     return this.recorder.waitFor(match, timeoutMs);
   }
 
-
   callsFor(interactionToken: string) {
     return this.calls.filter((c) => c.path.includes(`/${interactionToken}`));
   }
 
-  readonly botUser = { id: '500000000000000001', username: 'sinapsis', discriminator: '0', global_name: 'Sinapsis', avatar: null, bot: true };
+  readonly botUser = {
+    id: '500000000000000001',
+    username: 'sinapsis',
+    discriminator: '0',
+    global_name: 'Sinapsis',
+    avatar: null,
+    bot: true,
+  };
 
   private base(id: string, opts: { locale?: string; userId?: string; permissions?: string; roles?: string[] }) {
-    const user = { id: opts.userId ?? '600000000000000001', username: 'student', discriminator: '0', global_name: 'Student', avatar: null };
+    const user = {
+      id: opts.userId ?? '600000000000000001',
+      username: 'student',
+      discriminator: '0',
+      global_name: 'Student',
+      avatar: null,
+    };
     return {
       id,
       application_id: APP_ID,
@@ -127,7 +204,15 @@ export class FakeDiscord {
       guild_id: GUILD_ID,
       channel_id: CHANNEL_ID,
       channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: 'general' },
-      member: { user, roles: opts.roles ?? [], permissions: opts.permissions ?? '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      member: {
+        user,
+        roles: opts.roles ?? [],
+        permissions: opts.permissions ?? '2248473465835073',
+        joined_at: new Date().toISOString(),
+        deaf: false,
+        mute: false,
+        flags: 0,
+      },
       locale: opts.locale ?? 'en-US',
       guild_locale: 'es-419',
       app_permissions: '2248473465835073',
@@ -161,10 +246,35 @@ export class FakeDiscord {
         };
         ws.send(JSON.stringify({ op: 0, t: 'READY', s: ++this.seq, d: ready }));
         const guild = {
-          id: GUILD_ID, name: 'Curso', icon: null, owner_id: '600000000000000009', unavailable: false, preferred_locale: 'es-419',
-          roles: [GUILD_ID, ...ROLE_IDS].map((id, position) => ({ id, name: position ? `role-${position}` : '@everyone', permissions: '0', position, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 })),
+          id: GUILD_ID,
+          name: 'Curso',
+          icon: null,
+          owner_id: '600000000000000009',
+          unavailable: false,
+          preferred_locale: 'es-419',
+          roles: [GUILD_ID, ...ROLE_IDS].map((id, position) => ({
+            id,
+            name: position ? `role-${position}` : '@everyone',
+            permissions: '0',
+            position,
+            color: 0,
+            hoist: false,
+            managed: false,
+            mentionable: false,
+            flags: 0,
+          })),
           channels: [{ id: CHANNEL_ID, type: 0, name: 'general', position: 0, permission_overwrites: [] }],
-          members: [], emojis: [], stickers: [], features: [], member_count: 2, large: false, threads: [], voice_states: [], presences: [], stage_instances: [], guild_scheduled_events: [],
+          members: [],
+          emojis: [],
+          stickers: [],
+          features: [],
+          member_count: 2,
+          large: false,
+          threads: [],
+          voice_states: [],
+          presences: [],
+          stage_instances: [],
+          guild_scheduled_events: [],
         };
         ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: guild }));
       }
@@ -174,10 +284,28 @@ export class FakeDiscord {
 
   private message(json: any, attachments: RecordedCall['files']) {
     return {
-      id: nextId(), channel_id: CHANNEL_ID, type: 20, content: json?.content ?? '', author: this.botUser, timestamp: new Date().toISOString(),
-      edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], pinned: false, flags: json?.flags ?? 0,
-      embeds: [], components: json?.components ?? [],
-      attachments: attachments.map((f) => ({ id: nextId(), filename: f.name, size: f.data.length, url: `${this.cdnUrl}out/${f.name}`, proxy_url: `${this.cdnUrl}out/${f.name}` })),
+      id: nextId(),
+      channel_id: CHANNEL_ID,
+      type: 20,
+      content: json?.content ?? '',
+      author: this.botUser,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      pinned: false,
+      flags: json?.flags ?? 0,
+      embeds: [],
+      components: json?.components ?? [],
+      attachments: attachments.map((f) => ({
+        id: nextId(),
+        filename: f.name,
+        size: f.data.length,
+        url: `${this.cdnUrl}out/${f.name}`,
+        proxy_url: `${this.cdnUrl}out/${f.name}`,
+      })),
     };
   }
 
@@ -191,7 +319,8 @@ export class FakeDiscord {
       const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
       for (const [key, value] of form) {
         if (key === 'payload_json') call.json = JSON.parse(String(value));
-        else if (typeof value !== 'string') call.files.push({ name: value.name, type: value.type, data: Buffer.from(await value.arrayBuffer()) });
+        else if (typeof value !== 'string')
+          call.files.push({ name: value.name, type: value.type, data: Buffer.from(await value.arrayBuffer()) });
       }
     } else if (body.length) call.json = JSON.parse(body.toString('utf8'));
 
@@ -204,18 +333,28 @@ export class FakeDiscord {
     this.record(call);
     const m = (re: RegExp) => re.exec(path);
     if (path === '/api/v10/gateway/bot') {
-      return this.send(res, 200, { url: `ws://127.0.0.1:${this.port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
+      return this.send(res, 200, {
+        url: `ws://127.0.0.1:${this.port}`,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
+      });
     }
     if (path === '/api/v10/users/@me') return this.send(res, 200, this.botUser);
     if (req.method === 'PUT' && m(/^\/api\/v10\/applications\/\d+(\/guilds\/\d+)?\/commands$/)) {
-      return this.send(res, 200, (call.json as any[]).map((c) => ({ ...c, id: nextId(), application_id: APP_ID, version: nextId() })));
+      return this.send(
+        res,
+        200,
+        (call.json as any[]).map((c) => ({ ...c, id: nextId(), application_id: APP_ID, version: nextId() })),
+      );
     }
     if (req.method === 'POST' && m(/^\/api\/v10\/interactions\/\d+\/[^/]+\/callback$/)) {
       res.writeHead(204); // no body and no JSON content type, as Discord does
       return res.end();
     }
-    if (req.method === 'PATCH' && m(/^\/api\/v10\/webhooks\/\d+\/[^/]+\/messages\/[^/]+$/)) return this.send(res, 200, this.message(call.json, call.files));
-    if (req.method === 'POST' && m(/^\/api\/v10\/webhooks\/\d+\/[^/]+$/)) return this.send(res, 200, this.message(call.json, call.files));
+    if (req.method === 'PATCH' && m(/^\/api\/v10\/webhooks\/\d+\/[^/]+\/messages\/[^/]+$/))
+      return this.send(res, 200, this.message(call.json, call.files));
+    if (req.method === 'POST' && m(/^\/api\/v10\/webhooks\/\d+\/[^/]+$/))
+      return this.send(res, 200, this.message(call.json, call.files));
     if (req.method === 'DELETE' && m(/^\/api\/v10\/webhooks\/\d+\/[^/]+\/messages\/[^/]+$/)) {
       res.writeHead(204);
       return res.end();
@@ -226,7 +365,6 @@ export class FakeDiscord {
   private record(call: RecordedCall) {
     this.recorder.record(call);
   }
-
 
   private send(res: ServerResponse, status: number, json: unknown) {
     const body = JSON.stringify(json);

@@ -15,7 +15,10 @@ const control = createServer(async (req, res) => {
   };
   if (req.url === '/attachment') return reply(fake.attachment(body.name, Buffer.from(body.base64, 'base64')));
   if (req.url === '/command') return reply({ id: fake.command(body.name, body.options, body.opts) });
-  if (req.url === '/message-command') return reply({ id: fake.messageCommand(body.name, fake.postedMessage(body.content, body.attachments ?? []), body.opts) });
+  if (req.url === '/message-command')
+    return reply({
+      id: fake.messageCommand(body.name, fake.postedMessage(body.content, body.attachments ?? []), body.opts),
+    });
   if (req.url === '/calls') {
     return reply({
       calls: fake.calls.map((c) => ({ ...c, files: c.files.map((f) => ({ name: f.name, size: f.data.length })) })),
@@ -25,7 +28,9 @@ const control = createServer(async (req, res) => {
   res.writeHead(404).end();
 });
 control.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: fake.port, control: (control.address() as { port: number }).port })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ port: fake.port, control: (control.address() as { port: number }).port })}\n`,
+  );
 });
 process.on('SIGTERM', async () => {
   await fake.stop();

@@ -28,7 +28,8 @@ export interface HubRequest {
 }
 
 const isLfs = (p: string) => /\.(onnx|bin|onnx_data|safetensors)$/.test(p);
-const slice = (c: Content, start: number, end: number) => (Buffer.isBuffer(c) ? c.subarray(start, end) : c.generate(start, end));
+const slice = (c: Content, start: number, end: number) =>
+  Buffer.isBuffer(c) ? c.subarray(start, end) : c.generate(start, end);
 
 function hashes(c: Content, size: number) {
   const sha256 = createHash('sha256');
@@ -78,7 +79,9 @@ export class FakeHub {
   commit(repo: string, files: Record<string, Content>, ref = 'main'): string {
     const r = this.repos.get(repo) ?? { refs: new Map(), commits: new Map() };
     this.repos.set(repo, r);
-    const commit = createHash('sha1').update(`${repo}#${this.seq++}#${Object.keys(files).join(',')}`).digest('hex');
+    const commit = createHash('sha1')
+      .update(`${repo}#${this.seq++}#${Object.keys(files).join(',')}`)
+      .digest('hex');
     const tree = new Map<string, Entry>();
     for (const [p, content] of Object.entries(files)) {
       const size = Buffer.isBuffer(content) ? content.length : content.size;
@@ -114,12 +117,19 @@ export class FakeHub {
   }
 
   private fail(res: ServerResponse, status: number, code: string) {
-    res.writeHead(status, { 'content-type': 'application/json', 'x-error-code': code }).end(JSON.stringify({ error: code }));
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'x-error-code': code })
+      .end(JSON.stringify({ error: code }));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://x');
-    this.requests.push({ method: req.method ?? 'GET', url: url.pathname + url.search, range: req.headers.range, authorization: req.headers.authorization });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      url: url.pathname + url.search,
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+    });
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(url.pathname);
     if (cdn) {
       const blob = this.blobs.get(cdn[1]!);
@@ -139,11 +149,27 @@ export class FakeHub {
     if (api?.[2] === 'revision') {
       // Like the hub: the model card's front matter (README.md) comes back as cardData, its licence also as a tag.
       const readme = tree.get('README.md');
-      const license = readme && Buffer.isBuffer(readme.content) ? /^license:\s*(\S+)/m.exec(readme.content.toString())?.[1] : undefined;
-      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: repoName, sha: commit, tags: license ? [`license:${license}`] : [], ...(license ? { cardData: { license } } : {}) }));
+      const license =
+        readme && Buffer.isBuffer(readme.content)
+          ? /^license:\s*(\S+)/m.exec(readme.content.toString())?.[1]
+          : undefined;
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: repoName,
+          sha: commit,
+          tags: license ? [`license:${license}`] : [],
+          ...(license ? { cardData: { license } } : {}),
+        }),
+      );
     }
     if (api) {
-      const list = [...tree.entries()].map(([p, e]) => ({ type: 'file', path: p, size: e.size, oid: e.sha1, ...(e.lfs ? { lfs: { oid: e.sha256, size: e.size, pointerSize: 134 } } : {}) }));
+      const list = [...tree.entries()].map(([p, e]) => ({
+        type: 'file',
+        path: p,
+        size: e.size,
+        oid: e.sha1,
+        ...(e.lfs ? { lfs: { oid: e.sha256, size: e.size, pointerSize: 134 } } : {}),
+      }));
       return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
     }
     const file = decodeURIComponent(resolve![3]!);
@@ -151,7 +177,14 @@ export class FakeHub {
     if (!e) return this.fail(res, 404, 'EntryNotFound');
     if (e.lfs) {
       return res
-        .writeHead(302, { location: `${this.cdnBase}/cdn/${e.sha256}`, 'x-repo-commit': commit, 'x-linked-etag': `"${e.sha256}"`, 'x-linked-size': String(e.size), etag: `"${e.sha256}"`, 'content-length': '0' })
+        .writeHead(302, {
+          location: `${this.cdnBase}/cdn/${e.sha256}`,
+          'x-repo-commit': commit,
+          'x-linked-etag': `"${e.sha256}"`,
+          'x-linked-size': String(e.size),
+          etag: `"${e.sha256}"`,
+          'content-length': '0',
+        })
         .end();
     }
     return this.send(req, res, e, { 'x-repo-commit': commit, etag: `"${e.sha1}"` });
@@ -207,7 +240,12 @@ if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1])))
     return out;
   };
   const hub = new FakeHub();
-  const commit = hub.commit('bench/big-model', { 'config.json': Buffer.from('{"model_type":"bench"}'), 'onnx/model.onnx': { size, generate } });
+  const commit = hub.commit('bench/big-model', {
+    'config.json': Buffer.from('{"model_type":"bench"}'),
+    'onnx/model.onnx': { size, generate },
+  });
   await hub.start();
-  process.stdout.write(`${JSON.stringify({ base: hub.base, commit, sha256: hub.entry('bench/big-model', 'onnx/model.onnx').sha256, size })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ base: hub.base, commit, sha256: hub.entry('bench/big-model', 'onnx/model.onnx').sha256, size })}\n`,
+  );
 }

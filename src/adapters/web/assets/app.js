@@ -1,13 +1,12 @@
 // Sinapsis playground: examples, photo input (choose, drop, paste, camera),
 // live progress over Server-Sent Events, cancel, results first.
 // Plain browser JavaScript, no framework, no inline handlers (strict CSP).
-'use strict';
 
 (() => {
   const form = document.getElementById('form');
   if (!form) return;
   const ui = JSON.parse(form.dataset.ui || '{}');
-  const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));
+  const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
   const statusEl = document.getElementById('status');
   const resultEl = document.getElementById('result');
   const runBtn = document.getElementById('run');
@@ -27,9 +26,11 @@
     e.append(...children.filter((c) => c !== undefined && c !== null));
     return e;
   };
-  const kb = (n) => (n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
+  const kb = (n) =>
+    n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
   const lang = document.documentElement.lang || 'en';
-  const secs = (ms) => `${(ms / 1000).toLocaleString(lang, { maximumFractionDigits: ms < 10000 ? 1 : 0, minimumFractionDigits: ms < 10000 ? 1 : 0 })} s`;
+  const secs = (ms) =>
+    `${(ms / 1000).toLocaleString(lang, { maximumFractionDigits: ms < 10000 ? 1 : 0, minimumFractionDigits: ms < 10000 ? 1 : 0 })} s`;
 
   // ---- photo input -------------------------------------------------------
   const isImage = (f) => f && /^image\/(jpeg|png|webp)$/.test(f.type);
@@ -52,7 +53,10 @@
     img.src = URL.createObjectURL(file);
     img.alt = `${ui.chosen}: ${file.name}`;
     meta.textContent = `${file.name} · ${kb(file.size)}`;
-    img.decode().then(() => (meta.textContent = `${file.name} · ${img.naturalWidth}×${img.naturalHeight} px · ${kb(file.size)}`)).catch(() => {});
+    img
+      .decode()
+      .then(() => (meta.textContent = `${file.name} · ${img.naturalWidth}×${img.naturalHeight} px · ${kb(file.size)}`))
+      .catch(() => {});
     preview.hidden = false;
   }
 
@@ -104,7 +108,10 @@
       const f = [...(e.clipboardData?.files || [])].find(isImage);
       if (f) {
         e.preventDefault();
-        setPhoto(firstImage(), new File([f], f.name && f.name !== 'image.png' ? f.name : `pasted.${f.type.split('/')[1]}`, { type: f.type }));
+        setPhoto(
+          firstImage(),
+          new File([f], f.name && f.name !== 'image.png' ? f.name : `pasted.${f.type.split('/')[1]}`, { type: f.type }),
+        );
       }
     });
   }
@@ -147,7 +154,9 @@
   /** **bold** as <strong>, the rest as plain text (never as HTML). */
   function rich(text) {
     const frag = document.createDocumentFragment();
-    text.split(/\*\*(.+?)\*\*/g).forEach((part, i) => frag.append(i % 2 ? el('strong', {}, part) : document.createTextNode(part)));
+    text.split(/\*\*(.+?)\*\*/g).forEach((part, i) => {
+      frag.append(i % 2 ? el('strong', {}, part) : document.createTextNode(part));
+    });
     return frag;
   }
 
@@ -180,7 +189,17 @@
       img.height = im.height;
     }
     const ext = (im.name.split('.').pop() || '').toUpperCase();
-    return el('figure', {}, img, el('figcaption', {}, el('span', {}, im.alt || im.name), el('a', { href: im.download, download: im.name, class: 'download' }, `${ui.download} (${ext})`)));
+    return el(
+      'figure',
+      {},
+      img,
+      el(
+        'figcaption',
+        {},
+        el('span', {}, im.alt || im.name),
+        el('a', { href: im.download, download: im.name, class: 'download' }, `${ui.download} (${ext})`),
+      ),
+    );
   }
 
   /** On a narrow screen the result is below the form: bring it into view (the picture first). */
@@ -225,7 +244,10 @@
     const total = p.total;
     if (typeof done === 'number' && typeof total === 'number' && total > 0) {
       const name = p.model || p.file || '';
-      const label = fill(ui.downloading, { name: name ? ` ${name}` : '', p: `${Math.floor((done / total) * 100)}% (${kb(done)} / ${kb(total)})` });
+      const label = fill(ui.downloading, {
+        name: name ? ` ${name}` : '',
+        p: `${Math.floor((done / total) * 100)}% (${kb(done)} / ${kb(total)})`,
+      });
       return [label, el('progress', { max: String(total), value: String(done) })];
     }
     if (typeof p.message === 'string') return [p.message];
@@ -235,7 +257,9 @@
 
   async function run() {
     if (current) return;
-    const missing = imageFields.find((f) => f.querySelector('input[type=file]').getAttribute('aria-required') === 'true' && !chosen[f.dataset.image]);
+    const missing = imageFields.find(
+      (f) => f.querySelector('input[type=file]').getAttribute('aria-required') === 'true' && !chosen[f.dataset.image],
+    );
     if (missing) {
       showError(ui.needImage);
       missing.querySelector('input[type=file]').focus();
