@@ -3,6 +3,7 @@ import { defineCommand, PHOTO_LIMITS } from './spec.js';
 
 export default defineCommand({
   name: 'colorize',
+  order: 30,
   task: 'colorize',
   run: () => import('../src/tasks/colorize.js').then((m) => m.colorizeTask),
   models: { uses: [{ task: 'colorize', setting: 'SINAPSIS_COLORIZE_MODEL' }], need: 'all' },

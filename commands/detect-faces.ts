@@ -3,6 +3,7 @@ import { defineCommand, PHOTO_LIMITS } from './spec.js';
 
 export default defineCommand({
   name: 'detect-faces',
+  order: 40,
   task: 'detect-faces',
   run: () => import('../src/tasks/detect-faces.js').then((m) => m.detectFacesTask),
   models: { uses: [{ task: 'detect-faces' }], need: 'all' },

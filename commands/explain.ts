@@ -3,6 +3,7 @@ import { defineCommand, PHOTO_LIMITS } from './spec.js';
 
 export default defineCommand({
   name: 'explain',
+  order: 50,
   task: 'explain',
   run: () => import('../src/tasks/explain.js').then((m) => m.explainTask),
   models: {

@@ -2,6 +2,7 @@ import { defineCommand } from './spec.js';
 
 export default defineCommand({
   name: 'generate-text',
+  order: 20,
   task: 'generate-text',
   run: () => import('../src/tasks/generate-text.js').then((m) => m.generateTextTask),
   models: { uses: [{ task: 'generate-text', setting: 'SINAPSIS_TEXT_MODEL' }], need: 'all' },

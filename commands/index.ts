@@ -1,8 +1,6 @@
-import colorize from './colorize.js';
-import detectFaces from './detect-faces.js';
-import explain from './explain.js';
-import generateText from './generate-text.js';
-import translate from './translate.js';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { adminCommand } from './sinapsis.js';
 import type { AdminSpec, CommandSpec } from './spec.js';
 
@@ -35,7 +33,22 @@ export function registerCommand(spec: CommandSpec, opts: { replace?: boolean } =
   };
 }
 
-for (const spec of [translate, generateText, colorize, detectFaces, explain]) registerCommand(spec);
+/**
+ * Every file here whose default export is a command spec is a command: adding a command is adding
+ * its file (docs/adding-a-command.md). Its `order` places it in the lists.
+ */
+async function discover(): Promise<CommandSpec[]> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const files = readdirSync(here).filter((f) => /^[\w-]+\.[jt]s$/.test(f) && !/^(index|spec)\./.test(f));
+  const modules = await Promise.all(files.map((f) => import(pathToFileURL(path.join(here, f)).href)));
+  const specs = modules
+    .map((m) => (m as { default?: unknown }).default)
+    .filter((d): d is CommandSpec => typeof d === 'object' && d !== null && 'name' in d && 'task' in d && 'texts' in d);
+  const rank = (s: CommandSpec) => s.order ?? Number.POSITIVE_INFINITY;
+  return specs.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+}
+
+for (const spec of await discover()) registerCommand(spec);
 
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);

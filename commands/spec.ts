@@ -108,6 +108,8 @@ export interface ToggleButton {
 export interface CommandSpec {
   /** Canonical name: the Discord/Slack command, the CLI subcommand, the URL path. */
   name: string;
+  /** Place in every list (Discord, Slack, the web, help): lower first; commands without one come last, by name. */
+  order?: number;
   /** The task's name (jobs log, models, availability). */
   task: string;
   /**

@@ -2,6 +2,7 @@ import { defineCommand } from './spec.js';
 
 export default defineCommand({
   name: 'translate',
+  order: 10,
   task: 'translate',
   run: () => import('../src/tasks/translate.js').then((m) => m.translateTask),
   // One model per language pair; SINAPSIS_TRANSLATION_MODELS (a pair → model map) overrides the manifest's.
