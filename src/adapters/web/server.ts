@@ -259,7 +259,12 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     async (req, reply) => {
       const lang = requestLang(req, fallback);
       const { options, images } = await readInput(req, findCommand(req.params.name));
-      const handle = app.service.submit({ command: req.params.name, options, images, ctx: ctx(req, lang, reply) });
+      const handle = await app.service.submit({
+        command: req.params.name,
+        options,
+        images,
+        ctx: ctx(req, lang, reply),
+      });
       cancelOnDisconnect(reply, handle.cancel);
       const result = await handle.result;
       // Images by URL; `?inline=1` adds each image's base64 as before (README: "Web API").
