@@ -11,9 +11,9 @@ describe('createApp builds the stores; adapters receive them instead of the data
     const app = testApp();
     apps.push(app);
     const { stores } = app;
-    stores.kv.set('test:key', 'v1');
-    stores.kv.set('test:key', 'v2');
-    expect(stores.kv.get('test:key')).toBe('v2');
+    await stores.kv.set('test:key', 'v1');
+    await stores.kv.set('test:key', 'v2');
+    expect(await stores.kv.get('test:key')).toBe('v2');
     const id = stores.interactions.save({
       platform: 'discord',
       userId: 'u',

@@ -15,10 +15,7 @@ export interface InteractionStateStore {
 }
 
 /** Small named values kept between runs (the hash of the registered commands, the cookie secret). */
-export interface KeyValueStore {
-  get(key: string): string | undefined;
-  set(key: string, value: string): void;
-}
+export type KeyValueStore = Promised<Pick<KeyValue, 'get' | 'set'>>;
 
 /** `T`'s methods answering with a Promise: the shape a networked backend (PostgreSQL) can implement. */
 export type Promised<T> = {
@@ -104,7 +101,7 @@ export interface SqliteStoresOptions {
 export function sqliteStores(db: DB, opts: SqliteStoresOptions = {}): Stores {
   return {
     interactions: new InteractionStates(db),
-    kv: new KeyValue(db),
+    kv: promised(new KeyValue(db), ['get', 'set']),
     jobsLog: new JobsLog(db, { retentionDays: opts.jobsRetentionDays, onError: opts.onJobsLogError }),
     accepted: new AcceptedJobs(db),
     rules: sqliteRules(db),

@@ -232,7 +232,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   if (applicationId) {
     const scope = config.DISCORD_GUILD_ID ? `guild:${config.DISCORD_GUILD_ID}` : 'global';
     const hash = registrationHash(`${applicationId}:${scope}`, adminSpec(config.SINAPSIS_ADMIN_COMMAND));
-    if (kv.get('discord:commands') !== hash) {
+    if ((await kv.get('discord:commands')) !== hash) {
       await registerCommands({
         token,
         applicationId,
@@ -240,8 +240,8 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
         apiUrl: config.DISCORD_API_URL,
         adminCommand: config.SINAPSIS_ADMIN_COMMAND,
       })
-        .then(() => {
-          kv.set('discord:commands', hash);
+        .then(async () => {
+          await kv.set('discord:commands', hash);
           log.info({ scope }, 'slash commands registered');
         })
         .catch((err) => log.error({ err }, 'slash command registration failed'));

@@ -120,7 +120,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   } as FastifyHttpOptions<Server>) as unknown as FastifyInstance;
   await web.register(multipart);
   securityHeaders(web);
-  const identity = webIdentity(app);
+  const identity = await webIdentity(app);
   // Uploads being received at once: each holds up to its file size in memory.
   let uploading = 0;
 
