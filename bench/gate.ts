@@ -6,30 +6,32 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../src/store/db.js';
 import { Gate } from '../src/store/gate.js';
+import { Rules } from '../src/store/rules.js';
 import { SinapsisError } from '../src/errors.js';
 import { quantile, round } from './lib/stats.js';
 
 const COMMANDS = ['translate', 'generate-text', 'colorize', 'detect-faces', 'explain'];
 
-function gateWith(rules: number) {
+function gateWith(wanted: number) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-bench-gate-'));
   const db = openDatabase(dir);
-  const gate = new Gate(db, { timeZone: 'America/Argentina/Buenos_Aires' });
+  // Seeded through the synchronous SQLite rules (one transaction); the gate reads through the async store.
+  const rules = new Rules(db);
+  const gate = new Gate(rules, { timeZone: 'America/Argentina/Buenos_Aires' });
   let n = 0;
-  gate.rules.transaction(() => {
-    for (let s = 0; n < rules; s++) {
+  rules.transaction(() => {
+    for (let s = 0; n < wanted; s++) {
       const server = `S${s % 500}`;
       const command = COMMANDS[s % COMMANDS.length]!;
-      gate.rules.setSwitch(server, `C${s}`, command, s % 3 !== 0, 'bench', 1), n++;
-      if (s % 4 === 0) gate.rules.setRole(server, command, `R${s % 7}`, s % 8 !== 0, 'bench', 1), n++;
-      if (s % 5 === 0)
-        gate.rules.setLimits(server, command, { cooldown_s: 1, daily_quota: 1_000_000 }, 'bench', 1), n++;
+      rules.setSwitch(server, `C${s}`, command, s % 3 !== 0, 'bench', 1), n++;
+      if (s % 4 === 0) rules.setRole(server, command, `R${s % 7}`, s % 8 !== 0, 'bench', 1), n++;
+      if (s % 5 === 0) rules.setLimits(server, command, { cooldown_s: 1, daily_quota: 1_000_000 }, 'bench', 1), n++;
     }
   });
   return { gate, rules: n, close: () => (db.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 
-function measure(gate: Gate, requests: number) {
+async function measure(gate: Gate, requests: number) {
   const times: number[] = [];
   let refused = 0;
   for (let i = 0; i < requests; i++) {
@@ -44,8 +46,8 @@ function measure(gate: Gate, requests: number) {
     const command = COMMANDS[i % COMMANDS.length]!;
     const t = performance.now();
     try {
-      gate.check(command, ctx);
-      gate.count(command, ctx);
+      await gate.check(command, ctx);
+      await gate.count(command, ctx);
     } catch (err) {
       if (!(err instanceof SinapsisError)) throw err;
       refused++;
@@ -64,10 +66,10 @@ export async function run(args: string[]) {
   const requests = Number(args[args.indexOf('--requests') + 1]) || 20_000;
   const full = gateWith(10_000);
   const empty = gateWith(0);
-  measure(full.gate, 2000); // warm-up (prepared statements, JIT)
-  measure(empty.gate, 2000);
-  const withRules = measure(full.gate, requests);
-  const noRules = measure(empty.gate, requests);
+  await measure(full.gate, 2000); // warm-up (prepared statements, JIT)
+  await measure(empty.gate, 2000);
+  const withRules = await measure(full.gate, requests);
+  const noRules = await measure(empty.gate, requests);
   full.close();
   empty.close();
   console.log(

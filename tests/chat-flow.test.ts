@@ -213,7 +213,7 @@ describe('the shared chat flow (runWithProgress)', () => {
 });
 
 describe('buttons and restart notices, shared by the chat adapters', () => {
-  it('pressButton: expired, someone else’s delete, explain, and re-runs with their options and photo', () => {
+  it('pressButton: expired, someone else’s delete, explain, and re-runs with their options and photo', async () => {
     const deps = { states, models: app.models };
     const code = (fn: () => unknown) => {
       try {
@@ -246,16 +246,16 @@ describe('buttons and restart notices, shared by the chat adapters', () => {
     });
   });
 
-  it('service.check takes the image options’ names, before anything is downloaded', () => {
+  it('service.check takes the image options’ names, before anything is downloaded', async () => {
     const c = { ...ctx, platform: 'discord' };
-    expect(app.service.check({ command: 'detect-faces', options: {}, images: ['image'], ctx: c }).spec.name).toBe(
-      'detect-faces',
-    );
-    expect(() => app.service.check({ command: 'detect-faces', options: {}, images: [], ctx: c })).toThrow(
+    expect(
+      (await app.service.check({ command: 'detect-faces', options: {}, images: ['image'], ctx: c })).spec.name,
+    ).toBe('detect-faces');
+    await expect(app.service.check({ command: 'detect-faces', options: {}, images: [], ctx: c })).rejects.toThrow(
       expect.objectContaining({ code: 'missing_option' }),
     );
-    expect(() => app.service.check({ command: 'detect-faces', options: {}, images: ['photo'], ctx: c })).toThrow(
-      expect.objectContaining({ code: 'unknown_option' }),
-    );
+    await expect(
+      app.service.check({ command: 'detect-faces', options: {}, images: ['photo'], ctx: c }),
+    ).rejects.toThrow(expect.objectContaining({ code: 'unknown_option' }));
   });
 });

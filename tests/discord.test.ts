@@ -182,11 +182,13 @@ describe('Discord moderation', () => {
       '⚠️ Solo quienes tienen el permiso gestionar servidor pueden cambiar la configuración del bot.',
     );
     expect(
-      s.app.service.admin({
-        sub: 'status',
-        options: {},
-        ctx: { platform: 'test', userId: 'x', serverId: '100000000000000001', lang: 'en', isAdmin: true },
-      }).data.switches,
+      (
+        await s.app.service.admin({
+          sub: 'status',
+          options: {},
+          ctx: { platform: 'test', userId: 'x', serverId: '100000000000000001', lang: 'en', isAdmin: true },
+        })
+      ).data.switches,
     ).toContainEqual(expect.objectContaining({ command: 'explain', enabled: true }));
   });
 

@@ -20,12 +20,12 @@ afterEach(() => {
 const user = { platform: 'discord', userId: 'u1', serverId: 'S1', channelId: 'C1' };
 
 describe('the gate as a list of named checks', () => {
-  it('names its checks in the order they run, each explainable to a moderator', () => {
+  it('names its checks in the order they run, each explainable to a moderator', async () => {
     expect(GATE_CHECKS.map((c) => c.name)).toEqual(['switch', 'roles', 'cooldown', 'daily-quota', 'queue-share']);
     for (const c of GATE_CHECKS) expect(c.explains.length).toBeGreaterThan(20);
   });
 
-  it('precedence is an ordered list of scopes: channel over server over the bot, a command\'s own rule over "*"', () => {
+  it('precedence is an ordered list of scopes: channel over server over the bot, a command\'s own rule over "*"', async () => {
     expect(SWITCH_PRECEDENCE.map((s) => `${s.where}:${s.command}`)).toEqual([
       'channel:own',
       'channel:all',
@@ -53,7 +53,7 @@ describe('the gate as a list of named checks', () => {
     expect(byPrecedence(rows, LIMIT_PRECEDENCE).map((r) => r.id)).toEqual(['s', 's*', 'g*']);
   });
 
-  it('the switch check answers before the others, and a gate can run its own list', () => {
+  it('the switch check answers before the others, and a gate can run its own list', async () => {
     const dir = tempDir();
     dirs.push(dir);
     const db = openDatabase(dir);
@@ -62,16 +62,16 @@ describe('the gate as a list of named checks', () => {
       const spy = (name: string): GateCheck => ({
         name,
         explains: `spy ${name} for this test`,
-        check: (req) => void seen.push(`${name}:${req.command}:${req.server}`),
+        check: async (req) => void seen.push(`${name}:${req.command}:${req.server}`),
       });
       const gate = new Gate(db, { checks: [spy('a'), GATE_CHECKS[0]!, spy('b')], disabledByConfig: ['colorize'] });
-      gate.check('translate', user);
+      await gate.check('translate', user);
       expect(seen).toEqual(['a:translate:S1', 'b:translate:S1']);
       seen.length = 0;
-      expect(() => gate.check('colorize', user)).toThrow(SinapsisError);
+      await expect(gate.check('colorize', user)).rejects.toThrow(SinapsisError);
       expect(seen).toEqual(['a:colorize:S1']);
       // The refusal is audited as before.
-      expect(gate.rules.recentAudit('S1', 5, true).map((a) => a.after)).toEqual(['command_disabled']);
+      expect((await gate.rules.recentAudit('S1', 5, true)).map((a) => a.after)).toEqual(['command_disabled']);
     } finally {
       db.close();
     }

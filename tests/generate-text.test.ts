@@ -39,7 +39,7 @@ describeWith(
       );
     const unmasked = (s: string) => s.replace(/\*\*\*\*/g, 'Lily');
 
-    it('writes the transformers.js layout, with the same tokenizer as the reference conversion', () => {
+    it('writes the transformers.js layout, with the same tokenizer as the reference conversion', async () => {
       for (const f of [
         'config.json',
         'generation_config.json',
@@ -136,7 +136,7 @@ describeWith(
     });
 
     it('stops cleanly when cancelled, and the next request still works', async () => {
-      const handle = app.service.submit(
+      const handle = await app.service.submit(
         {
           command: 'generate-text',
           options: { prompt: 'Once', 'max-new-tokens': 256, temperature: 0 },
@@ -160,7 +160,7 @@ describeWith(
       expect(emoji.data.tokens).toBeGreaterThan(0);
     });
 
-    it('CLI: generate-text --model <folder> --json prints {"text","tokens","tokens_per_s"}', () => {
+    it('CLI: generate-text --model <folder> --json prints {"text","tokens","tokens_per_s"}', async () => {
       const r = spawnSync(
         'npm',
         [

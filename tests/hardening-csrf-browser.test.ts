@@ -58,7 +58,7 @@ describeWith('admin CSRF from a second origin in headless Chromium', [CHROMIUM],
       await page.goto(`${evilUrl}/fetch`);
       await page.waitForFunction(() => document.title !== 'x');
       expect(await page.title()).toBe('blocked');
-      const status = s.app.service.admin({
+      const status = await s.app.service.admin({
         sub: 'status',
         options: {},
         ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true },

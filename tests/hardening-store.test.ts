@@ -36,9 +36,9 @@ const appOn = (dataDir: string, env: Record<string, string> = {}): App =>
     { logger: silent },
   );
 /** The code of the SinapsisError `fn` throws. */
-const codeOf = (fn: () => unknown) => {
+const codeOf = async (fn: () => unknown) => {
   try {
-    fn();
+    await fn();
   } catch (e) {
     return (e as { code?: string }).code;
   }
@@ -54,7 +54,7 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
   it('jobs in flight at kill -9 are refunded on restart and logged as "restarted"; the user can use the quota again', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
     const first = appOn(dir);
-    first.service.admin({
+    await first.service.admin({
       sub: 'limits',
       options: { command: 'explain', quota: 3 },
       ctx: { platform: 'test', userId: 'mod', lang: 'en', isAdmin: true },
@@ -64,11 +64,11 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
     (first.service as unknown as { deps: { models: unknown } }).deps.models = {
       onnxSession: () => new Promise(() => undefined),
     };
-    const stuck = Array.from({ length: 3 }, () =>
-      first.service.submit({ ...explain('ana'), options: { topic: 'convolución' } }),
-    );
+    const stuck = [];
+    for (let i = 0; i < 3; i++)
+      stuck.push(await first.service.submit({ ...explain('ana'), options: { topic: 'convolución' } }));
     for (const h of stuck) h.result.catch(() => undefined);
-    expect(codeOf(() => first.service.submit(explain('ana')))).toBe('daily_quota');
+    expect(await codeOf(() => first.service.submit(explain('ana')))).toBe('daily_quota');
     first.db.close(); // kill -9: nothing settles, nothing is written after this.
 
     const second = appOn(dir);
@@ -82,7 +82,7 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
       // Quota back: three more runs are allowed, the fourth is refused.
       for (let i = 0; i < 3; i++)
         await expect(second.service.run(explain('ana'))).resolves.toMatchObject({ text: expect.any(String) });
-      expect(codeOf(() => second.service.submit(explain('ana')))).toBe('daily_quota');
+      expect(await codeOf(() => second.service.submit(explain('ana')))).toBe('daily_quota');
       // Answered jobs leave nothing behind to recover.
       expect(new AcceptedJobs(second.db).drain()).toEqual([]);
     } finally {
@@ -243,7 +243,7 @@ describe('item 4: a store that refuses writes (full disk) never costs the user t
 });
 
 describe("item 4 in chat: the buttons' state failing to save never costs the reply", () => {
-  it('save() on a store that refuses writes returns an id that simply finds nothing', () => {
+  it('save() on a store that refuses writes returns an id that simply finds nothing', async () => {
     const db = openDatabase(mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-')));
     const states = new InteractionStates(db);
     db.exec('DROP TABLE interaction_state; CREATE TABLE interaction_state (id TEXT CHECK (0))');
@@ -258,17 +258,17 @@ describe('item 8: the jobs table stays bounded', () => {
     const app = testApp();
     try {
       for (let i = 0; i < 5000; i++)
-        expect(() =>
+        await expect(
           app.service.submit({
             command: 'paint',
             options: {},
             ctx: { platform: 'web', userId: '10.0.0.1', lang: 'en' },
           }),
-        ).toThrow();
+        ).rejects.toThrow();
       // A different reason or user is its own row.
-      expect(() =>
+      await expect(
         app.service.submit({ command: 'paint', options: {}, ctx: { platform: 'web', userId: '10.0.0.2', lang: 'en' } }),
-      ).toThrow();
+      ).rejects.toThrow();
       expect(app.db.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(2);
     } finally {
       await app.dispose();

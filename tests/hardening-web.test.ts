@@ -35,12 +35,14 @@ describe('item 1: admin JSON API refuses cross-site requests whatever the creden
     s = await startLoggedWeb({ SINAPSIS_ADMIN_TOKEN: TOKEN });
   });
   afterAll(() => s.stop());
-  const enabled = () =>
-    s.app.service.admin({
-      sub: 'status',
-      options: {},
-      ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true },
-    }).data.switches as { command: string; enabled: boolean; server?: string }[];
+  const enabled = async () =>
+    (
+      await s.app.service.admin({
+        sub: 'status',
+        options: {},
+        ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true },
+      })
+    ).data.switches as { command: string; enabled: boolean; server?: string }[];
 
   it('a plain form post with valid Basic credentials (what another site can make a browser send) → 403, nothing changes', async () => {
     const r = await fetch(`${s.url}/api/admin/disable`, {
@@ -64,11 +66,13 @@ describe('item 1: admin JSON API refuses cross-site requests whatever the creden
     });
     expect(text.status).toBe(403);
     expect(
-      s.app.service.admin({
-        sub: 'status',
-        options: {},
-        ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true, serverId: 'S9' },
-      }).text,
+      (
+        await s.app.service.admin({
+          sub: 'status',
+          options: {},
+          ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true, serverId: 'S9' },
+        })
+      ).text,
     ).not.toMatch(/detect-faces.*(off|apagado)/i);
   });
 
@@ -93,12 +97,12 @@ describe('item 1: admin JSON API refuses cross-site requests whatever the creden
         })
       ).status,
     ).toBe(403);
-    expect(enabled()).toContainEqual(expect.objectContaining({ command: 'explain', enabled: true }));
+    expect(await enabled()).toContainEqual(expect.objectContaining({ command: 'explain', enabled: true }));
     expect(
       (await fetch(`${s.url}/api/admin/disable`, { method: 'POST', body, headers: { ...headers, origin: s.url } }))
         .status,
     ).toBe(200);
-    expect(enabled()).toContainEqual(expect.objectContaining({ command: 'explain', enabled: false }));
+    expect(await enabled()).toContainEqual(expect.objectContaining({ command: 'explain', enabled: false }));
     expect((await fetch(`${s.url}/api/admin/enable`, { method: 'POST', body, headers })).status).toBe(200);
   });
 });
@@ -222,7 +226,7 @@ describe('item 5: a client that disconnects cancels its job and frees its share'
     const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888' } })
       .png()
       .toBuffer();
-    const blocker = s.app.service.submit({
+    const blocker = await s.app.service.submit({
       command: 'detect-faces',
       options: {},
       images: { image: png },

@@ -34,9 +34,9 @@ const appOn = (dataDir: string, env: Record<string, string> = {}): App =>
     ),
     { logger: silent },
   );
-const codeOf = (fn: () => unknown) => {
+const codeOf = async (fn: () => unknown) => {
   try {
-    fn();
+    await fn();
   } catch (e) {
     return (e as { code?: string }).code;
   }
@@ -46,14 +46,19 @@ const photo = readFileSync(path.join(facesDir, readdirSync(facesDir).find((f) =>
 const mod = { platform: 'test', userId: 'mod', lang: 'en' as const, isAdmin: true, serverId: 'g1' };
 
 /** A first process whose jobs never settle, then "kill -9": the database closes with the rows in it. */
-function crashWith(dir: string, quota: Record<string, number>, submit: (app: App) => void, serverId = 'g1') {
+async function crashWith(
+  dir: string,
+  quota: Record<string, number>,
+  submit: (app: App) => Promise<unknown>,
+  serverId = 'g1',
+) {
   const first = appOn(dir);
   for (const [command, n] of Object.entries(quota))
-    first.service.admin({ sub: 'limits', options: { command, quota: n }, ctx: { ...mod, serverId } });
+    await first.service.admin({ sub: 'limits', options: { command, quota: n }, ctx: { ...mod, serverId } });
   first.service.queue.close = async () => undefined;
   // Every model load hangs: nothing answers before the "crash".
   hangModels(first);
-  submit(first);
+  await submit(first);
   first.db.close();
 }
 /** A model registry whose every call hangs: jobs stay in flight until the "crash". */
@@ -61,7 +66,10 @@ function hangModels(app: App) {
   const models = app.models as unknown as Record<string, unknown>;
   for (const m of ['onnxSession', 'pipeline']) models[m] = () => new Promise(() => undefined);
 }
-const hang = (app: App, req: CommandRequest) => app.service.submit(req).result.catch(() => undefined);
+/** Resolves once the job is accepted (its result never comes). */
+const hang = async (app: App, req: CommandRequest) => {
+  (await app.service.submit(req)).result.catch(() => undefined);
+};
 
 describe('item 6: Discord jobs in flight at the crash', () => {
   it('a fresh token: re-run, the original reply edited once with the result and its buttons; an old one: "the bot restarted"; quota charged once', async () => {
@@ -76,9 +84,9 @@ describe('item 6: Discord jobs in flight at the crash', () => {
       reply: { applicationId: APP_ID, token, lang: 'es' },
       imageRefs: { image: { url: att.url, size: att.size } },
     });
-    crashWith(dir, { 'detect-faces': 3 }, (app) => {
-      hang(app, { command: 'detect-faces', options: {}, images: { image: photo }, ctx: ctx('tok-fresh') });
-      hang(app, { command: 'detect-faces', options: {}, images: { image: photo }, ctx: ctx('tok-old') });
+    await crashWith(dir, { 'detect-faces': 3 }, async (app) => {
+      await hang(app, { command: 'detect-faces', options: {}, images: { image: photo }, ctx: ctx('tok-fresh') });
+      await hang(app, { command: 'detect-faces', options: {}, images: { image: photo }, ctx: ctx('tok-old') });
     });
     // The second job was accepted 13 minutes ago: its token outlives no whole run any more.
     const db = appOn(dir).db;
@@ -123,7 +131,7 @@ describe('item 6: Discord jobs in flight at the crash', () => {
       });
       await app.service.run(more());
       await app.service.run(more());
-      expect(codeOf(() => app.service.submit(more()))).toBe('daily_quota');
+      expect(await codeOf(() => app.service.submit(more()))).toBe('daily_quota');
       expect(new AcceptedJobs(app.db).all()).toEqual([]);
       const outcomes = new JobsLog(app.db).recent().map((j) => j.outcome);
       expect(outcomes.filter((o) => o === 'restarted')).toHaveLength(1);
@@ -136,7 +144,7 @@ describe('item 6: Discord jobs in flight at the crash', () => {
 
   it('a job already taken up once by a restart (it may be what crashed the process) is not re-run again', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
-    crashWith(dir, {}, (app) =>
+    await crashWith(dir, {}, (app) =>
       hang(app, {
         command: 'explain',
         options: { topic: 'neurona' },
@@ -168,11 +176,11 @@ describe('item 6: Slack jobs in flight at the crash', () => {
     const fake = await new FakeSlack().start();
     const fileUrl = `${fake.filesUrl}F1/download/face.jpg`;
     fake.files.set('F1', { data: photo, mimetype: 'image/jpeg' });
-    crashWith(
+    await crashWith(
       dir,
       { explain: 2 },
-      (app) => {
-        hang(app, {
+      async (app) => {
+        await hang(app, {
           command: 'detect-faces',
           options: {},
           images: { image: photo },
@@ -186,7 +194,7 @@ describe('item 6: Slack jobs in flight at the crash', () => {
             imageRefs: { image: { url: fileUrl } },
           },
         });
-        hang(app, {
+        await hang(app, {
           command: 'explain',
           options: { topic: 'neurona' },
           ctx: {
@@ -233,7 +241,7 @@ describe('item 6: Slack jobs in flight at the crash', () => {
         ctx: { platform: 'slack', userId: 'U1', serverId: 'T1', lang: 'en' },
       });
       await app.service.run(more());
-      expect(codeOf(() => app.service.submit(more()))).toBe('daily_quota');
+      expect(await codeOf(() => app.service.submit(more()))).toBe('daily_quota');
       expect(new AcceptedJobs(app.db).all()).toEqual([]);
     } finally {
       await bot.stop();
@@ -248,7 +256,7 @@ describe('item 6: web stream jobs in flight at the crash', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
     // First process: the stream job is accepted (its id reaches the page), then kill -9.
     const first = appOn(dir);
-    first.service.admin({
+    await first.service.admin({
       sub: 'limits',
       options: { command: 'detect-faces', quota: 2 },
       ctx: { ...mod, serverId: '' },

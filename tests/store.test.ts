@@ -11,7 +11,7 @@ afterEach(() => {
 });
 
 describe('store', () => {
-  it('creates and migrates the database under the data dir, and keeps data across restarts', () => {
+  it('creates and migrates the database under the data dir, and keeps data across restarts', async () => {
     const dir = tempDir();
     dirs.push(dir);
     let db = openDatabase(dir);
@@ -25,29 +25,29 @@ describe('store', () => {
       outcome: 'ok',
       durationMs: 12,
     });
-    new Gate(db).rules.setSwitch('', '', 'detect-faces', false, 'test', 1);
+    await new Gate(db).rules.setSwitch('', '', 'detect-faces', false, 'test', 1);
     db.close();
     db = openDatabase(dir);
     expect(new JobsLog(db).recent()).toMatchObject([
       { id: 'j1', command: 'detect-faces', outcome: 'ok', durationMs: 12 },
     ]);
-    expect(new Gate(db).isEnabled('detect-faces')).toBe(false);
+    expect(await new Gate(db).isEnabled('detect-faces')).toBe(false);
     db.close();
   });
 
-  it('gate: store switch wins over the config list; refusals are localized', () => {
+  it('gate: store switch wins over the config list; refusals are localized', async () => {
     const dir = tempDir();
     dirs.push(dir);
     const db = openDatabase(dir);
     const gate = new Gate(db, { disabledByConfig: ['colorize'] });
-    expect(gate.isEnabled('colorize')).toBe(false);
-    expect(gate.isEnabled('detect-faces')).toBe(true);
-    gate.rules.setSwitch('', '', 'colorize', true, 'test', 1);
-    expect(gate.isEnabled('colorize')).toBe(true);
-    gate.rules.setSwitch('', '', 'detect-faces', false, 'test', 1);
+    expect(await gate.isEnabled('colorize')).toBe(false);
+    expect(await gate.isEnabled('detect-faces')).toBe(true);
+    await gate.rules.setSwitch('', '', 'colorize', true, 'test', 1);
+    expect(await gate.isEnabled('colorize')).toBe(true);
+    await gate.rules.setSwitch('', '', 'detect-faces', false, 'test', 1);
     let err: any;
     try {
-      gate.check('detect-faces', { platform: 'web', userId: 'u' });
+      await gate.check('detect-faces', { platform: 'web', userId: 'u' });
     } catch (e) {
       err = e;
     }

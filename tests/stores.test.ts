@@ -11,9 +11,9 @@ describe('createApp builds the stores; adapters receive them instead of the data
     const app = testApp();
     apps.push(app);
     const { stores } = app;
-    stores.kv.set('test:key', 'v1');
-    stores.kv.set('test:key', 'v2');
-    expect(stores.kv.get('test:key')).toBe('v2');
+    await stores.kv.set('test:key', 'v1');
+    await stores.kv.set('test:key', 'v2');
+    expect(await stores.kv.get('test:key')).toBe('v2');
     const id = stores.interactions.save({
       platform: 'discord',
       userId: 'u',
@@ -22,14 +22,14 @@ describe('createApp builds the stores; adapters receive them instead of the data
     });
     expect(stores.interactions.get(id)).toMatchObject({ command: 'translate', options: { text: 'hola' } });
     // A moderator's switch written through the stores is what the service's gate reads.
-    stores.rules.setSwitch('', '', 'translate', false, 'test', Date.now());
-    expect(() =>
+    await stores.rules.setSwitch('', '', 'translate', false, 'test', Date.now());
+    await expect(
       app.service.check({
         command: 'translate',
         options: { text: 'hola' },
         ctx: { platform: 'cli', userId: 'u', lang: 'en' },
       }),
-    ).toThrow(expect.objectContaining({ code: 'command_disabled' }));
+    ).rejects.toThrow(expect.objectContaining({ code: 'command_disabled' }));
     // ...and the refusal lands in the same jobs log.
     expect(stores.jobsLog.recent()[0]).toMatchObject({ command: 'translate', outcome: 'command_disabled' });
   });

@@ -49,11 +49,13 @@ describe('web admin with SINAPSIS_ADMIN_TOKEN', () => {
     const es = await fetch(`${s.url}/admin`, { headers: { 'accept-language': 'es-AR' } });
     expect((await es.json()).error.message).toMatch(/^La página de administración necesita el token/);
     expect(
-      s.app.service.admin({
-        sub: 'status',
-        options: {},
-        ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true },
-      }).data.switches,
+      (
+        await s.app.service.admin({
+          sub: 'status',
+          options: {},
+          ctx: { platform: 'test', userId: 't', lang: 'en', isAdmin: true },
+        })
+      ).data.switches,
     ).toContainEqual(expect.objectContaining({ command: 'explain', enabled: true }));
   });
 
@@ -133,11 +135,13 @@ describeWith('web admin page in headless Chromium', [CHROMIUM], () => {
       );
       expect(await page.locator('#status').textContent()).toMatch(/\/translate ⛔ \(este servidor\)/);
       expect(
-        s.app.service.admin({
-          sub: 'status',
-          options: {},
-          ctx: { platform: 'test', userId: 't', serverId: 'S1', lang: 'en', isAdmin: true },
-        }).data.switches,
+        (
+          await s.app.service.admin({
+            sub: 'status',
+            options: {},
+            ctx: { platform: 'test', userId: 't', serverId: 'S1', lang: 'en', isAdmin: true },
+          })
+        ).data.switches,
       ).toContainEqual(expect.objectContaining({ command: 'translate', enabled: false, source: 'server' }));
       if (process.env.SINAPSIS_SCREENSHOT)
         await page.screenshot({ path: process.env.SINAPSIS_SCREENSHOT, fullPage: true });

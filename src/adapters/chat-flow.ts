@@ -95,7 +95,7 @@ export async function runWithProgress<P>(deps: ChatFlowDeps, req: ChatRequest, r
     const imageRefs = Object.fromEntries(Object.entries(req.images).map(([name, ref]) => [name, { ...ref }]));
     const withReply: RequestContext = restart ? { ...ctx, reply: { ...restart, lang: ctx.lang }, imageRefs } : ctx;
     const live = reply.live !== false;
-    const handle = deps.service.submit(
+    const handle = await deps.service.submit(
       { command, options, images, ctx: withReply },
       live
         ? {

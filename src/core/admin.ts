@@ -49,7 +49,7 @@ const onOff = (lang: Lang, s: { enabled: boolean; source: string }) =>
 export class Admin {
   constructor(private readonly deps: AdminDeps) {}
 
-  run(req: AdminRequest): AdminResult {
+  async run(req: AdminRequest): Promise<AdminResult> {
     const { gate, spec } = this.deps;
     const sub = spec.subcommands.find((s) => s.name === req.sub);
     if (!sub)
@@ -60,7 +60,7 @@ export class Admin {
     const o = parseOptions({ name: `${spec.name} ${sub.name}`, options: sub.options }, req.options);
     const ctx = req.ctx;
     if (!ctx.isAdmin) {
-      gate.audit(ctx, 'refused', `${spec.name} ${sub.name}`, null, 'admin_only');
+      await gate.audit(ctx, 'refused', `${spec.name} ${sub.name}`, null, 'admin_only');
       throw new SinapsisError('admin_only', { platform: ctx.platform });
     }
     const server = ctx.serverId ?? EVERYWHERE;
@@ -77,10 +77,10 @@ export class Admin {
           throw new SinapsisError('invalid_option', { option: 'scope', expected: 'server (no channel here)' });
         const channel = o.scope === 'channel' ? ctx.channelId! : EVERYWHERE;
         // For '*' this reads the '*' rules alone: what "every command" is set to here.
-        const before = gate.switchState(command, server, channel);
-        gate.rules.setSwitch(server, channel, command, sub.name === 'enable', actor, now);
-        const after = gate.switchState(command, server, channel);
-        gate.audit({ ...ctx, channelId: channel }, sub.name, command, before, after);
+        const before = await gate.switchState(command, server, channel);
+        await gate.rules.setSwitch(server, channel, command, sub.name === 'enable', actor, now);
+        const after = await gate.switchState(command, server, channel);
+        await gate.audit({ ...ctx, channelId: channel }, sub.name, command, before, after);
         return {
           text: t(lang, 'admin_switched', { command: label, state: onOff(lang, after), before: onOff(lang, before) }),
           data: { command, scope: o.scope, before, after },
@@ -88,18 +88,18 @@ export class Admin {
       }
       case 'roles': {
         const role = roleId(String(o.role));
-        const prev = gate.rules.roleAt(server, command, role);
+        const prev = await gate.rules.roleAt(server, command, role);
         const before = prev ? (prev.allow ? 'allow' : 'deny') : 'none';
         const after = o.action === 'clear' ? 'none' : String(o.action);
-        gate.rules.setRole(server, command, role, after === 'none' ? undefined : after === 'allow', actor, now);
-        gate.audit(ctx, 'roles', command, { role, rule: before }, { role, rule: after });
+        await gate.rules.setRole(server, command, role, after === 'none' ? undefined : after === 'allow', actor, now);
+        await gate.audit(ctx, 'roles', command, { role, rule: before }, { role, rule: after });
         return {
           text: t(lang, 'admin_roles', { command: label, role, before, after }),
           data: { command, role, before, after },
         };
       }
       case 'limits': {
-        const prev = gate.rules.limitsAt(server, command);
+        const prev = await gate.rules.limitsAt(server, command);
         const before: Limits = {
           cooldown_s: prev?.cooldown_s ?? null,
           daily_quota: prev?.daily_quota ?? null,
@@ -111,8 +111,8 @@ export class Admin {
         if (o.quota !== undefined) after.daily_quota = Number(o.quota) || null;
         if (o.share !== undefined) after.queue_share = Number(o.share) >= 100 ? null : Number(o.share) / 100;
         if (o.cooldown !== undefined || o.quota !== undefined || o.share !== undefined) {
-          gate.rules.setLimits(server, command, after, actor, now);
-          gate.audit(ctx, 'limits', command, before, after);
+          await gate.rules.setLimits(server, command, after, actor, now);
+          await gate.audit(ctx, 'limits', command, before, after);
         }
         return {
           text: t(lang, 'admin_limits', { command: label, limits: describeLimits(lang, after) }),
@@ -120,9 +120,9 @@ export class Admin {
         };
       }
       case 'language': {
-        const before = gate.rules.language(server) ?? null;
-        gate.rules.setLanguage(server, String(o.language), actor, now);
-        gate.audit(ctx, 'language', null, before, o.language);
+        const before = (await gate.rules.language(server)) ?? null;
+        await gate.rules.setLanguage(server, String(o.language), actor, now);
+        await gate.audit(ctx, 'language', null, before, o.language);
         return {
           text: t(o.language as Lang, 'admin_language', { language: String(o.language) }),
           data: { before, after: o.language },
@@ -133,18 +133,23 @@ export class Admin {
     }
   }
 
-  private status(ctx: RequestContext): AdminResult {
+  private async status(ctx: RequestContext): Promise<AdminResult> {
     const { gate, commands } = this.deps;
     const lang = ctx.lang;
     const server = ctx.serverId ?? EVERYWHERE;
-    const switches = commands.map((c) => ({
-      command: c,
-      ...gate.switchState(c, server, ctx.channelId ?? EVERYWHERE),
-      limits: gate.limits(c, server),
+    const switches = await Promise.all(
+      commands.map(async (c) => ({
+        command: c,
+        ...(await gate.switchState(c, server, ctx.channelId ?? EVERYWHERE)),
+        limits: await gate.limits(c, server),
+      })),
+    );
+    const roles = (await gate.rules.serverRoles(server)).map((r) => ({
+      command: r.command,
+      role: r.role_id,
+      rule: r.allow ? 'allow' : 'deny',
+      server: r.server_id,
     }));
-    const roles = gate.rules
-      .serverRoles(server)
-      .map((r) => ({ command: r.command, role: r.role_id, rule: r.allow ? 'allow' : 'deny', server: r.server_id }));
     const stats = this.deps.queueStats(server);
     const waitingByCommand = stats.waitingByKind ?? {};
     const queue = {
@@ -155,8 +160,8 @@ export class Admin {
       waiting_by_command: waitingByCommand,
     };
     const today = dayKey(gate.now(), gate.timeZone);
-    const usage = gate.rules.usageByCommand(server, today);
-    const changes = gate.rules.recentAudit(server, 5).map((a) => ({
+    const usage = await gate.rules.usageByCommand(server, today);
+    const changes = (await gate.rules.recentAudit(server, 5)).map((a) => ({
       at: new Date(a.at).toISOString(),
       actor: a.actor,
       action: a.action,
@@ -165,7 +170,7 @@ export class Admin {
       after: a.after,
     }));
     const when = new Intl.DateTimeFormat('sv-SE', { timeZone: gate.timeZone, dateStyle: 'short', timeStyle: 'short' });
-    const language = gate.rules.language(server) ?? null;
+    const language = (await gate.rules.language(server)) ?? null;
     const lines = [
       t(lang, 'admin_status_title'),
       switches

@@ -1,8 +1,9 @@
 import { SinapsisError } from '../errors.js';
-import { ALL_COMMANDS, EVERYWHERE, type Limits, type Rules } from '../store/rules.js';
+import { ALL_COMMANDS, EVERYWHERE, type Limits } from '../store/rules.js';
+import type { RulesStore } from '../store/stores.js';
 
 /** The store reads the checks make: all a different backend must answer for the gate. */
-export type GateReads = Pick<Rules, 'switchesFor' | 'rolesFor' | 'limitsFor' | 'lastUse' | 'usage'>;
+export type GateReads = Pick<RulesStore, 'switchesFor' | 'rolesFor' | 'limitsFor' | 'lastUse' | 'usage'>;
 
 /** Where a request comes from: the gate weighs server, channel and roles. */
 export interface GateContext {
@@ -98,8 +99,8 @@ export interface GateRequest {
   timeZone: string;
   /** Named in refusals ("a moderator can turn it on with /sinapsis enable"). */
   adminCommand: string;
-  switchState(): { enabled: boolean; source: SwitchSource };
-  limits(): ResolvedLimits;
+  switchState(): Promise<{ enabled: boolean; source: SwitchSource }>;
+  limits(): Promise<ResolvedLimits>;
 }
 
 /** One small rule of the gate: refuses (throws a localized SinapsisError) or lets the request through. */
@@ -107,7 +108,7 @@ export interface GateCheck {
   name: string;
   /** What it checks, in the words a moderator would use. */
   explains: string;
-  check(req: GateRequest): void;
+  check(req: GateRequest): Promise<void>;
 }
 
 const HOUR = 3600_000;
@@ -116,8 +117,8 @@ export const commandSwitch: GateCheck = {
   name: 'switch',
   explains:
     "The command is turned on here: the most specific switch wins (channel, then server, then the whole bot; a command's own switch before the one for every command), then the bot's config.",
-  check(req) {
-    const state = req.switchState();
+  async check(req) {
+    const state = await req.switchState();
     if (!state.enabled)
       throw new SinapsisError('command_disabled', {
         command: req.command,
@@ -132,8 +133,8 @@ export const roleRules: GateCheck = {
   name: 'roles',
   explains:
     "A denied role always refuses; when allow rules exist the user needs one of them (the command's own allow-list replaces the server-wide one).",
-  check({ rules: store, server, command, ctx }) {
-    const rules = store.rolesFor(server, command);
+  async check({ rules: store, server, command, ctx }) {
+    const rules = await store.rolesFor(server, command);
     if (!rules.length) return;
     const roles = new Set(ctx.roles ?? []);
     if (rules.some((r) => !r.allow && roles.has(r.role_id)))
@@ -149,11 +150,11 @@ export const roleRules: GateCheck = {
 export const cooldown: GateCheck = {
   name: 'cooldown',
   explains: 'The user waits the cooldown between two uses of the command on this server.',
-  check(req) {
-    const seconds = req.limits().cooldown_s;
+  async check(req) {
+    const seconds = (await req.limits()).cooldown_s;
     if (!seconds) return;
     const yesterday = dayKey(req.now - 24 * HOUR, req.timeZone);
-    const last = req.rules.lastUse(req.server, req.ctx.userId, req.command, yesterday);
+    const last = await req.rules.lastUse(req.server, req.ctx.userId, req.command, yesterday);
     const left = last === undefined ? 0 : last + seconds * 1000 - req.now;
     if (left > 0) throw new SinapsisError('cooldown', { command: req.command, seconds: Math.ceil(left / 1000) });
   },
@@ -163,10 +164,10 @@ export const dailyQuota: GateCheck = {
   name: 'daily-quota',
   explains:
     "The user has uses of the command left today on this server (the day ends at midnight in the bot's time zone).",
-  check(req) {
-    const quota = req.limits().daily_quota;
+  async check(req) {
+    const quota = (await req.limits()).daily_quota;
     if (quota === null) return;
-    if (req.rules.usage(req.server, req.ctx.userId, req.command, dayKey(req.now, req.timeZone)) < quota) return;
+    if ((await req.rules.usage(req.server, req.ctx.userId, req.command, dayKey(req.now, req.timeZone))) < quota) return;
     throw new SinapsisError('daily_quota', {
       command: req.command,
       quota,
@@ -178,8 +179,8 @@ export const dailyQuota: GateCheck = {
 export const queueShare: GateCheck = {
   name: 'queue-share',
   explains: 'The server keeps within its share of the queue (at least one request, however small the share).',
-  check(req) {
-    const share = req.limits().queue_share;
+  async check(req) {
+    const share = (await req.limits()).queue_share;
     const load = req.load;
     if (!load || share === null) return;
     if (load.serverJobs >= Math.max(1, Math.floor(share * load.capacity))) {

@@ -1,6 +1,7 @@
 import { SinapsisError } from '../errors.js';
 import type { DB } from '../store/db.js';
 import { EVERYWHERE, Rules } from '../store/rules.js';
+import { type RulesStore, sqliteRules } from '../store/stores.js';
 import {
   byPrecedence,
   dayKey,
@@ -33,34 +34,36 @@ export interface GateOptions {
 
 const HOUR = 3600_000;
 
+const isDb = (store: DB | RulesStore): store is DB => typeof (store as DB).prepare === 'function';
+
 /**
  * The one place that decides whether a request may run, for every adapter: the
  * named checks of gate-checks.ts (switches, role rules, cooldowns, daily quotas,
  * queue share), in order. Refusals are localized errors and go to the audit log.
  */
 export class Gate {
-  readonly rules: Rules;
+  readonly rules: RulesStore;
   readonly timeZone: string;
   readonly now: () => number;
   private lastPrune = 0;
 
-  /** `rules`: the moderators' data (createApp hands the one from its stores); a database builds its own. */
+  /** `rules`: the moderators' data (createApp hands the one from its stores); a SQLite database is wrapped. */
   constructor(
-    store: DB | Rules,
+    store: DB | Rules | RulesStore,
     private readonly opts: GateOptions = {},
   ) {
-    this.rules = store instanceof Rules ? store : new Rules(store);
+    this.rules = store instanceof Rules || isDb(store) ? sqliteRules(store) : store;
     this.timeZone = opts.timeZone ?? 'UTC';
     this.now = opts.now ?? Date.now;
   }
 
   /** Whether the command is on at this place, and which rule said so. */
-  switchState(
+  async switchState(
     command: string,
     serverId = EVERYWHERE,
     channelId = EVERYWHERE,
-  ): { enabled: boolean; source: SwitchSource } {
-    const rule = byPrecedence(this.rules.switchesFor(serverId, channelId, command), SWITCH_PRECEDENCE)[0];
+  ): Promise<{ enabled: boolean; source: SwitchSource }> {
+    const rule = byPrecedence(await this.rules.switchesFor(serverId, channelId, command), SWITCH_PRECEDENCE)[0];
     if (rule)
       return {
         enabled: rule.enabled === 1,
@@ -70,13 +73,13 @@ export class Gate {
     return { enabled: true, source: 'default' };
   }
 
-  isEnabled(command: string, ctx?: Pick<GateContext, 'serverId' | 'channelId'>): boolean {
-    return this.switchState(command, ctx?.serverId, ctx?.channelId).enabled;
+  async isEnabled(command: string, ctx?: Pick<GateContext, 'serverId' | 'channelId'>): Promise<boolean> {
+    return (await this.switchState(command, ctx?.serverId, ctx?.channelId)).enabled;
   }
 
   /** Field by field, the most specific limit set: server+command, server+*, global+command, global+*. */
-  limits(command: string, serverId = EVERYWHERE): ResolvedLimits {
-    const rows = byPrecedence(this.rules.limitsFor(serverId, command), LIMIT_PRECEDENCE);
+  async limits(command: string, serverId = EVERYWHERE): Promise<ResolvedLimits> {
+    const rows = byPrecedence(await this.rules.limitsFor(serverId, command), LIMIT_PRECEDENCE);
     const pick = (k: keyof ResolvedLimits) => rows.find((r) => r[k] !== null)?.[k] ?? null;
     return { cooldown_s: pick('cooldown_s'), daily_quota: pick('daily_quota'), queue_share: pick('queue_share') };
   }
@@ -86,13 +89,13 @@ export class Gate {
    * nothing. With `load` (the server's requests in the queue and its capacity) it also keeps
    * the server within its share of the queue.
    */
-  check(command: string, ctx: GateContext, load?: QueueLoad): void {
+  async check(command: string, ctx: GateContext, load?: QueueLoad): Promise<void> {
     try {
-      this.decide(command, ctx, load);
+      await this.decide(command, ctx, load);
     } catch (err) {
       if (err instanceof SinapsisError) {
         try {
-          this.audit(ctx, 'refused', command, null, err.code);
+          await this.audit(ctx, 'refused', command, null, err.code);
         } catch {
           // A full disk must not turn the user's clear refusal into an internal error.
         }
@@ -101,11 +104,11 @@ export class Gate {
     }
   }
 
-  private decide(command: string, ctx: GateContext, load?: QueueLoad): void {
+  private async decide(command: string, ctx: GateContext, load?: QueueLoad): Promise<void> {
     const server = ctx.serverId ?? EVERYWHERE;
     // Each answer is read from the store at most once, and only by a check that needs it.
     let state: ReturnType<Gate['switchState']> | undefined;
-    let limits: ResolvedLimits | undefined;
+    let limits: Promise<ResolvedLimits> | undefined;
     const req: GateRequest = {
       command,
       ctx,
@@ -118,29 +121,29 @@ export class Gate {
       switchState: () => (state ??= this.switchState(command, server, ctx.channelId ?? EVERYWHERE)),
       limits: () => (limits ??= this.limits(command, server)),
     };
-    for (const check of this.opts.checks ?? GATE_CHECKS) check.check(req);
+    for (const check of this.opts.checks ?? GATE_CHECKS) await check.check(req);
   }
 
   /** Counts an accepted request toward cooldown and quota; the returned function gives the quota back (a failed job). */
-  count(command: string, ctx: GateContext): (() => void) & { day: string } {
+  async count(command: string, ctx: GateContext): Promise<(() => Promise<void>) & { day: string }> {
     const server = ctx.serverId ?? EVERYWHERE;
     const now = this.now();
     const day = dayKey(now, this.timeZone);
-    this.rules.use(server, ctx.userId, command, day, now);
+    await this.rules.use(server, ctx.userId, command, day, now);
     return Object.assign(() => this.rules.refund(server, ctx.userId, command, day), { day });
   }
 
   /** Records a change or a refusal; old entries go after the retention period. */
-  audit(
+  async audit(
     ctx: Pick<GateContext, 'platform' | 'userId' | 'serverId' | 'channelId'>,
     action: string,
     command: string | null,
     before: unknown,
     after: unknown,
-  ): void {
+  ): Promise<void> {
     const now = this.now();
     const json = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
-    this.rules.audit({
+    await this.rules.audit({
       at: now,
       server_id: ctx.serverId ?? EVERYWHERE,
       channel_id: ctx.channelId ?? EVERYWHERE,
@@ -150,10 +153,10 @@ export class Gate {
       before: json(before),
       after: json(after),
     });
-    if (now - this.lastPrune > HOUR) this.prune();
+    if (now - this.lastPrune > HOUR) await this.prune();
   }
 
-  prune(): number {
+  prune(): Promise<number> {
     this.lastPrune = this.now();
     return this.rules.pruneAudit(this.now() - (this.opts.auditRetentionDays ?? 90) * 24 * HOUR);
   }

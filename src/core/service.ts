@@ -5,6 +5,7 @@ import type { Lang } from '../i18n/locale.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { JobEvents, JobHandle, JobQueue } from '../queue/types.js';
 import type { Gate } from './gate.js';
+import { KeyedLock } from './keyed-lock.js';
 import type { AcceptedJob, AcceptedJobs } from '../store/accepted-jobs.js';
 import type { ImageSpool } from './spool.js';
 import type { JobsLog } from '../store/jobs-log.js';
@@ -89,6 +90,8 @@ export class Service {
   private interrupted: (AcceptedJob & { rerun: boolean })[] = [];
   /** When each identical refusal (user, command, reason) was last written to the jobs log. */
   private readonly refusalsLogged = new Map<string, number>();
+  /** Per server: check, count and enqueue of one request before the next (see submit). */
+  private readonly admitting = new KeyedLock();
 
   constructor(private readonly deps: ServiceDeps) {
     this.admins = new Admin({
@@ -106,7 +109,7 @@ export class Service {
    * chat adapters refuse at once (ephemerally) before downloading anything.
    * Images are named here (the options the request will fill); their bytes are checked later.
    */
-  check(req: CheckRequest): { spec: CommandSpec; options: OptionValues } {
+  async check(req: CheckRequest): Promise<{ spec: CommandSpec; options: OptionValues }> {
     try {
       const spec = findCommand(req.command);
       if (!spec) {
@@ -118,7 +121,7 @@ export class Service {
       // A command that does not exist yet says so whatever its options were.
       if (!hasTask(spec)) throw new SinapsisError('not_available_yet', { command: spec.name });
       const options = parseOptions(spec, req.options, req.images);
-      this.deps.gate.check(spec.name, req.ctx, {
+      await this.deps.gate.check(spec.name, req.ctx, {
         serverJobs: this.serverJobs(req.ctx.serverId ?? ''),
         capacity: this.deps.queueMax,
       });
@@ -147,10 +150,18 @@ export class Service {
     this.record(randomUUID(), now, req, code);
   }
 
-  /** Validates and enqueues; throws (localizable) before queueing when the request is refused. */
-  submit(req: CommandRequest, events?: JobEvents): JobHandle<TaskResult> {
+  /**
+   * Validates and enqueues; rejects (localizable) before queueing when the request is refused.
+   * Check, count and enqueue run under the server's lock: the store's reads are awaited, and two
+   * requests of one server must not both pass a cooldown, quota or queue share meant for one.
+   */
+  submit(req: CommandRequest, events?: JobEvents): Promise<JobHandle<TaskResult>> {
+    return this.admitting.run(req.ctx.serverId ?? '', () => this.admit(req, events));
+  }
+
+  private async admit(req: CommandRequest, events?: JobEvents): Promise<JobHandle<TaskResult>> {
     const images = req.images ?? {};
-    const { spec, options } = this.check({ ...req, images: Object.keys(images).filter((k) => images[k]) });
+    const { spec, options } = await this.check({ ...req, images: Object.keys(images).filter((k) => images[k]) });
     const id = randomUUID();
     const started = Date.now();
     const server = req.ctx.serverId ?? '';
@@ -164,9 +175,9 @@ export class Service {
     };
     try {
       // With the store failing (full disk) the job still runs; only the bookkeeping is lost.
-      guard(() => {
-        const counted = this.deps.gate.count(spec.name, req.ctx);
-        refund = () => guard(counted);
+      await this.deps.jobsLog.guarded(async () => {
+        const counted = await this.deps.gate.count(spec.name, req.ctx);
+        refund = () => void this.deps.jobsLog.guarded(counted);
         if (!this.deps.accepted) return;
         // What a re-run after a crash needs: the request as plain data, images by reference only.
         const images = {
@@ -310,10 +321,8 @@ export class Service {
 
   /** A recovered job that will not run: refunded, forgotten, logged as "restarted". */
   private giveUp(r: AcceptedJob) {
-    this.deps.jobsLog.guard(() => {
-      this.deps.gate.rules.refund(r.serverId, r.userId, r.command, r.day);
-      this.deps.accepted?.remove(r.id);
-    });
+    void this.deps.jobsLog.guarded(() => this.deps.gate.rules.refund(r.serverId, r.userId, r.command, r.day));
+    this.deps.jobsLog.guard(() => this.deps.accepted?.remove(r.id));
     this.dropSpooled(r.request?.images);
     this.deps.jobsLog.record({
       id: r.id,
@@ -344,7 +353,7 @@ export class Service {
       },
     };
     const refund = () =>
-      this.deps.jobsLog.guard(() => this.deps.gate.rules.refund(job.serverId, job.userId, job.command, job.day));
+      void this.deps.jobsLog.guarded(() => this.deps.gate.rules.refund(job.serverId, job.userId, job.command, job.day));
     const forget = () => {
       this.deps.jobsLog.guard(() => this.deps.accepted?.remove(job.id));
       this.dropSpooled(request.images);
@@ -397,8 +406,8 @@ export class Service {
   }
 
   /** A security event (failed admin login) in the moderators' audit trail; never throws. */
-  audit(ctx: RequestContext, action: string, detail: unknown): void {
-    this.deps.jobsLog.guard(() => this.deps.gate.audit(ctx, action, null, null, detail));
+  async audit(ctx: RequestContext, action: string, detail: unknown): Promise<void> {
+    await this.deps.jobsLog.guarded(() => this.deps.gate.audit(ctx, action, null, null, detail));
   }
 
   private serverJobs(server: string): number {
@@ -417,13 +426,13 @@ export class Service {
   }
 
   /** Moderators' settings: enable, disable, roles, limits, status, language. Answers at once (no queue). */
-  admin(req: AdminRequest): AdminResult {
+  admin(req: AdminRequest): Promise<AdminResult> {
     return this.admins.run(req);
   }
 
   /** The server's default reply language, when a moderator set one. */
-  serverLanguage(serverId: string | undefined): Lang | undefined {
-    return serverId ? (this.deps.gate.rules.language(serverId) as Lang | undefined) : undefined;
+  async serverLanguage(serverId: string | undefined): Promise<Lang | undefined> {
+    return serverId ? ((await this.deps.gate.rules.language(serverId)) as Lang | undefined) : undefined;
   }
 
   private record(
@@ -449,6 +458,6 @@ export class Service {
 
   /** Submit and wait; every failure comes back as a SinapsisError. */
   async run(req: CommandRequest, events?: JobEvents): Promise<TaskResult> {
-    return this.submit(req, events).result;
+    return (await this.submit(req, events)).result;
   }
 }

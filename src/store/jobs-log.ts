@@ -76,6 +76,19 @@ export class JobsLog {
     }
   }
 
+  /** `guard` for an async store write: a rejection is counted, not thrown. */
+  async guarded(write: () => unknown): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      this.failedWrites++;
+      this.lastFailure = { at: (this.opts.now ?? Date.now)(), error: String((err as Error).message ?? err) };
+      this.opts.onError?.(err);
+      return false;
+    }
+  }
+
   /** Unhealthy while writes failed in the last few minutes: a full disk rarely fails every single write. */
   health(): StoreHealth {
     const recent = this.lastFailure && (this.opts.now ?? Date.now)() - this.lastFailure.at < HEALTH_WINDOW_MS;

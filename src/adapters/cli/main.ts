@@ -215,7 +215,7 @@ async function admin(args: CliArgs, config: Config, lang: Lang, fail: (e: Sinaps
         command: `admin ${sub}`,
         valid: subSpec?.options.map((o) => o.name).join(', ') ?? '',
       });
-    const result = app.service.admin({ sub, options, ctx: { platform: 'cli', ...context(args), lang } });
+    const result = await app.service.admin({ sub, options, ctx: { platform: 'cli', ...context(args), lang } });
     process.stdout.write(
       args.json ? `${JSON.stringify({ ok: true, text: result.text, ...result.data })}\n` : `${result.text}\n`,
     );

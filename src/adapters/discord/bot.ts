@@ -58,8 +58,9 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
 
   // Private answers follow the user's Discord language; public ones the server's default when a moderator set one.
   const langFor = (i: Interaction): Lang => langOf(i.locale ?? i.guildLocale, 'en');
-  const publicLang = (i: Interaction): Lang => service.serverLanguage(i.guildId ?? undefined) ?? langFor(i);
-  const ctxFor = (i: Interaction): RequestContext => ({
+  const publicLang = async (i: Interaction): Promise<Lang> =>
+    (await service.serverLanguage(i.guildId ?? undefined)) ?? langFor(i);
+  const ctxFor = async (i: Interaction): Promise<RequestContext> => ({
     platform: 'discord',
     userId: i.user.id,
     serverId: i.guildId ?? undefined,
@@ -72,7 +73,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
           : [],
     // Registration hides the admin command from others, but a server can change who sees it: check again.
     isAdmin: Boolean(i.inGuild() && i.memberPermissions?.has(PermissionFlagsBits.ManageGuild)),
-    lang: publicLang(i),
+    lang: await publicLang(i),
   });
   const errorText = (err: SinapsisError, lang: Lang) => `⚠️ ${err.localized(lang)}`;
 
@@ -95,8 +96,8 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   }
 
   /** After the defer: the shared chat flow, in the deferred reply (edited in place), then the result with its buttons. */
-  const runDeferred: RunDeferred = (i, command, options, images, opts = {}) => {
-    const ctx = { ...ctxFor(i), ...(opts.lang ? { lang: opts.lang } : {}) };
+  const runDeferred: RunDeferred = async (i, command, options, images, opts = {}) => {
+    const ctx = { ...(await ctxFor(i)), ...(opts.lang ? { lang: opts.lang } : {}) };
     return runWithProgress<InteractionEditReplyOptions>(
       { service, states, log },
       { command, options, images, ctx },
@@ -137,7 +138,11 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     const sub = i.options.data[0];
     const options = Object.fromEntries((sub?.options ?? []).map((o) => [o.name, o.value]));
     try {
-      const result = service.admin({ sub: sub?.name ?? '', options, ctx: { ...ctxFor(i), lang: langFor(i) } });
+      const result = await service.admin({
+        sub: sub?.name ?? '',
+        options,
+        ctx: { ...(await ctxFor(i)), lang: langFor(i) },
+      });
       await i.reply({ content: splitContent(result.text)[0]!, flags: MessageFlags.Ephemeral });
     } catch (err) {
       await refuse(i, err);
@@ -154,7 +159,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     }
     try {
       // Everything that can be refused without work is refused now, privately.
-      service.check({ command: i.commandName, options, images: Object.keys(images), ctx: ctxFor(i) });
+      await service.check({ command: i.commandName, options, images: Object.keys(images), ctx: await ctxFor(i) });
       for (const ref of Object.values(images))
         if (!isAllowedUrl(ref.url, config.DISCORD_CDN_URLS)) throw new SinapsisError('attachment_refused');
     } catch (err) {
@@ -169,11 +174,11 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
     try {
       press = pressButton({ states, models: app.models }, i.customId, i.user.id, langFor(i));
       if (press.kind === 'rerun')
-        service.check({
+        await service.check({
           command: press.command,
           options: press.options,
           images: Object.keys(press.images),
-          ctx: ctxFor(i),
+          ctx: await ctxFor(i),
         });
     } catch (err) {
       return refuse(i, err);
@@ -227,7 +232,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   if (applicationId) {
     const scope = config.DISCORD_GUILD_ID ? `guild:${config.DISCORD_GUILD_ID}` : 'global';
     const hash = registrationHash(`${applicationId}:${scope}`, adminSpec(config.SINAPSIS_ADMIN_COMMAND));
-    if (kv.get('discord:commands') !== hash) {
+    if ((await kv.get('discord:commands')) !== hash) {
       await registerCommands({
         token,
         applicationId,
@@ -235,8 +240,8 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
         apiUrl: config.DISCORD_API_URL,
         adminCommand: config.SINAPSIS_ADMIN_COMMAND,
       })
-        .then(() => {
-          kv.set('discord:commands', hash);
+        .then(async () => {
+          await kv.set('discord:commands', hash);
           log.info({ scope }, 'slash commands registered');
         })
         .catch((err) => log.error({ err }, 'slash command registration failed'));

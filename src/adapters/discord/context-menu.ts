@@ -85,8 +85,8 @@ export interface ContextMenuDeps {
   /** The user's own language (private answers). */
   langFor(i: Interaction): Lang;
   /** The language of public answers: the server's default when a moderator set one. */
-  publicLang(i: Interaction): Lang;
-  ctxFor(i: Interaction): RequestContext;
+  publicLang(i: Interaction): Promise<Lang>;
+  ctxFor(i: Interaction): Promise<RequestContext>;
   refuse(i: RepliableInteraction, err: unknown): Promise<void>;
   runDeferred: RunDeferred;
 }
@@ -126,8 +126,8 @@ export function contextMenu(deps: ContextMenuDeps) {
         }),
       );
     const isPrivate = spec.contextMenu.reply === 'private';
-    const lang = isPrivate ? deps.langFor(i) : deps.publicLang(i);
-    const ctx = { ...deps.ctxFor(i), lang };
+    const lang = isPrivate ? deps.langFor(i) : await deps.publicLang(i);
+    const ctx = { ...(await deps.ctxFor(i)), lang };
     const target = i.targetMessage;
     let options: Record<string, unknown>;
     const images: Record<string, ImageRef> = {};
@@ -146,7 +146,7 @@ export function contextMenu(deps: ContextMenuDeps) {
         if (!isAllowedUrl(url, deps.cdnUrls)) throw new SinapsisError('message_image_elsewhere');
         images[req.image.option] = { url, size };
       }
-      deps.service.check({ command: spec.name, options, images: Object.keys(images), ctx });
+      await deps.service.check({ command: spec.name, options, images: Object.keys(images), ctx });
     } catch (err) {
       return deps.refuse(i, err);
     }
@@ -164,7 +164,7 @@ export function contextMenu(deps: ContextMenuDeps) {
     const messageId = i.customId.slice(SHARE.length);
     const link =
       i.guildId && i.channelId ? `https://discord.com/channels/${i.guildId}/${i.channelId}/${messageId}` : '';
-    const header = t(deps.publicLang(i), 'shared_translation', { user: `<@${i.user.id}>`, link });
+    const header = t(await deps.publicLang(i), 'shared_translation', { user: `<@${i.user.id}>`, link });
     await i.update({ components: [] });
     await i.followUp({ content: splitContent(`${header}\n${i.message.content}`)[0]!, allowedMentions: { parse: [] } });
   }

@@ -78,7 +78,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       channelId: w.channel,
       roles,
       isAdmin: who.admin,
-      lang: service.serverLanguage(w.team) ?? who.lang,
+      lang: (await service.serverLanguage(w.team)) ?? who.lang,
     };
   }
 
@@ -248,7 +248,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     const lang = await langOfUser(client, w.user);
     try {
       const { sub, options } = parseAdminText(adminSpec(config.SINAPSIS_ADMIN_COMMAND), command.text ?? '');
-      const result = service.admin({ sub, options, ctx: { ...ctx, lang } });
+      const result = await service.admin({ sub, options, ctx: { ...ctx, lang } });
       await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: mrkdwn(result.text).slice(0, 3000) });
     } catch (err) {
       await ephemeral(client, w, err, lang);
@@ -271,7 +271,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       const options = parseCommandText(spec, command.text ?? '');
       // A slash command carries no file: a required image (unless a sample was chosen) is the user's latest one in the channel.
       const image = needsUpload(spec, options) ? spec.options.find((o) => o.type === 'image' && o.required) : undefined;
-      service.check({ command: name, options, images: image ? [image.name] : [], ctx: await ctxFor(client, w) });
+      await service.check({ command: name, options, images: image ? [image.name] : [], ctx: await ctxFor(client, w) });
       const images = image ? { [image.name]: { url: await recentImage(client, w, name) } } : {};
       await run(client, w, name, options, images);
     } catch (err) {
@@ -295,7 +295,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
       } else if (press.kind === 'explain') {
         await client.chat.postEphemeral({ channel: w.channel, user: w.user, text: mrkdwn(press.text) });
       } else {
-        service.check({
+        await service.check({
           command: press.command,
           options: press.options,
           images: Object.keys(press.images),

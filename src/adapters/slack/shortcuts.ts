@@ -139,7 +139,7 @@ export function registerShortcuts(bolt: BoltApp, deps: ShortcutDeps) {
         if (!url || !isAllowedUrl(url, deps.fileUrls)) throw new SinapsisError('message_image_elsewhere');
         images[req.image.option] = { url };
       }
-      service.check({ command: spec.name, options: req.options, images: Object.keys(images), ctx });
+      await service.check({ command: spec.name, options: req.options, images: Object.keys(images), ctx });
       if (!isPrivate) return await deps.run(client, w, spec.name, req.options, images);
 
       // Private: ephemerals cannot be edited, so the position at submit is posted once, then the answer.
@@ -194,7 +194,7 @@ export function registerShortcuts(bolt: BoltApp, deps: ShortcutDeps) {
     await ack();
     const channel = body.channel?.id ?? '';
     const lang =
-      deps.service.serverLanguage(body.team?.id ?? undefined) ?? (await deps.langOfUser(client, body.user.id));
+      (await deps.service.serverLanguage(body.team?.id ?? undefined)) ?? (await deps.langOfUser(client, body.user.id));
     try {
       await client.chat.postMessage({
         channel,

@@ -57,7 +57,7 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
     if (given !== undefined) {
       const count = failures.add(req.ip);
       req.log.warn({ ip: req.ip, path: req.url.split('?')[0], failures: count }, 'admin login failed');
-      app.service.audit({ platform: 'web', userId: `admin@${req.ip}`, lang: 'en' }, 'admin_login_failed', {
+      void app.service.audit({ platform: 'web', userId: `admin@${req.ip}`, lang: 'en' }, 'admin_login_failed', {
         path: req.url.split('?')[0],
         failures: count,
       });
@@ -114,19 +114,19 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
   web.get('/api/admin/status', async (req, reply) => {
     if (!authorize(req, reply)) return reply;
     const q = req.query as Record<string, unknown>;
-    return reply.send(app.service.admin({ sub: 'status', options: {}, ctx: ctx(req, q) }));
+    return reply.send(await app.service.admin({ sub: 'status', options: {}, ctx: ctx(req, q) }));
   });
   web.post<{ Params: { sub: string } }>('/api/admin/:sub', async (req, reply) => {
     if (!sameSite(req, reply) || !authorize(req, reply)) return reply;
     const body = (req.body ?? {}) as Record<string, unknown>;
-    return reply.send(app.service.admin({ sub: req.params.sub, options: options(body), ctx: ctx(req, body) }));
+    return reply.send(await app.service.admin({ sub: req.params.sub, options: options(body), ctx: ctx(req, body) }));
   });
 
   web.get('/admin', async (req, reply) => {
     if (!authorize(req, reply)) return reply;
     const q = req.query as Record<string, string | undefined>;
     const lang = requestLang(req);
-    const status = app.service.admin({ sub: 'status', options: {}, ctx: ctx(req, q) });
+    const status = await app.service.admin({ sub: 'status', options: {}, ctx: ctx(req, q) });
     return reply
       .type('text/html; charset=utf-8')
       .send(
@@ -140,7 +140,7 @@ export function registerAdmin(web: FastifyInstance, app: App, requestLang: (req:
     const lang = requestLang(req);
     let notice: string;
     try {
-      notice = app.service.admin({ sub: req.params.sub, options: options(body), ctx: ctx(req, body) }).text;
+      notice = (await app.service.admin({ sub: req.params.sub, options: options(body), ctx: ctx(req, body) })).text;
     } catch (err) {
       if (!(err instanceof SinapsisError)) throw err;
       notice = `⚠️ ${err.localized(lang)}`;

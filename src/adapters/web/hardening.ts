@@ -65,11 +65,11 @@ const YEAR_S = 365 * 24 * 3600;
  * SINAPSIS_TRUST_PROXY, the one the proxy reports), or, with SINAPSIS_WEB_COOKIE_ID, a random
  * per-browser id in a signed cookie, so people behind one NAT get a share each.
  */
-export function webIdentity(app: App): (req: FastifyRequest, reply?: FastifyReply) => string {
+export async function webIdentity(app: App): Promise<(req: FastifyRequest, reply?: FastifyReply) => string> {
   if (!app.config.SINAPSIS_WEB_COOKIE_ID) return (req) => req.ip;
   const kv = app.stores.kv;
-  let secret = app.config.SINAPSIS_COOKIE_SECRET ?? kv.get('web:cookie-secret');
-  if (!secret) kv.set('web:cookie-secret', (secret = randomBytes(32).toString('hex')));
+  let secret = app.config.SINAPSIS_COOKIE_SECRET ?? (await kv.get('web:cookie-secret'));
+  if (!secret) await kv.set('web:cookie-secret', (secret = randomBytes(32).toString('hex')));
   const sign = (id: string) => createHmac('sha256', secret!).update(id).digest('base64url');
   const valid = (value: string) => {
     const [id, mac] = value.split('.');

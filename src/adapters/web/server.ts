@@ -120,7 +120,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   } as FastifyHttpOptions<Server>) as unknown as FastifyInstance;
   await web.register(multipart);
   securityHeaders(web);
-  const identity = webIdentity(app);
+  const identity = await webIdentity(app);
   // Uploads being received at once: each holds up to its file size in memory.
   let uploading = 0;
 
@@ -259,7 +259,12 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
     async (req, reply) => {
       const lang = requestLang(req, fallback);
       const { options, images } = await readInput(req, findCommand(req.params.name));
-      const handle = app.service.submit({ command: req.params.name, options, images, ctx: ctx(req, lang, reply) });
+      const handle = await app.service.submit({
+        command: req.params.name,
+        options,
+        images,
+        ctx: ctx(req, lang, reply),
+      });
       cancelOnDisconnect(reply, handle.cancel);
       const result = await handle.result;
       // Images by URL; `?inline=1` adds each image's base64 as before (README: "Web API").

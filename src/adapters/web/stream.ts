@@ -148,7 +148,7 @@ export function registerStream(web: FastifyInstance, app: App, deps: StreamDeps)
       latest.clear();
     };
     // Refusals (bad option, gate, full queue) throw here and answer as plain JSON errors.
-    const handle = app.service.submit(
+    const handle = await app.service.submit(
       // reply + keepImages: a crash mid-job re-runs it (uploads kept under the data dir until it settles).
       {
         command: req.params.name,
