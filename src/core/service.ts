@@ -229,7 +229,7 @@ export class Service {
       this.record(id, started, req, e.code);
       throw e;
     }
-    return this.track(handle, id, started, req, spec.name, refund, forget);
+    return this.track(handle, id, started, req, refund, forget);
   }
 
   /** Bookkeeping of a queued job until it settles: accepted row and kept uploads, jobs log, refund on failure. */
@@ -238,7 +238,6 @@ export class Service {
     id: string,
     started: number,
     req: CommandRequest,
-    command: string,
     refund: () => void,
     forget: () => void,
   ): JobHandle<TaskResult> {
@@ -384,7 +383,7 @@ export class Service {
         throw err;
       }
       queued = true;
-      const tracked = this.track(handle, job.id, job.createdAt, req, spec.name, refund, forget);
+      const tracked = this.track(handle, job.id, job.createdAt, req, refund, forget);
       hook.started?.(job, () => tracked.cancel());
       outcome = { result: await tracked.result };
     } catch (err) {

@@ -135,7 +135,7 @@ export async function decodeImage(
   const max = opts.maxSide;
   if (max && Math.max(stored.width, stored.height) > Math.max(max, opts.shrinkFrom ?? 0))
     image = image.resize({ width: max, height: max, fit: 'inside' });
-  const { data, info } = await decoding(image.raw().toBuffer({ resolveWithObject: true }));
+  const { data, info } = await decodeOrRefuse(image.raw().toBuffer({ resolveWithObject: true }));
   let source = known;
   if (!source) {
     // The header's size is as stored; the decoded shape says whether EXIF turned it by 90°.
@@ -166,6 +166,3 @@ export async function decodeOrRefuse<T>(work: Promise<T>): Promise<T> {
     throw new SinapsisError('corrupt_image', {}, { cause: err });
   }
 }
-
-/** @deprecated The old name of `decodeOrRefuse`, kept only so branches written against it still merge. */
-export const decoding = decodeOrRefuse;

@@ -65,7 +65,7 @@ export class Locks {
   private local: LockFile;
 
   constructor(
-    private readonly committedFile: string | undefined,
+    committedFile: string | undefined,
     private readonly localFile: string,
   ) {
     this.committed = committedFile ? readLock(committedFile) : { version: 1, models: {} };
