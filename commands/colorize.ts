@@ -1,5 +1,12 @@
 import { sampleOption } from './sample-option.js';
-import { defineCommand, PHOTO_LIMITS } from './spec.js';
+import { type CommandExample, defineCommand, PHOTO_LIMITS } from './spec.js';
+
+// The same Spanish examples for Spain and Latin America.
+const spanishExamples: readonly CommandExample[] = [
+  { label: 'Fotógrafo en blanco y negro', sample: 'camera' },
+  { label: 'Astronauta', sample: 'astronaut' },
+  { label: 'Gato', sample: 'chelsea' },
+];
 
 export default defineCommand({
   name: 'colorize',
@@ -63,15 +70,7 @@ export default defineCommand({
       { label: 'Astronaut', sample: 'astronaut' },
       { label: 'Cat', sample: 'chelsea' },
     ],
-    'es-ES': [
-      { label: 'Fotógrafo en blanco y negro', sample: 'camera' },
-      { label: 'Astronauta', sample: 'astronaut' },
-      { label: 'Gato', sample: 'chelsea' },
-    ],
-    'es-419': [
-      { label: 'Fotógrafo en blanco y negro', sample: 'camera' },
-      { label: 'Astronauta', sample: 'astronaut' },
-      { label: 'Gato', sample: 'chelsea' },
-    ],
+    'es-ES': spanishExamples,
+    'es-419': spanishExamples,
   },
 });

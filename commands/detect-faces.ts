@@ -1,5 +1,13 @@
 import { sampleOption } from './sample-option.js';
-import { defineCommand, PHOTO_LIMITS } from './spec.js';
+import { type CommandExample, defineCommand, PHOTO_LIMITS } from './spec.js';
+
+// The same Spanish examples for Spain and Latin America.
+const spanishExamples: readonly CommandExample[] = [
+  { label: 'Astronauta', sample: 'astronaut' },
+  { label: 'Fotógrafo', sample: 'camera' },
+  { label: 'Astronauta, cara difuminada', sample: 'astronaut', options: { blur: true } },
+  { label: 'Un gato (sin caras humanas)', sample: 'chelsea' },
+];
 
 export default defineCommand({
   name: 'detect-faces',
@@ -96,17 +104,7 @@ export default defineCommand({
       { label: 'Astronaut, face blurred', sample: 'astronaut', options: { blur: true } },
       { label: 'A cat (no human faces)', sample: 'chelsea' },
     ],
-    'es-ES': [
-      { label: 'Astronauta', sample: 'astronaut' },
-      { label: 'Fotógrafo', sample: 'camera' },
-      { label: 'Astronauta, cara difuminada', sample: 'astronaut', options: { blur: true } },
-      { label: 'Un gato (sin caras humanas)', sample: 'chelsea' },
-    ],
-    'es-419': [
-      { label: 'Astronauta', sample: 'astronaut' },
-      { label: 'Fotógrafo', sample: 'camera' },
-      { label: 'Astronauta, cara difuminada', sample: 'astronaut', options: { blur: true } },
-      { label: 'Un gato (sin caras humanas)', sample: 'chelsea' },
-    ],
+    'es-ES': spanishExamples,
+    'es-419': spanishExamples,
   },
 });

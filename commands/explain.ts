@@ -1,5 +1,16 @@
 import { sampleOption } from './sample-option.js';
-import { defineCommand, PHOTO_LIMITS } from './spec.js';
+import { type CommandExample, defineCommand, PHOTO_LIMITS } from './spec.js';
+
+// The same Spanish examples for Spain and Latin America.
+const spanishExamples: readonly CommandExample[] = [
+  { label: '¿Qué es una convolución?', options: { topic: '¿Qué es una convolución?' } },
+  {
+    label: 'Qué ve una red convolucional en una foto de café',
+    options: { topic: '¿Cómo ve una foto una red convolucional?' },
+    sample: 'coffee',
+  },
+  { label: '¿Qué es un transformer?', options: { topic: '¿Qué es un transformer?' } },
+];
 
 export default defineCommand({
   name: 'explain',
@@ -217,23 +228,7 @@ export default defineCommand({
       },
       { label: 'What is a transformer?', options: { topic: 'What is a transformer?' } },
     ],
-    'es-ES': [
-      { label: '¿Qué es una convolución?', options: { topic: '¿Qué es una convolución?' } },
-      {
-        label: 'Qué ve una red convolucional en una foto de café',
-        options: { topic: '¿Cómo ve una foto una red convolucional?' },
-        sample: 'coffee',
-      },
-      { label: '¿Qué es un transformer?', options: { topic: '¿Qué es un transformer?' } },
-    ],
-    'es-419': [
-      { label: '¿Qué es una convolución?', options: { topic: '¿Qué es una convolución?' } },
-      {
-        label: 'Qué ve una red convolucional en una foto de café',
-        options: { topic: '¿Cómo ve una foto una red convolucional?' },
-        sample: 'coffee',
-      },
-      { label: '¿Qué es un transformer?', options: { topic: '¿Qué es un transformer?' } },
-    ],
+    'es-ES': spanishExamples,
+    'es-419': spanishExamples,
   },
 });

@@ -1,4 +1,20 @@
-import { defineCommand } from './spec.js';
+import { type CommandExample, defineCommand } from './spec.js';
+
+// The same Spanish examples for Spain and Latin America.
+const spanishExamples: readonly CommandExample[] = [
+  {
+    label: 'Había una vez… (el modelo de ejemplo escribe en inglés)',
+    options: { prompt: 'Once upon a time, there was a little robot' },
+  },
+  {
+    label: 'Un gato y un perro (en inglés)',
+    options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 },
+  },
+  {
+    label: 'Siempre la palabra más probable (temperatura 0)',
+    options: { prompt: 'Lily went to the park and', temperature: 0 },
+  },
+];
 
 export default defineCommand({
   name: 'generate-text',
@@ -206,33 +222,7 @@ export default defineCommand({
         options: { prompt: 'Lily went to the park and', temperature: 0 },
       },
     ],
-    'es-ES': [
-      {
-        label: 'Había una vez… (el modelo de ejemplo escribe en inglés)',
-        options: { prompt: 'Once upon a time, there was a little robot' },
-      },
-      {
-        label: 'Un gato y un perro (en inglés)',
-        options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 },
-      },
-      {
-        label: 'Siempre la palabra más probable (temperatura 0)',
-        options: { prompt: 'Lily went to the park and', temperature: 0 },
-      },
-    ],
-    'es-419': [
-      {
-        label: 'Había una vez… (el modelo de ejemplo escribe en inglés)',
-        options: { prompt: 'Once upon a time, there was a little robot' },
-      },
-      {
-        label: 'Un gato y un perro (en inglés)',
-        options: { prompt: 'The cat and the dog were best friends. One day', temperature: 0.8, seed: 42 },
-      },
-      {
-        label: 'Siempre la palabra más probable (temperatura 0)',
-        options: { prompt: 'Lily went to the park and', temperature: 0 },
-      },
-    ],
+    'es-ES': spanishExamples,
+    'es-419': spanishExamples,
   },
 });
