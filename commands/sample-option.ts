@@ -11,6 +11,8 @@ export const SAMPLE_OPTION = 'sample';
 
 const ids = SAMPLES.map((s) => s.id);
 const list = ids.join(', ');
+/** What a chat menu shows for each sample (its title), rather than its id. */
+const titles = (lang: 'es' | 'en') => Object.fromEntries(SAMPLES.map((s) => [s.id, s.title[lang]]));
 
 /** Appended last to the options of the commands whose spec has an image option. */
 export const sampleOption = {
@@ -19,16 +21,23 @@ export const sampleOption = {
   maxLength: 32,
   choices: ids,
   texts: {
-    'en-US': { name: 'sample', description: `No photo at hand? Use a sample one: ${list}`, label: 'Or a sample photo' },
+    'en-US': {
+      name: 'sample',
+      description: `No photo at hand? Use a sample one: ${list}`,
+      label: 'Or a sample photo',
+      choices: titles('en'),
+    },
     'es-ES': {
       name: 'ejemplo',
       description: `¿No tienes una foto? Usa una de ejemplo: ${list}`,
       label: 'O una foto de ejemplo',
+      choices: titles('es'),
     },
     'es-419': {
       name: 'ejemplo',
       description: `¿No tenés una foto? Usá una de ejemplo: ${list}`,
       label: 'O una foto de ejemplo',
+      choices: titles('es'),
     },
   },
 } as const satisfies StringOption;

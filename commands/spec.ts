@@ -12,6 +12,8 @@ export interface LocalizedLabel {
   description: string;
   /** Human label for forms ("Confianza mínima"); the name stays the flag/option name. */
   label?: string;
+  /** Human names of a string option's choices, by value ("astronaut" → "La astronauta Eileen Collins"). */
+  choices?: Readonly<Record<string, string>>;
 }
 export type Localized<T> = Record<Locale, T>;
 

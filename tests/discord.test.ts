@@ -66,6 +66,12 @@ describe('Discord registration', () => {
           name_localizations: { 'en-US': 'sample', 'es-ES': 'ejemplo', 'es-419': 'ejemplo' },
         });
         expect(sample.choices.map((c: any) => c.value)).toEqual(['astronaut', 'camera', 'coffee', 'chelsea']);
+        // The menu shows what each photo is, in the user's language, not its id.
+        expect(sample.choices.at(-1)).toEqual({
+          name: 'Chelsea the cat',
+          value: 'chelsea',
+          name_localizations: { 'en-US': 'Chelsea the cat', 'es-ES': 'Chelsea, la gata', 'es-419': 'Chelsea, la gata' },
+        });
         expect(sample.description_localizations['es-419']).toMatch(
           /^¿No tenés una foto\? Usá una de ejemplo: astronaut, camera/,
         );

@@ -6,7 +6,14 @@ import {
 } from 'discord.js';
 import { adminSpec, COMMANDS } from '../../../commands/index.js';
 import { uploadRequired } from '../../../commands/sample-option.js';
-import type { AdminSpec, CommandSpec, OptionSpec } from '../../../commands/spec.js';
+import {
+  LOCALES,
+  type AdminSpec,
+  type CommandSpec,
+  type Locale,
+  type OptionSpec,
+  type StringOption,
+} from '../../../commands/spec.js';
 import { messageCommandsPayload } from './context-menu.js';
 
 const OPTION_TYPE: Record<OptionSpec['type'], ApplicationCommandOptionType> = {
@@ -30,6 +37,19 @@ function localizations<T extends { name: string; description: string }>(
   };
 }
 
+/** A choice named as people read it where the spec names it ("Chelsea, la gata"), else by its value. */
+function choice(o: StringOption, value: string) {
+  const name = (locale: Locale) => o.texts[locale].choices?.[value]?.slice(0, 100) ?? value;
+  const named = LOCALES.some((l) => o.texts[l].choices?.[value]);
+  return {
+    name: name('en-US'),
+    value,
+    ...(named
+      ? { name_localizations: { 'en-US': name('en-US'), 'es-ES': name('es-ES'), 'es-419': name('es-419') } }
+      : {}),
+  };
+}
+
 function option(o: OptionSpec, all: readonly OptionSpec[] = []) {
   const base = {
     type: OPTION_TYPE[o.type],
@@ -45,7 +65,7 @@ function option(o: OptionSpec, all: readonly OptionSpec[] = []) {
         ...base,
         max_length: o.maxLength,
         ...(o.minLength ? { min_length: o.minLength } : {}),
-        ...(o.choices ? { choices: o.choices.map((c) => ({ name: c, value: c })) } : {}),
+        ...(o.choices ? { choices: o.choices.map((c) => choice(o, c)) } : {}),
       };
     case 'integer':
     case 'number':
