@@ -110,6 +110,17 @@ describeWith(
       await faces.context().close();
     });
 
+    it('an answer shows **bold** as bold and _italic_ as italic, as the chats do, never the marks', async () => {
+      const page = await open('/c/explain');
+      await page.fill('[name=topic]', '¿Qué es una convolución?');
+      await page.click('#run');
+      await waitResult(page);
+      expect(await page.locator('#result-text em').first().textContent()).toBe('kernel');
+      expect(await page.locator('#result-text strong').count()).toBeGreaterThan(0);
+      expect(await page.locator('#result-text').textContent()).not.toMatch(/_kernel_|\*\*/);
+      await page.context().close();
+    });
+
     it('keyboard only: Tab to an example, Enter runs it; the focus is visible', async () => {
       const page = await open('/c/detect-faces?lang=es');
       let onExample = false;

@@ -151,12 +151,16 @@
     return fd;
   }
 
-  /** **bold** as <strong>, the rest as plain text (never as HTML). */
+  /** **bold** as <strong>, _italic_ as <em> (as chat shows them), the rest as plain text (never as HTML). */
   function rich(text) {
     const frag = document.createDocumentFragment();
-    text.split(/\*\*(.+?)\*\*/g).forEach((part, i) => {
-      frag.append(i % 2 ? el('strong', {}, part) : document.createTextNode(part));
-    });
+    let at = 0;
+    for (const m of text.matchAll(/\*\*(.+?)\*\*|(?<![\p{L}\p{N}_])_([^_\n]+?)_(?![\p{L}\p{N}_])/gu)) {
+      frag.append(document.createTextNode(text.slice(at, m.index)));
+      frag.append(m[1] !== undefined ? el('strong', {}, m[1]) : el('em', {}, m[2]));
+      at = m.index + m[0].length;
+    }
+    frag.append(document.createTextNode(text.slice(at)));
     return frag;
   }
 
