@@ -230,7 +230,8 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     expect(repo.localized('en')).toMatch(/nobody\/nothing does not exist on 127\.0\.0\.1:\d+/);
     const rev = await reg.textGenerator('Xenova/opus-mt-es-en@v9').catch((e) => e);
     expect(rev.code).toBe('model_not_found');
-    expect(rev.localized('es')).toMatch(/no revision "v9"/);
+    expect(rev.localized('en')).toMatch(/no revision "v9"/);
+    expect(rev.localized('es')).toMatch(/: 127\.0\.0\.1:\d+ no tiene la revisión "v9" \(HTTP 404\)\. Revisá/);
   });
 
   it('an admin-named org/name@revision loads from the hub (files picked from its listing)', async () => {

@@ -130,6 +130,8 @@ describe('model registry', () => {
     const err = await down.files('m').catch((e) => e);
     expect(err.code).toBe('model_download_failed');
     expect(err.localized('en')).toMatch(/could not reach 127\.0\.0\.1:9 \(/);
+    // The Spanish reply says it in Spanish too (the error code reads the same in both).
+    expect(err.localized('es')).toMatch(/: no pude conectarme con 127\.0\.0\.1:9 \(ECONNREFUSED\)\. Probá de nuevo/);
   });
 
   it('says model_corrupt for a damaged file, and retries on the next request', async () => {

@@ -128,13 +128,13 @@ const MESSAGES = {
   model_not_found: {
     en: (p) => `The model "${p.model}" could not be found on the model hub: ${p.reason}. Check the name and revision.`,
     es: (p) =>
-      `No encontré el modelo "${p.model}" en el repositorio de modelos: ${p.reason}. Revisá el nombre y la revisión.`,
+      `No encontré el modelo "${p.model}" en el repositorio de modelos: ${p.reasonEs ?? p.reason}. Revisá el nombre y la revisión.`,
   },
   model_download_failed: {
     en: (p) =>
       `I could not download the model "${p.model}": ${p.reason}. Try again in a while; what already arrived is kept. An admin can also run: ${p.command}`,
     es: (p) =>
-      `No pude descargar el modelo "${p.model}": ${p.reason}. Probá de nuevo en un rato; lo que ya llegó se conserva. Un administrador también puede ejecutar: ${p.command}`,
+      `No pude descargar el modelo "${p.model}": ${p.reasonEs ?? p.reason}. Probá de nuevo en un rato; lo que ya llegó se conserva. Un administrador también puede ejecutar: ${p.command}`,
   },
   disk_full: {
     en: (p) =>

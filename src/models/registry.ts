@@ -25,6 +25,7 @@ import { dtypeOfFiles, HubClient, HubError, pickTransformersFiles, type HubOptio
 import { COMMITTED_LOCK_PATH, Locks, type LockedBy, type LockedModel } from './lock.js';
 import { findModel, parseHubRef, type HubFile, type Manifest, type ModelEntry } from './manifest.js';
 import { currentDownloadListener, type DownloadProgress } from './progress.js';
+import { reasonEs } from './reason-es.js';
 
 export interface RegistryOptions {
   dirs: ModelDirs;
@@ -233,11 +234,15 @@ export class ModelRegistry {
       err instanceof HubError &&
       (err.kind === 'repo_not_found' || err.kind === 'revision_not_found' || err.kind === 'file_not_found')
     )
-      return new SinapsisError('model_not_found', { model, reason: err.message }, { cause: err });
+      return new SinapsisError(
+        'model_not_found',
+        { model, reason: err.message, reasonEs: reasonEs(err) ?? err.message },
+        { cause: err },
+      );
     if (err instanceof HubError || err instanceof StalledError)
       return new SinapsisError(
         'model_download_failed',
-        { model, reason: err.message, command: this.pullCommand(spec) },
+        { model, reason: err.message, reasonEs: reasonEs(err) ?? err.message, command: this.pullCommand(spec) },
         { cause: err },
       );
     return new SinapsisError(
