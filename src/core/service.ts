@@ -122,7 +122,7 @@ export class Service {
       if (!hasTask(spec)) throw new SinapsisError('not_available_yet', { command: spec.name });
       const options = parseOptions(spec, req.options, req.images);
       await this.deps.gate.check(spec.name, req.ctx, {
-        serverJobs: this.serverJobs(req.ctx.serverId ?? ''),
+        serverJobs: await this.serverJobs(req.ctx.serverId ?? ''),
         capacity: this.deps.queueMax,
       });
       return { spec, options };
@@ -215,7 +215,7 @@ export class Service {
         model: req.ctx.model,
       };
       try {
-        handle = this.queue.submit(
+        handle = await this.queue.submit(
           { id, userId: `${req.ctx.platform}:${req.ctx.userId}`, server, kind: spec.name, payload },
           events,
         );
@@ -375,7 +375,7 @@ export class Service {
       };
       let handle: JobHandle<TaskResult>;
       try {
-        handle = this.queue.submit(
+        handle = await this.queue.submit(
           { id: job.id, userId: `${job.platform}:${job.userId}`, server: job.serverId, kind: spec.name, payload },
           hook.events?.(job),
         );
@@ -409,8 +409,8 @@ export class Service {
     await this.deps.jobsLog.guarded(() => this.deps.gate.audit(ctx, action, null, null, detail));
   }
 
-  private serverJobs(server: string): number {
-    return this.queue.stats(server).serverJobs ?? 0;
+  private async serverJobs(server: string): Promise<number> {
+    return (await this.queue.stats(server)).serverJobs ?? 0;
   }
 
   /** Per command: installed, will download N MB on first use, or unavailable with the reason (no network used). */
