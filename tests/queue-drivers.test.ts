@@ -25,7 +25,7 @@ const open: JobQueue<unknown, unknown>[] = [];
 const drivers: { name: string; make: Make; needsRedis?: boolean }[] = [
   {
     name: 'in-process (MemoryQueue)',
-    make: (process, opts) => {
+    make: <P, R>(process: Processor<P, R>, opts: Opts) => {
       const q = new MemoryQueue(process, opts);
       open.push(q as JobQueue<unknown, unknown>);
       return q;
@@ -34,10 +34,10 @@ const drivers: { name: string; make: Make; needsRedis?: boolean }[] = [
   {
     name: 'BullMQ on Redis',
     needsRedis: true,
-    make: (process, opts) => {
+    make: <P, R>(process: Processor<P, R>, opts: Opts) => {
       const prefix = testPrefix('drivers');
       prefixes.push(prefix);
-      const q = new BullmqQueue({ url: REDIS_URL, prefix, ...opts, ttlMs: 60_000, refreshMs: 100 });
+      const q = new BullmqQueue<P, R>({ url: REDIS_URL, prefix, ...opts, ttlMs: 60_000, refreshMs: 100 });
       q.runWorkers(process, opts.concurrency, { stallMs: 2_000 });
       open.push(q as JobQueue<unknown, unknown>);
       return q;
