@@ -166,6 +166,7 @@ export class BullmqQueue<P, R> implements JobQueue<P, R> {
     const local = this.workers?.stats() ?? { running: 0, stuck: 0 };
     if (this.closed) return { waiting: 0, running: local.running, stuck: local.stuck };
     try {
+      await this.whenReady(2_000);
       if (server === undefined) {
         const [w, p, a] = (await this.redis
           .multi()
