@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
 import { SinapsisError } from '../src/errors.js';
 import { BullmqQueue } from '../src/queue/bullmq-queue.js';
@@ -189,6 +190,33 @@ describeRedis('BullMQ queue: faults', () => {
     const r = await h.result;
     expect(r.img.length).toBe(100_000);
     expect(calls).toBe(1);
+  });
+
+  it('images travel by reference: job data, results and events stay small, and the image keys expire', async () => {
+    const prefix = testPrefix('faults-refs');
+    prefixes.push(prefix);
+    const q = queue(prefix, { ttlMs: 60_000 }) as unknown as BullmqQueue<{ img: Buffer }, { img: Buffer }>;
+    q.runWorkers(async (p) => ({ img: Buffer.concat([p.img, p.img]) }), 1, { stallMs: 1_000 });
+    const img = Buffer.alloc(2_000_000, 9);
+    const r = await (await q.submit({ id: 'big', userId: 'u', payload: { img } })).result;
+    expect(r.img.length).toBe(4_000_000);
+    const redis = new Redis(REDIS_URL);
+    try {
+      const job = await redis.hgetall(`${prefix}:jobs:big`);
+      expect(job.data!.length).toBeLessThan(500);
+      expect(job.returnvalue!.length).toBeLessThan(500);
+      const events = await redis.xrange(`${prefix}:jobs:events`, '-', '+');
+      const biggest = Math.max(...events.map(([, fields]) => fields.join('').length));
+      expect(biggest).toBeLessThan(1_000);
+      // The input was dropped once used; the result expires a minute after it was read.
+      const blobs = await redis.keys(`${prefix}:blob:*`);
+      expect(blobs.length).toBe(1);
+      const ttl = await redis.pttl(blobs[0]!);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('Redis unreachable at start: a clear error naming SINAPSIS_REDIS_URL, and `npm run worker` exits non-zero', async () => {
