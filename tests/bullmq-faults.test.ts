@@ -192,6 +192,41 @@ describeRedis('BullMQ queue: faults', () => {
     expect(calls).toBe(1);
   });
 
+  it('two adapter processes agree: bounds and fair priorities are counted in Redis, and each gets only its own results', async () => {
+    const prefix = testPrefix('faults-two');
+    prefixes.push(prefix);
+    const a = queue(prefix, { maxWaitingPerUser: 2 });
+    const b = queue(prefix, { maxWaitingPerUser: 2 });
+    const order: number[] = [];
+    a.runWorkers(
+      async (p) => {
+        order.push(p.ms);
+        await new Promise((r) => setTimeout(r, 200));
+        return { by: p.ms };
+      },
+      1,
+      { stallMs: 1_000 },
+    );
+    // alice: one running and two waiting, submitted through both adapters.
+    const alice = [await a.submit({ id: 'a1', userId: 'alice', payload: { ms: 1 } })];
+    for (let i = 0; i < 50 && order.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    alice.push(await a.submit({ id: 'a2', userId: 'alice', payload: { ms: 2 } }));
+    alice.push(await b.submit({ id: 'a3', userId: 'alice', payload: { ms: 3 } }));
+    await expect(
+      Promise.resolve().then(() => b.submit({ id: 'a4', userId: 'alice', payload: { ms: 4 } })),
+    ).rejects.toMatchObject({
+      code: 'user_queue_full',
+    });
+    // bob's single job, through the other adapter, goes before alice's waiting ones.
+    const bob = await b.submit({ id: 'b1', userId: 'bob', payload: { ms: 10 } });
+    const heard: string[] = [];
+    for (const h of alice) void h.result.then((r) => heard.push(`a${r.by}`));
+    await expect(bob.result).resolves.toEqual({ by: 10 });
+    await Promise.all(alice.map((h) => h.result));
+    expect(order).toEqual([1, 10, 2, 3]);
+    expect(heard.sort()).toEqual(['a1', 'a2', 'a3']);
+  });
+
   it('images travel by reference: job data, results and events stay small, and the image keys expire', async () => {
     const prefix = testPrefix('faults-refs');
     prefixes.push(prefix);
@@ -234,6 +269,21 @@ describeRedis('BullMQ queue: faults', () => {
       failed = { status: err.status, out: `${err.stdout}${err.stderr}` };
     }
     expect(failed?.status).not.toBe(0);
+    expect(failed?.out).toMatch(/SINAPSIS_REDIS_URL/);
+    // `npm start` too: nothing is served without the queue it was told to use.
+    failed = undefined;
+    try {
+      execFileSync(TSX, ['src/main.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, SINAPSIS_REDIS_URL: 'redis://127.0.0.1:6399', PORT: '0' },
+        stdio: 'pipe',
+        timeout: 30_000,
+      });
+    } catch (e) {
+      const err = e as { status: number; stdout: Buffer; stderr: Buffer };
+      failed = { status: err.status, out: `${err.stdout}${err.stderr}` };
+    }
+    expect(failed?.status).toBe(1);
     expect(failed?.out).toMatch(/SINAPSIS_REDIS_URL/);
   });
 

@@ -202,6 +202,25 @@ for (const driver of drivers) {
       await expect((await q.submit({ id: 'e2', userId: 'a', payload: 'ok' })).result).resolves.toBe('ok');
     });
 
+    it("streams progress (the text so far) to the job's caller while it runs; the last one arrives", async () => {
+      const q = driver.make<string, string>(async (p, _signal, report) => {
+        for (const text of ['Había', 'Había una', 'Había una vez']) {
+          report({ text });
+          await sleep(20);
+        }
+        await sleep(200);
+        return p;
+      }, base);
+      const seen: string[] = [];
+      const h = await q.submit(
+        { id: 'g1', userId: 'a', payload: 'done' },
+        { onProgress: (p) => seen.push('text' in p ? p.text : '') },
+      );
+      await expect(h.result).resolves.toBe('done');
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.at(-1)).toBe('Había una vez');
+    });
+
     it("stats(server) counts that server's waiting and running jobs and the waiting ones by kind", async () => {
       const g = gated();
       const q = driver.make(g.process, base);
