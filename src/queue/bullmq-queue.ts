@@ -40,6 +40,8 @@ interface Owned<R> {
   position: number;
   /** In Redis (or attached to a job there): from then on a job missing from Redis finished unseen. */
   queued: boolean;
+  /** When a running job's state was last read from Redis (events lost while Redis was away). */
+  checkedAt: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -47,6 +49,8 @@ interface Owned<R> {
 const MAX_PRIORITY = 2_097_151;
 /** A finished job's result images are dropped this long after their adapter read them (not at once: a crash in between). */
 const READ_BLOB_TTL_MS = 60_000;
+/** How often a running job's state is read from Redis besides its events. */
+const RECHECK_RUNNING_MS = 5_000;
 
 /**
  * The job queue on Redis (BullMQ), seen from an adapter process exactly like MemoryQueue: bounds,
@@ -136,7 +140,16 @@ export class BullmqQueue<P, R> implements JobQueue<P, R> {
     if (this.closed) throw new SinapsisError('queue_full');
     let job!: Owned<R>;
     const result = new Promise<R>((resolve, reject) => {
-      job = { id: req.id, events, resolve, reject, state: 'waiting', position: 0, queued: false };
+      job = {
+        id: req.id,
+        events,
+        resolve,
+        reject,
+        state: 'waiting',
+        position: 0,
+        queued: false,
+        checkedAt: Date.now(),
+      };
     });
     // Known before the job exists in Redis: none of its events can be missed.
     this.owned.set(req.id, job);
@@ -408,7 +421,12 @@ export class BullmqQueue<P, R> implements JobQueue<P, R> {
           const inWait = waitList.indexOf(job.id);
           const pos = inWait >= 0 ? inWait + 1 : rank !== null && rank !== undefined ? waitLen + rank + 1 : 0;
           if (pos === 0) {
-            if (job.state === 'waiting') lost.push(job.id);
+            // Not waiting: a job we thought waiting started or ended unseen; a running one is
+            // re-read now and then, so an event lost with the connection cannot leave it hanging.
+            if (job.state === 'waiting' || Date.now() - job.checkedAt > RECHECK_RUNNING_MS) {
+              job.checkedAt = Date.now();
+              lost.push(job.id);
+            }
             return;
           }
           if (job.state !== 'waiting' || job.position === pos) return;
