@@ -9,6 +9,8 @@ import { loadConfig } from '../src/config/index.js';
 import { createApp, type App } from '../src/core/app.js';
 import type { RecoveredOutcome } from '../src/core/service.js';
 import { describeWith, facesDir, MODELS_DIR, ROOT, yunetFile } from './helpers/assets.js';
+import type { RecordedCall } from './fakes/discord/server.js';
+import { startBotAgainstFake } from './helpers/discord.js';
 import { form } from './helpers/web.js';
 import { describeRedis, dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 
@@ -86,6 +88,34 @@ describeRedis('BullMQ end to end', () => {
       const exited = new Promise<number | null>((r) => worker.on('exit', (code) => r(code)));
       worker.kill('SIGTERM');
       expect(await exited).toBe(0);
+    });
+
+    it('Discord: the real bot against the fake queues on Redis; five users each get their own answer once, with their place in line', async () => {
+      const s = await startBotAgainstFake(env({ SINAPSIS_DATA_DIR: tmp(), SINAPSIS_WORKERS: '1' }));
+      try {
+        const edits = (id: string) => (c: RecordedCall) =>
+          c.method === 'PATCH' && c.path.includes(`/tok-${id}/messages/@original`);
+        const ids = Array.from({ length: 5 }, (_, k) => {
+          const att = s.fake.attachment('photo.jpg', photo);
+          return s.fake.command('detect-faces', [{ name: 'image', type: 11, value: att.id }], {
+            attachments: { [att.id]: att },
+            userId: `70000000000000000${k}`,
+            locale: 'en-US',
+          });
+        });
+        const finals = await Promise.all(
+          ids.map((id) => s.fake.waitFor((c) => edits(id)(c) && c.files.length > 0, 60_000)),
+        );
+        for (const f of finals) expect(f.json.content).toMatch(/^Found \d+ faces?\./);
+        await new Promise((r) => setTimeout(r, 500));
+        for (const id of ids) expect(s.fake.calls.filter((c) => edits(id)(c) && c.files.length > 0)).toHaveLength(1);
+        const queued = s.fake.calls.filter(
+          (c) => ids.some((id) => edits(id)(c)) && /⏳ Queued: \d/.test(c.json?.content ?? ''),
+        );
+        expect(queued.length).toBeGreaterThan(0);
+      } finally {
+        await s.stop();
+      }
     });
 
     it('a job waiting in Redis survives a crash of its adapter: the restarted one re-runs nothing twice and delivers the answer', async () => {
