@@ -145,9 +145,13 @@ describeRedis('BullMQ end to end', () => {
       const second = appOn(dir, { SINAPSIS_WORKERS: '1' });
       expect(second.service.recoverInterrupted()).toHaveLength(1);
       const delivered: RecoveredOutcome[] = [];
+      let fetched = 0;
       await second.service.onRecovered('test', {
         replyTtlMs: 15 * 60_000,
-        images: async () => ({ image: photo }),
+        images: async () => {
+          fetched++;
+          return { image: photo };
+        },
         deliver: async (_job, outcome) => {
           delivered.push(outcome);
         },
@@ -156,6 +160,8 @@ describeRedis('BullMQ end to end', () => {
       const outcome = delivered[0]!;
       expect('result' in outcome && (outcome.result.data.faces as unknown[]).length).toBeGreaterThan(0);
       expect(second.stores.accepted.all()).toEqual([]);
+      // Attached to the job in Redis: its images were not fetched again (a Discord URL may have expired).
+      expect(fetched).toBe(0);
     });
   });
 });

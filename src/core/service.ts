@@ -362,25 +362,25 @@ export class Service {
     try {
       const spec = findCommand(job.command);
       if (!spec || !hasTask(spec)) throw new SinapsisError('not_available_yet', { command: job.command });
-      const images = { ...this.deps.spool?.load(request.images), ...(await hook.images?.(job)) };
-      const options = parseOptions(spec, request.options, images);
-      const payload: JobPayload = {
-        command: spec.name,
-        task: spec.task,
-        options,
-        images: withSampleImage(spec, options, images),
-        lang: request.lang as Lang,
-        langSource: request.langSource ?? 'platform',
-        model: request.model,
-      };
-      let handle: JobHandle<TaskResult>;
-      try {
+      // A queue that outlives this process (Redis) may still hold the job, waiting, running or
+      // finished: attach to it rather than fetch its images again and run it twice.
+      let handle: JobHandle<TaskResult> | undefined = await this.queue.attach?.(job.id, hook.events?.(job));
+      if (!handle) {
+        const images = { ...this.deps.spool?.load(request.images), ...(await hook.images?.(job)) };
+        const options = parseOptions(spec, request.options, images);
+        const payload: JobPayload = {
+          command: spec.name,
+          task: spec.task,
+          options,
+          images: withSampleImage(spec, options, images),
+          lang: request.lang as Lang,
+          langSource: request.langSource ?? 'platform',
+          model: request.model,
+        };
         handle = await this.queue.submit(
           { id: job.id, userId: `${job.platform}:${job.userId}`, server: job.serverId, kind: spec.name, payload },
           hook.events?.(job),
         );
-      } catch (err) {
-        throw err;
       }
       queued = true;
       const tracked = this.track(handle, job.id, job.createdAt, req, refund, forget);

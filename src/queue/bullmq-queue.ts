@@ -136,39 +136,46 @@ export class BullmqQueue<P, R> implements JobQueue<P, R> {
     });
   }
 
-  async submit(req: JobRequest<P>, events: JobEvents = {}): Promise<JobHandle<R>> {
+  submit(req: JobRequest<P>, events: JobEvents = {}): Promise<JobHandle<R>> {
+    return this.own(req.id, events, req) as Promise<JobHandle<R>>;
+  }
+
+  attach(id: string, events: JobEvents = {}): Promise<JobHandle<R> | undefined> {
+    return this.own(id, events);
+  }
+
+  /**
+   * Submits `req`, or, with the id of a job Redis still holds (a restarted process re-submits it),
+   * attaches to that job whatever state it reached instead of running it twice. Without `req` it
+   * only attaches (undefined when there is nothing to attach to).
+   */
+  private async own(id: string, events: JobEvents, req?: JobRequest<P>): Promise<JobHandle<R> | undefined> {
     if (this.closed) throw new SinapsisError('queue_full');
     let job!: Owned<R>;
     const result = new Promise<R>((resolve, reject) => {
-      job = {
-        id: req.id,
-        events,
-        resolve,
-        reject,
-        state: 'waiting',
-        position: 0,
-        queued: false,
-        checkedAt: Date.now(),
-      };
+      job = { id, events, resolve, reject, state: 'waiting', position: 0, queued: false, checkedAt: Date.now() };
     });
     // Known before the job exists in Redis: none of its events can be missed.
-    this.owned.set(req.id, job);
+    this.owned.set(id, job);
     try {
       await this.whenReady(2_000);
-      // The same id again (Service re-submits a job after a restart of this process): attach to
-      // it, whatever state it reached, instead of running it twice.
-      const state = await this.queue.getJobState(req.id);
-      if (state === 'unknown') await this.admit(req);
-      else if (state === 'completed' || state === 'failed') await this.settleFromRedis(req.id);
-      else if (state === 'active') this.started(req.id);
+      const state = await this.queue.getJobState(id);
+      if (state === 'unknown') {
+        if (!req) {
+          this.owned.delete(id);
+          return undefined;
+        }
+        await this.admit(req);
+      } else if (state === 'completed' || state === 'failed') await this.settleFromRedis(id);
+      else if (state === 'active') this.started(id);
       job.queued = true;
     } catch (err) {
-      this.owned.delete(req.id);
+      this.owned.delete(id);
       throw unavailable(err);
     }
     await this.refreshPositions().catch(() => undefined);
     return {
-      id: req.id,
+      id,
       result,
       position: () => (job.state === 'waiting' ? job.position : 0),
       cancel: () => this.cancel(job),

@@ -59,6 +59,11 @@ export interface JobQueue<P, R> {
    * its Redis is unreachable). Submitting an id the queue already holds attaches to that job.
    */
   submit(request: JobRequest<P>, events?: JobEvents): Awaitable<JobHandle<R>>;
+  /**
+   * Only for a queue that outlives its process (Redis): the job with this id if the queue still holds
+   * it (waiting, running, or finished and kept), so a restarted process answers it without running it again.
+   */
+  attach?(id: string, events?: JobEvents): Promise<JobHandle<R> | undefined>;
   /** Queue-wide counts; with a server, also that server's jobs and the waiting jobs by kind. */
   stats(server?: string): Awaitable<QueueStats>;
   /** Stops taking jobs, ends every job with `shutting_down`, and waits at most `graceMs` for running work. */
