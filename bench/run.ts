@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   playground: () => import('./playground.js'),
   'model-download': () => import('./model-download.js'),
   audit: () => import('./audit.js'),
+  queue: () => import('./queue.js'),
 };
 const load = name ? benches[name] : undefined;
 if (!load) {

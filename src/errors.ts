@@ -23,6 +23,8 @@ export type ErrorCode = Extract<
   | 'command_disabled'
   | 'queue_full'
   | 'user_queue_full'
+  | 'queue_unavailable'
+  | 'worker_lost'
   | 'timeout'
   | 'cancelled'
   | 'internal'
@@ -79,6 +81,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   command_disabled: 403,
   queue_full: 503,
   user_queue_full: 429,
+  queue_unavailable: 503,
+  worker_lost: 503,
   timeout: 504,
   cancelled: 499,
   internal: 500,

@@ -4,8 +4,18 @@ import { createApp } from './core/app.js';
 import { startDiscord } from './adapters/discord/bot.js';
 import { startSlack } from './adapters/slack/app.js';
 import { buildWebServer } from './adapters/web/server.js';
+import { assertRedisReachable } from './queue/redis.js';
 
 const config = loadConfig();
+// The queue on Redis must answer before anything is accepted: a clear error naming the setting otherwise.
+if (config.SINAPSIS_REDIS_URL) {
+  try {
+    await assertRedisReachable(config.SINAPSIS_REDIS_URL);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+}
 const app = createApp(config);
 const log = app.logger;
 // Jobs a killed process accepted and never answered: each adapter, as it starts, registers how to
@@ -93,7 +103,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // First end every job with "the bot is restarting" while the adapters can still deliver it.
     await app.service.queue.close(graceMs);
     await new Promise((r) => setTimeout(r, 500));
-    const hung = app.service.queue.stats();
+    const hung = await app.service.queue.stats();
     for (const stop of stops) await stop().catch(() => undefined);
     await web.close();
     if (hung.running + hung.stuck > 0) {

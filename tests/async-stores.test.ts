@@ -64,7 +64,7 @@ describe('the stores are async; check-then-count stays atomic', () => {
       return { text: '', images: [], data: {}, timings: {} };
     });
     try {
-      const hold = app.service.queue.submit({
+      const hold = await app.service.queue.submit({
         id: 'hold',
         userId: 'someone-else',
         payload: { command: 'hold', task: 'hold', options: {}, images: {}, lang: 'en', langSource: 'platform' },

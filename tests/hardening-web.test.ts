@@ -242,11 +242,11 @@ describe('item 5: a client that disconnects cancels its job and frees its share'
         signal: abort.signal,
       }).catch((e) => e);
       await sleep(300);
-      expect(s.app.service.queue.stats().waiting, `round ${round}: queued`).toBe(1);
+      expect((await s.app.service.queue.stats()).waiting, `round ${round}: queued`).toBe(1);
       abort.abort();
       await pending;
       await sleep(200);
-      expect(s.app.service.queue.stats().waiting, `round ${round}: cancelled`).toBe(0);
+      expect((await s.app.service.queue.stats()).waiting, `round ${round}: cancelled`).toBe(0);
     }
     const outcomes = new JobsLog(s.app.db)
       .recent()

@@ -176,7 +176,7 @@ describeWith(
         await gate;
         return { text: '', images: [], data: {}, timings: {} };
       });
-      const hold = s.app.service.queue.submit({
+      const hold = await s.app.service.queue.submit({
         id: 'hold',
         userId: 'someone-else',
         payload: { command: 'hold', task: 'hold', options: {}, images: {}, lang: 'en', langSource: 'platform' },
@@ -239,7 +239,7 @@ describeWith(
         await page.click('#cancel');
         await expect.poll(() => page.locator('#status').textContent()).toBe('Cancelado.');
         await expect.poll(() => aborted, { message: 'aborted on the server' }).toBe(true);
-        expect(s.app.service.queue.stats()).toEqual({ waiting: 0, running: 0, stuck: 0 });
+        expect(await s.app.service.queue.stats()).toEqual({ waiting: 0, running: 0, stuck: 0 });
         expect(await page.locator('#cancel').isHidden(), 'cancel hidden again').toBe(true);
         await page.context().close();
       } finally {

@@ -216,7 +216,7 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       userId: 'someone-else',
       payload: { command: 'hold', task: 'hold', options: {}, images: {}, lang: 'en', langSource: 'platform' },
     });
-    return { release, done: h.result };
+    return { release, done: Promise.resolve(h).then((x) => x.result) };
   }
 
   it('reports the place in line, then streams the real model’s text in order, then the result', async () => {
@@ -226,7 +226,7 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       body: form({ prompt: 'Once upon a time', 'max-new-tokens': '40', temperature: '0' }),
     });
     await new Promise((r) => setTimeout(r, 200));
-    expect(s.app.service.queue.stats()).toEqual({ waiting: 1, running: 1, stuck: 0 });
+    expect(await s.app.service.queue.stats()).toEqual({ waiting: 1, running: 1, stuck: 0 });
     hold.release();
     await hold.done;
     const events = await readEvents(await response);
@@ -265,7 +265,7 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       expect(text).toMatch(/event: error\ndata: \{"code":"cancelled","message":"El pedido fue cancelado\."/);
       await new Promise((res) => setTimeout(res, 100));
       expect(aborted).toBe(true);
-      expect(s.app.service.queue.stats()).toEqual({ waiting: 0, running: 0, stuck: 0 });
+      expect(await s.app.service.queue.stats()).toEqual({ waiting: 0, running: 0, stuck: 0 });
 
       // A waiting job whose page goes away leaves the line.
       const hold = blocker();
@@ -277,11 +277,11 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       });
       const r2 = waiting.body!.getReader();
       await r2.read();
-      expect(s.app.service.queue.stats().waiting).toBe(1);
+      expect((await s.app.service.queue.stats()).waiting).toBe(1);
       ctrl.abort();
-      for (let i = 0; i < 50 && s.app.service.queue.stats().waiting > 0; i++)
+      for (let i = 0; i < 50 && (await s.app.service.queue.stats()).waiting > 0; i++)
         await new Promise((res) => setTimeout(res, 20));
-      expect(s.app.service.queue.stats().waiting).toBe(0);
+      expect((await s.app.service.queue.stats()).waiting).toBe(0);
       hold.release();
       await hold.done;
       const outcomes = s.app.db

@@ -47,6 +47,19 @@ const schema = z.object({
   SINAPSIS_QUEUE_MAX_PER_USER: z.coerce.number().int().min(1).default(5),
   SINAPSIS_JOB_TIMEOUT_S: z.coerce.number().min(1).default(120),
   SINAPSIS_SHUTDOWN_TIMEOUT_S: z.coerce.number().min(0).default(10),
+  SINAPSIS_REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
+  SINAPSIS_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .default('sinapsis'),
+  SINAPSIS_REDIS_TTL_S: z.coerce.number().int().min(60).default(900),
+  SINAPSIS_REDIS_STALL_S: z.coerce.number().min(0.2).default(30),
+  SINAPSIS_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
   SINAPSIS_WEB_BODY_TIMEOUT_S: z.coerce.number().min(1).default(30),
   SINAPSIS_WEB_KEEPALIVE_S: z.coerce.number().min(1).default(5),
   SINAPSIS_WEB_MAX_UPLOADS: z.coerce.number().int().min(1).default(8),

@@ -2,7 +2,7 @@ import type { AdminSpec } from '../../commands/spec.js';
 import { SinapsisError } from '../errors.js';
 import { t } from '../i18n/messages.js';
 import type { Lang } from '../i18n/locale.js';
-import type { QueueStats } from '../queue/types.js';
+import type { Awaitable, QueueStats } from '../queue/types.js';
 import { dayKey, type Gate } from './gate.js';
 import { ALL_COMMANDS, EVERYWHERE, type Limits } from '../store/rules.js';
 import { parseOptions, type RawOptions } from './options.js';
@@ -27,7 +27,7 @@ export interface AdminDeps {
   /** Whether a command has a task yet (status says when it does not). */
   available: (command: string) => boolean;
   /** The queue's counts, with the server's own jobs and the waiting ones by command (`JobQueue.stats(server)`). */
-  queueStats: (serverId: string) => QueueStats;
+  queueStats: (serverId: string) => Awaitable<QueueStats>;
 }
 
 /** Discord role mentions (<@&id>) and Slack user groups (<!subteam^ID|name>) become bare IDs. */
@@ -150,7 +150,7 @@ export class Admin {
       rule: r.allow ? 'allow' : 'deny',
       server: r.server_id,
     }));
-    const stats = this.deps.queueStats(server);
+    const stats = await this.deps.queueStats(server);
     const waitingByCommand = stats.waitingByKind ?? {};
     const queue = {
       waiting: stats.waiting,

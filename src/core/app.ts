@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import { adminSpec, COMMANDS } from '../../commands/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { registryFromConfig } from '../models/setup.js';
-import { MemoryQueue } from '../queue/memory-queue.js';
+import { queueFromConfig } from '../queue/from-config.js';
 import { preloadTasks } from '../tasks/load.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Gate } from './gate.js';
@@ -38,8 +38,16 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
         'store write failed; the request is answered anyway',
       ),
   });
-  // This process runs jobs (the embedded queue): load the tasks' code now, not on the first request.
-  preloadTasks(COMMANDS);
+  // In-process queue, or BullMQ on Redis (SINAPSIS_REDIS_URL) with the tasks in worker processes.
+  const { queue, runsTasks } = queueFromConfig(config, () =>
+    createProcessor({
+      models,
+      blocklist: config.SINAPSIS_BLOCKLIST,
+      explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
+    }),
+  );
+  // When this process runs jobs, load the tasks' code now, not on the first request.
+  if (runsTasks) preloadTasks(COMMANDS);
   const service = new Service({
     models,
     gate: new Gate(stores.rules, {
@@ -56,19 +64,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     // A recovered job is re-run only if its reply outlives a whole run (timeout) plus a minute.
     rerunMarginMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000 + 60_000,
     logInputs: config.SINAPSIS_LOG_INPUTS,
-    queue: new MemoryQueue(
-      createProcessor({
-        models,
-        blocklist: config.SINAPSIS_BLOCKLIST,
-        explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
-      }),
-      {
-        concurrency: config.SINAPSIS_CONCURRENCY,
-        maxWaiting: config.SINAPSIS_QUEUE_MAX,
-        maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
-        timeoutMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000,
-      },
-    ),
+    queue,
   });
 
   return {

@@ -122,7 +122,7 @@ export class Service {
       if (!hasTask(spec)) throw new SinapsisError('not_available_yet', { command: spec.name });
       const options = parseOptions(spec, req.options, req.images);
       await this.deps.gate.check(spec.name, req.ctx, {
-        serverJobs: this.serverJobs(req.ctx.serverId ?? ''),
+        serverJobs: await this.serverJobs(req.ctx.serverId ?? ''),
         capacity: this.deps.queueMax,
       });
       return { spec, options };
@@ -215,7 +215,7 @@ export class Service {
         model: req.ctx.model,
       };
       try {
-        handle = this.queue.submit(
+        handle = await this.queue.submit(
           { id, userId: `${req.ctx.platform}:${req.ctx.userId}`, server, kind: spec.name, payload },
           events,
         );
@@ -362,25 +362,25 @@ export class Service {
     try {
       const spec = findCommand(job.command);
       if (!spec || !hasTask(spec)) throw new SinapsisError('not_available_yet', { command: job.command });
-      const images = { ...this.deps.spool?.load(request.images), ...(await hook.images?.(job)) };
-      const options = parseOptions(spec, request.options, images);
-      const payload: JobPayload = {
-        command: spec.name,
-        task: spec.task,
-        options,
-        images: withSampleImage(spec, options, images),
-        lang: request.lang as Lang,
-        langSource: request.langSource ?? 'platform',
-        model: request.model,
-      };
-      let handle: JobHandle<TaskResult>;
-      try {
-        handle = this.queue.submit(
+      // A queue that outlives this process (Redis) may still hold the job, waiting, running or
+      // finished: attach to it rather than fetch its images again and run it twice.
+      let handle: JobHandle<TaskResult> | undefined = await this.queue.attach?.(job.id, hook.events?.(job));
+      if (!handle) {
+        const images = { ...this.deps.spool?.load(request.images), ...(await hook.images?.(job)) };
+        const options = parseOptions(spec, request.options, images);
+        const payload: JobPayload = {
+          command: spec.name,
+          task: spec.task,
+          options,
+          images: withSampleImage(spec, options, images),
+          lang: request.lang as Lang,
+          langSource: request.langSource ?? 'platform',
+          model: request.model,
+        };
+        handle = await this.queue.submit(
           { id: job.id, userId: `${job.platform}:${job.userId}`, server: job.serverId, kind: spec.name, payload },
           hook.events?.(job),
         );
-      } catch (err) {
-        throw err;
       }
       queued = true;
       const tracked = this.track(handle, job.id, job.createdAt, req, refund, forget);
@@ -409,8 +409,8 @@ export class Service {
     await this.deps.jobsLog.guarded(() => this.deps.gate.audit(ctx, action, null, null, detail));
   }
 
-  private serverJobs(server: string): number {
-    return this.queue.stats(server).serverJobs ?? 0;
+  private async serverJobs(server: string): Promise<number> {
+    return (await this.queue.stats(server)).serverJobs ?? 0;
   }
 
   /** Per command: installed, will download N MB on first use, or unavailable with the reason (no network used). */

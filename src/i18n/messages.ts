@@ -278,6 +278,14 @@ const MESSAGES = {
     en: (p) => `You already have ${p.limit} requests waiting. Wait for them to finish, then try again.`,
     es: (p) => `Ya tenés ${p.limit} pedidos esperando. Esperá a que terminen y probá de nuevo.`,
   },
+  queue_unavailable: {
+    en: 'I cannot take requests right now (the job queue is unreachable). Please try again in a minute.',
+    es: 'Ahora no puedo recibir pedidos (no llego a la cola de trabajos). Probá de nuevo en un minuto.',
+  },
+  worker_lost: {
+    en: 'The machine running your request stopped twice before finishing it, so I gave up. It was not counted against your quota; please try again.',
+    es: 'La máquina que procesaba tu pedido se detuvo dos veces antes de terminarlo, así que lo dejé. No se contó en tu cupo; probá de nuevo.',
+  },
   timeout: {
     en: (p) => `This took too long (over ${p.seconds} s) and was stopped. Try a smaller input.`,
     es: (p) => `Esto tardó demasiado (más de ${p.seconds} s) y se detuvo. Probá con una entrada más chica.`,

@@ -50,11 +50,22 @@ export interface QueueStats {
   waitingByKind?: Record<string, number>;
 }
 
+/** In-process queues answer at once; one on Redis answers after a round trip. Callers always await. */
+export type Awaitable<T> = T | Promise<T>;
+
 export interface JobQueue<P, R> {
-  /** Throws SinapsisError queue_full / user_queue_full when over the bounds. */
-  submit(request: JobRequest<P>, events?: JobEvents): JobHandle<R>;
+  /**
+   * Throws SinapsisError queue_full / user_queue_full when over the bounds (queue_unavailable when
+   * its Redis is unreachable). Submitting an id the queue already holds attaches to that job.
+   */
+  submit(request: JobRequest<P>, events?: JobEvents): Awaitable<JobHandle<R>>;
+  /**
+   * Only for a queue that outlives its process (Redis): the job with this id if the queue still holds
+   * it (waiting, running, or finished and kept), so a restarted process answers it without running it again.
+   */
+  attach?(id: string, events?: JobEvents): Promise<JobHandle<R> | undefined>;
   /** Queue-wide counts; with a server, also that server's jobs and the waiting jobs by kind. */
-  stats(server?: string): QueueStats;
+  stats(server?: string): Awaitable<QueueStats>;
   /** Stops taking jobs, ends every job with `shutting_down`, and waits at most `graceMs` for running work. */
   close(graceMs?: number): Promise<void>;
 }

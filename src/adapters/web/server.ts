@@ -186,9 +186,10 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   // Degraded (503) when a job's work never settled after it was stopped (a hung model load)
   // or the store refuses writes (full disk): requests are still answered, but an operator should look.
   web.get('/healthz', async (_req, reply) => {
-    const queue = app.service.queue.stats();
+    // A queue on Redis that does not answer is degraded too (requests are refused meanwhile).
+    const queue = await Promise.resolve(app.service.queue.stats()).catch(() => ({ unavailable: true, stuck: 0 }));
     const store = app.service.storeHealth();
-    const degraded = queue.stuck > 0 || !store.ok;
+    const degraded = queue.stuck > 0 || 'unavailable' in queue || !store.ok;
     return reply.status(degraded ? 503 : 200).send({ status: degraded ? 'degraded' : 'ok', queue, store });
   });
   // What each command needs before it can answer (the pages show it; scripts can poll it).
