@@ -5,10 +5,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandRequest } from '../src/core/service.js';
+import { PG_MIGRATIONS } from '../src/store/pg-migrations.js';
 import { pgStores } from '../src/store/stores.js';
 import { tempDir, testApp } from './helpers/app.js';
 import { ROOT } from './helpers/assets.js';
-import { dropSchemas, flakyProxy, freshSchema, pgReachable, pgSkipMessage, urlWithSchema } from './helpers/pg.js';
+import {
+  adminQuery,
+  dropSchemas,
+  flakyProxy,
+  freshSchema,
+  pgReachable,
+  pgSkipMessage,
+  urlWithSchema,
+} from './helpers/pg.js';
 
 const pgUp = await pgReachable();
 if (!pgUp) console.warn(pgSkipMessage());
@@ -80,6 +89,20 @@ describe.skipIf(!pgUp)('the app on PostgreSQL', () => {
     await proxy.up();
     await (await app.service.submit(explain('ana'))).result;
     expect(await app.service.serverLanguage('S1')).toBeUndefined();
+  });
+
+  it('two processes starting at once on an empty database: the migrations run once, in order', async () => {
+    const schema = freshSchema('pg_migrate');
+    schemas.push(schema);
+    const url = await urlWithSchema(schema);
+    const both = [pgStores({ url }), pgStores({ url })];
+    try {
+      await Promise.all(both.map((s) => s.ready()));
+      const { rows } = await adminQuery(`SELECT version FROM ${schema}.sinapsis_migrations ORDER BY version`);
+      expect(rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1));
+    } finally {
+      for (const s of both) await s.close();
+    }
   });
 
   it('unreachable at start: ready() names SINAPSIS_DATABASE_URL (password hidden)', async () => {
