@@ -83,11 +83,17 @@ describe.skipIf(!pgUp)('the app on PostgreSQL', () => {
     expect(refused.localized('es')).toMatch(/base de datos.*Probá de nuevo/);
     expect(refused.localized('en')).toMatch(/database.*try again/);
     await expect(app.service.serverLanguage('S1')).rejects.toMatchObject({ code: 'store_unavailable' });
-    // The refusal's own jobs-log row could not be written: /healthz says the store is failing.
-    expect(app.service.storeHealth()).toMatchObject({ ok: false });
+    // /healthz says the store is failing: it does not answer, and the refusal's own jobs-log row was lost.
+    expect(await app.service.storeHealth()).toMatchObject({
+      ok: false,
+      reachable: false,
+      failedWrites: expect.any(Number),
+    });
 
     await proxy.up();
     await (await app.service.submit(explain('ana'))).result;
+    expect(await app.service.storeHealth()).toMatchObject({ failedWrites: expect.any(Number) });
+    expect(await app.service.storeHealth()).not.toHaveProperty('reachable');
     expect(await app.service.serverLanguage('S1')).toBeUndefined();
   });
 

@@ -69,6 +69,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     jobsLog: stores.jobsLog,
     accepted: stores.accepted,
     admission: stores.admission,
+    ping: stores.ping,
     spool: new ImageSpool(path.join(config.dataDir, 'accepted-uploads')),
     // A recovered job is re-run only if its reply outlives a whole run (timeout) plus a minute.
     rerunMarginMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000 + 60_000,

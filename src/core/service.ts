@@ -67,6 +67,8 @@ export interface ServiceDeps {
    * across every process sharing a PostgreSQL store). Default: an in-process lock.
    */
   admission?: <T>(server: string, fn: () => Promise<T>) => Promise<T>;
+  /** Whether the store answers now (the stores' `ping`), for /healthz. */
+  ping?: () => Promise<boolean>;
   /**
    * A recovered job is re-run only when its reply stays deliverable this long past now (the job's
    * timeout plus a margin): otherwise its user is told the bot restarted. Default 3 min.
@@ -406,9 +408,10 @@ export class Service {
     await hook.deliver(job, outcome).catch(() => undefined);
   }
 
-  /** Health of the store behind the jobs log and quotas, for /healthz. */
-  storeHealth() {
-    return this.deps.jobsLog.health();
+  /** Health of the store behind the jobs log and quotas, for /healthz: recent failed writes, and whether it answers now. */
+  async storeHealth() {
+    const health = this.deps.jobsLog.health();
+    return (await (this.deps.ping?.() ?? true)) ? health : { ...health, ok: false, reachable: false };
   }
 
   /** A security event (failed admin login) in the moderators' audit trail; never throws. */

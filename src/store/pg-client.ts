@@ -182,6 +182,13 @@ export class PgClient implements SqlClient {
     });
   }
 
+  ping(): Promise<boolean> {
+    return this.get('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+  }
+
   /**
    * Connects and applies the migrations once. Two processes starting at once take turns under an
    * advisory lock; a failure is not remembered (the next call tries again).

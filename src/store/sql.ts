@@ -18,6 +18,8 @@ export interface SqlClient {
    * other process on the same database: what keeps check → count → accept exact.
    */
   admission<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** Whether the database answers now (/healthz); never rejects. */
+  ping(): Promise<boolean>;
   /** Connected and migrated (SQLite: at once; PostgreSQL: rejects with a clear error naming the setting). */
   ready(): Promise<void>;
   close(): Promise<void>;

@@ -49,6 +49,13 @@ export class SqliteClient implements SqlClient {
     return this.admitting.run(key, fn);
   }
 
+  ping(): Promise<boolean> {
+    return this.get('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+  }
+
   ready(): Promise<void> {
     return Promise.resolve();
   }

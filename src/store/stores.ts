@@ -45,6 +45,8 @@ export interface Stores {
    * every store call made inside `fn` uses.
    */
   admission<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** Whether the database answers now (/healthz); never rejects. */
+  ping(): Promise<boolean>;
   /** Connected and migrated; PostgreSQL rejects with an error naming SINAPSIS_DATABASE_URL. */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export function storesOn(sql: SqlClient, opts: StoresOptions = {}): Stores {
     accepted: new AcceptedJobs(sql),
     rules: new Rules(sql),
     admission: (key, fn) => sql.admission(key, fn),
+    ping: () => sql.ping(),
     ready: () => sql.ready(),
     close: () => sql.close(),
   };

@@ -187,7 +187,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   // or the store refuses writes (full disk): requests are still answered, but an operator should look.
   web.get('/healthz', async (_req, reply) => {
     const queue = app.service.queue.stats();
-    const store = app.service.storeHealth();
+    const store = await app.service.storeHealth();
     const degraded = queue.stuck > 0 || !store.ok;
     return reply.status(degraded ? 503 : 200).send({ status: degraded ? 'degraded' : 'ok', queue, store });
   });
