@@ -147,3 +147,24 @@ it('npm start with PostgreSQL unreachable exits 1 with one line naming SINAPSIS_
   expect(log).not.toMatch(/^\s+at /m);
   expect(log).not.toContain('playground on');
 });
+
+it('the CLI with PostgreSQL unreachable exits 1 naming SINAPSIS_DATABASE_URL, without a stack trace', async () => {
+  const [bin, ...args] = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.cli.split(' ');
+  const child = spawn(path.join(ROOT, 'node_modules/.bin', bin), [...args, 'explain', '--topic', 'neurona'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      SINAPSIS_DATA_DIR: tempDir(),
+      SINAPSIS_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test',
+    },
+  });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  expect(code).toBe(1);
+  expect(log).toMatch(
+    /^Cannot use the PostgreSQL store at SINAPSIS_DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:1\/test/m,
+  );
+  expect(log).not.toMatch(/^\s+at /m);
+});
