@@ -223,6 +223,38 @@ for (const driver of DRIVERS) {
       expect(await stores.accepted.all()).toEqual([]);
     });
 
+    it('accepted jobs after a crash: only a gone process’s rows are taken over, each by one process', async () => {
+      const { stores, twin } = await driver.open();
+      const job = {
+        id: 'j1',
+        createdAt: 1,
+        platform: 'web',
+        userId: 'ana',
+        serverId: '',
+        command: 'explain',
+        day: '2026-11-28',
+      };
+      const crashed = await twin();
+      await crashed.accepted.add(job);
+      await stores.accepted.add({ ...job, id: 'mine' });
+      if (driver.name === 'pg') {
+        // Still running: its jobs are its own.
+        expect(await stores.accepted.claimOrphans()).toEqual([]);
+      }
+      await crashed.close(); // PostgreSQL releases its liveness lock with its connections
+      const [a, b] = [await twin(), await twin()];
+      const claims = await Promise.all([a.accepted.claimOrphans(), b.accepted.claimOrphans()]);
+      // 'mine' belongs to a running process on PostgreSQL; SQLite is one process's file, so any other client's rows are orphans.
+      const expected = driver.name === 'pg' ? ['j1'] : ['j1', 'mine'];
+      expect(
+        claims
+          .flat()
+          .map((j) => j.id)
+          .sort(),
+      ).toEqual(expected);
+      expect(await stores.accepted.all()).toHaveLength(2);
+    });
+
     it('a failing side write is counted for /healthz and never thrown', async () => {
       const { twin } = await driver.open();
       // A closed store refuses every call, as a dead disk or database would.

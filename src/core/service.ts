@@ -288,7 +288,8 @@ export class Service {
     if (!accepted) return [];
     let rows: AcceptedJob[] = [];
     await this.deps.jobsLog.guarded(async () => {
-      rows = await accepted.all();
+      // With a store shared by several processes, only the jobs of processes that are gone.
+      rows = await accepted.claimOrphans();
       for (const r of rows) if (r.request && r.reply && !r.attempts) await accepted.markAttempt(r.id);
     });
     for (const r of rows) {

@@ -50,11 +50,11 @@ export class AcceptedJobs {
 
   async add(j: AcceptedJob): Promise<void> {
     await this.sql.run(
-      `INSERT INTO accepted_jobs (id, created_at, platform, user_id, server_id, channel_id, command, day, reply_json, request_json, attempts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO accepted_jobs (id, created_at, platform, user_id, server_id, channel_id, command, day, reply_json, request_json, attempts, owner)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, platform = excluded.platform, user_id = excluded.user_id,
          server_id = excluded.server_id, channel_id = excluded.channel_id, command = excluded.command, day = excluded.day,
-         reply_json = excluded.reply_json, request_json = excluded.request_json, attempts = excluded.attempts`,
+         reply_json = excluded.reply_json, request_json = excluded.request_json, attempts = excluded.attempts, owner = excluded.owner`,
       [
         j.id,
         j.createdAt,
@@ -67,6 +67,7 @@ export class AcceptedJobs {
         j.reply ? JSON.stringify(j.reply) : null,
         j.request ? JSON.stringify(j.request) : null,
         j.attempts ?? 0,
+        this.sql.owner,
       ],
     );
   }
@@ -78,6 +79,28 @@ export class AcceptedJobs {
   /** Every row, oldest first (left in place). */
   async all(): Promise<AcceptedJob[]> {
     return toJobs(await this.sql.all<Row>(`SELECT ${COLUMNS} FROM accepted_jobs ORDER BY created_at`));
+  }
+
+  /**
+   * The rows of processes that are gone (killed, crashed), taken over by this one, oldest first.
+   * Each is claimed with a conditional write: two processes starting at once never both take a job.
+   */
+  async claimOrphans(): Promise<AcceptedJob[]> {
+    const rows = await this.sql.all<Row & { owner: string | null }>(
+      `SELECT ${COLUMNS}, owner FROM accepted_jobs ORDER BY created_at`,
+    );
+    const live = await this.sql.liveOwners([...new Set(rows.map((r) => r.owner ?? ''))]);
+    const claimed: Row[] = [];
+    for (const { owner, ...r } of rows) {
+      if (owner !== null && live.has(owner)) continue;
+      const taken = await this.sql.run(`UPDATE accepted_jobs SET owner = ? WHERE id = ? AND COALESCE(owner, '') = ?`, [
+        this.sql.owner,
+        r.id,
+        owner ?? '',
+      ]);
+      if (taken === 1) claimed.push(r);
+    }
+    return toJobs(claimed);
   }
 
   /** Counts one more recovery of the job, durably, before it is re-run. */

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { KeyedLock } from '../core/keyed-lock.js';
 import { SinapsisError } from '../errors.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
-import type { SqlClient, SqlValue } from './sql.js';
+import { newOwner, type SqlClient, type SqlValue } from './sql.js';
 
 export interface PgClientOptions {
   /** postgres://user@host:port/db (SINAPSIS_DATABASE_URL). */
@@ -72,6 +72,12 @@ const unavailable = (err: unknown) =>
 /** A signed 64-bit advisory-lock key for a name (pg_advisory_lock takes a bigint). */
 export const lockKey = (name: string) => createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
 
+/** pg_locks' classid:objid of a bigint advisory key. */
+const lockIds = (key: string) => {
+  const k = BigInt.asUintN(64, BigInt(key));
+  return `${k >> 32n}:${k & 0xffffffffn}`;
+};
+
 /** int8 (counts, BIGINT milliseconds, BIGSERIAL ids) and numeric (sums) come back as numbers, as SQLite's do. */
 const TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
@@ -86,20 +92,25 @@ const TYPES = {
  */
 export class PgClient implements SqlClient {
   readonly dialect = 'pg' as const;
+  readonly owner = newOwner();
   readonly pool: pg.Pool;
+  private readonly config: pg.PoolConfig;
+  /** Holds this process's liveness lock for as long as it runs (see liveOwners). */
+  private liveness?: pg.Client;
+  private closed = false;
   private readonly texts = new Map<string, string>();
   private readonly local = new KeyedLock();
   private readonly held = new AsyncLocalStorage<{ client: pg.PoolClient; active: boolean }>();
   private migrated?: Promise<void>;
 
   constructor(private readonly opts: PgClientOptions) {
-    this.pool = new pg.Pool({
+    this.config = {
       connectionString: opts.url,
-      max: opts.poolSize ?? 10,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
       types: TYPES,
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
-    });
+    };
+    this.pool = new pg.Pool({ ...this.config, max: opts.poolSize ?? 10 });
     // Without a listener an idle connection that dies (PostgreSQL restarted) would crash the process.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
   }
@@ -182,6 +193,41 @@ export class PgClient implements SqlClient {
     });
   }
 
+  /**
+   * A session advisory lock per process, on its own connection: PostgreSQL releases it when the
+   * process dies, so another process can tell which accepted jobs were orphaned by a crash.
+   * A lost connection takes the lock again every few seconds until it is back.
+   */
+  private async holdLiveness(): Promise<void> {
+    if (this.closed || this.liveness) return;
+    const c = new pg.Client(this.config);
+    let retried = false;
+    const retry = () => {
+      if (retried) return;
+      retried = true;
+      if (this.liveness === c) this.liveness = undefined;
+      void c.end().catch(() => undefined);
+      if (!this.closed) setTimeout(() => void this.holdLiveness().catch(retry), 5_000).unref();
+    };
+    c.on('error', retry);
+    c.on('end', retry);
+    await c.connect();
+    await c.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(`sinapsis:owner:${this.owner}`)]);
+    this.liveness = c;
+  }
+
+  async liveOwners(owners: readonly string[]): Promise<Set<string>> {
+    const byKey = new Map(owners.map((o) => [lockIds(lockKey(`sinapsis:owner:${o}`)), o]));
+    // A bigint advisory key shows in pg_locks as classid (high half), objid (low half), objsubid 1.
+    const rows = await this.all<{ k: string }>(
+      `SELECT classid::text || ':' || objid::text AS k FROM pg_locks
+       WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    const live = new Set(rows.map((r) => byKey.get(r.k)).filter((o): o is string => o !== undefined));
+    if (owners.includes(this.owner)) live.add(this.owner);
+    return live;
+  }
+
   ping(): Promise<boolean> {
     return this.get('SELECT 1').then(
       () => true,
@@ -194,10 +240,12 @@ export class PgClient implements SqlClient {
    * advisory lock; a failure is not remembered (the next call tries again).
    */
   ready(): Promise<void> {
-    this.migrated ??= this.migrate().catch((err) => {
-      this.migrated = undefined;
-      throw new StoreUnreachableError(this.opts.url, err);
-    });
+    this.migrated ??= this.migrate()
+      .then(() => this.holdLiveness())
+      .catch((err) => {
+        this.migrated = undefined;
+        throw new StoreUnreachableError(this.opts.url, err);
+      });
     return this.migrated;
   }
 
@@ -236,6 +284,8 @@ export class PgClient implements SqlClient {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.liveness?.end().catch(() => undefined);
     await this.pool.end();
   }
 }

@@ -101,4 +101,6 @@ export const PG_MIGRATIONS: readonly string[] = [
      request_json TEXT,
      attempts INTEGER NOT NULL DEFAULT 0
    );`,
+  // 2: which process accepted the job (a starting process recovers only those of processes that are gone).
+  `ALTER TABLE accepted_jobs ADD COLUMN owner TEXT;`,
 ];

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
 /** A value bound to a `?` placeholder (both drivers take these; booleans are written as 0/1). */
 export type SqlValue = string | number | null;
 
@@ -9,6 +12,13 @@ export type SqlValue = string | number | null;
  */
 export interface SqlClient {
   readonly dialect: 'sqlite' | 'pg';
+  /** This process's id in the store (rows it owns, e.g. accepted jobs), unique per client. */
+  readonly owner: string;
+  /**
+   * Which of these owners are still running. SQLite: only this client (one process owns the
+   * file); PostgreSQL: those holding their liveness lock (released by the server when a process dies).
+   */
+  liveOwners(owners: readonly string[]): Promise<Set<string>>;
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   /** Runs a write; resolves to the number of rows it changed. */
@@ -24,6 +34,9 @@ export interface SqlClient {
   ready(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A fresh owner id: host, process and a random part (two clients of one process differ). */
+export const newOwner = () => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 /** The first column of a row (a `SELECT count(*)`-style read). */
 export async function value<T>(c: SqlClient, sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {

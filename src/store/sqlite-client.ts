@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { KeyedLock } from '../core/keyed-lock.js';
 import type { DB } from './db.js';
-import type { SqlClient, SqlValue } from './sql.js';
+import { newOwner, type SqlClient, type SqlValue } from './sql.js';
 
 /**
  * The embedded driver: better-sqlite3 runs each statement synchronously and the result is
@@ -11,6 +11,7 @@ import type { SqlClient, SqlValue } from './sql.js';
  */
 export class SqliteClient implements SqlClient {
   readonly dialect = 'sqlite' as const;
+  readonly owner = newOwner();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly admitting = new KeyedLock();
 
@@ -47,6 +48,10 @@ export class SqliteClient implements SqlClient {
 
   admission<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return this.admitting.run(key, fn);
+  }
+
+  async liveOwners(owners: readonly string[]): Promise<Set<string>> {
+    return new Set(owners.filter((o) => o === this.owner));
   }
 
   ping(): Promise<boolean> {
