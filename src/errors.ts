@@ -59,6 +59,7 @@ export type ErrorCode = Extract<
   | 'bad_url'
   | 'admin_cross_site'
   | 'admin_throttled'
+  | 'store_unavailable'
 >;
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -117,6 +118,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_url: 400,
   admin_cross_site: 403,
   admin_throttled: 429,
+  store_unavailable: 503,
 };
 
 /** An error the user should read: carries a code and the values its message needs. */

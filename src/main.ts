@@ -18,9 +18,18 @@ if (config.SINAPSIS_REDIS_URL) {
 }
 const app = createApp(config);
 const log = app.logger;
+try {
+  // PostgreSQL (SINAPSIS_DATABASE_URL) connects and migrates here; SQLite is ready already.
+  await app.stores.ready();
+} catch (err) {
+  // One clear line naming the setting, not a stack trace: nothing can be served without the store.
+  log.fatal((err as Error).message);
+  await app.close().catch(() => undefined);
+  process.exit(1);
+}
 // Jobs a killed process accepted and never answered: each adapter, as it starts, registers how to
 // answer its own (service.onRecovered), and the service re-runs them or tells their users.
-const interrupted = app.service.recoverInterrupted();
+const interrupted = await app.service.recoverInterrupted();
 if (interrupted.length)
   log.warn(
     { jobs: interrupted.length },

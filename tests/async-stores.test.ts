@@ -21,7 +21,7 @@ const explain = (userId: string, serverId = 'S1'): CommandRequest => ({
 function slowReads(rules: RulesStore) {
   const r = rules as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   for (const name of ['switchesFor', 'rolesFor', 'limitsFor', 'lastUse', 'usage']) {
-    const read = r[name]!;
+    const read = r[name]!.bind(rules);
     r[name] = (...args) => new Promise((done) => setTimeout(() => done(read(...args)), 2));
   }
 }
@@ -36,7 +36,7 @@ describe('the stores are async; check-then-count stays atomic', () => {
     const read = app.stores.rules.language('S1');
     expect(read).toBeInstanceOf(Promise);
     expect(await read).toBeUndefined();
-    app.db.close();
+    app.db!.close();
     await expect(app.stores.rules.language('S1')).rejects.toThrow();
   });
 

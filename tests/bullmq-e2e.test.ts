@@ -139,11 +139,11 @@ describeRedis('BullMQ end to end', () => {
       q.owned.clear();
       q.redis.disconnect();
       q.eventsRedis.disconnect();
-      first.db.close();
+      first.db!.close();
       apps.splice(apps.indexOf(first), 1);
 
       const second = appOn(dir, { SINAPSIS_WORKERS: '1' });
-      expect(second.service.recoverInterrupted()).toHaveLength(1);
+      expect(await second.service.recoverInterrupted()).toHaveLength(1);
       const delivered: RecoveredOutcome[] = [];
       let fetched = 0;
       await second.service.onRecovered('test', {
@@ -159,7 +159,7 @@ describeRedis('BullMQ end to end', () => {
       expect(delivered).toHaveLength(1);
       const outcome = delivered[0]!;
       expect('result' in outcome && (outcome.result.data.faces as unknown[]).length).toBeGreaterThan(0);
-      expect(second.stores.accepted.all()).toEqual([]);
+      expect(await second.stores.accepted.all()).toEqual([]);
       // Attached to the job in Redis: its images were not fetched again (a Discord URL may have expired).
       expect(fetched).toBe(0);
     });

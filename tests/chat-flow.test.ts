@@ -10,7 +10,7 @@ import { explainResult } from '../src/adapters/result-explainer.js';
 import type { CommandRequest, RequestContext, Service } from '../src/core/service.js';
 import { SinapsisError } from '../src/errors.js';
 import type { JobEvents } from '../src/queue/types.js';
-import { InteractionStates } from '../src/store/interaction-state.js';
+import type { InteractionStateStore } from '../src/store/stores.js';
 import type { TaskResult } from '../src/tasks/types.js';
 import { testApp } from './helpers/app.js';
 
@@ -84,10 +84,10 @@ function toyReply(steps: string[], over: Partial<ChatReply<string>> = {}): ChatR
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 let app: ReturnType<typeof testApp>;
-let states: InteractionStates;
+let states: InteractionStateStore;
 beforeEach(() => {
   app = testApp();
-  states = new InteractionStates(app.db);
+  states = app.stores.interactions;
 });
 afterEach(() => app.dispose());
 
@@ -123,7 +123,7 @@ describe('the shared chat flow (runWithProgress)', () => {
     expect(steps.at(-1)).toBe('after');
     // The result's state and the follow-up's state point back at the request.
     const stateId = /#(\S+)/.exec(final)![1]!;
-    expect(states.get(stateId)).toMatchObject({
+    expect(await states.get(stateId)).toMatchObject({
       platform: 'toy',
       userId: 'u1',
       command: 'detect-faces',
@@ -215,16 +215,16 @@ describe('the shared chat flow (runWithProgress)', () => {
 describe('buttons and restart notices, shared by the chat adapters', () => {
   it('pressButton: expired, someone else’s delete, explain, and re-runs with their options and photo', async () => {
     const deps = { states, models: app.models };
-    const code = (fn: () => unknown) => {
+    const code = async (fn: () => unknown) => {
       try {
-        fn();
+        await fn();
       } catch (e) {
         return (e as SinapsisError).code;
       }
     };
-    expect(code(() => pressButton(deps, 'nonsense', 'u1', 'es'))).toBe('button_expired');
-    expect(code(() => pressButton(deps, customId('again', 'gone'), 'u1', 'es'))).toBe('button_expired');
-    const id = states.save({
+    expect(await code(() => pressButton(deps, 'nonsense', 'u1', 'es'))).toBe('button_expired');
+    expect(await code(() => pressButton(deps, customId('again', 'gone'), 'u1', 'es'))).toBe('button_expired');
+    const id = await states.save({
       platform: 'toy',
       userId: 'u1',
       command: 'detect-faces',
@@ -232,13 +232,13 @@ describe('buttons and restart notices, shared by the chat adapters', () => {
       imageUrl: 'https://files/p.jpg',
       model: 'yunet',
     });
-    expect(code(() => pressButton(deps, customId('delete', id), 'u2', 'es'))).toBe('not_your_button');
-    expect(pressButton(deps, customId('delete', id), 'u1', 'es')).toEqual({ kind: 'delete' });
-    expect(pressButton(deps, customId('explain', id), 'u2', 'es')).toEqual({
+    expect(await code(() => pressButton(deps, customId('delete', id), 'u2', 'es'))).toBe('not_your_button');
+    expect(await pressButton(deps, customId('delete', id), 'u1', 'es')).toEqual({ kind: 'delete' });
+    expect(await pressButton(deps, customId('explain', id), 'u2', 'es')).toEqual({
       kind: 'explain',
       text: explainResult(app.models, 'detect-faces', 'yunet', 'es'),
     });
-    expect(pressButton(deps, customId('blur', id), 'u2', 'es')).toEqual({
+    expect(await pressButton(deps, customId('blur', id), 'u2', 'es')).toEqual({
       kind: 'rerun',
       command: 'detect-faces',
       options: { blur: true },

@@ -1,5 +1,6 @@
 // Issue 12: items 4 (a failing store never costs a result), 6 (accepted jobs survive a crash:
 // refunded and told), 8 (jobs pruned by age, identical refusals rate-limited).
+import { SqliteClient } from '../src/store/sqlite-client.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,22 +70,22 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
       stuck.push(await first.service.submit({ ...explain('ana'), options: { topic: 'convolución' } }));
     for (const h of stuck) h.result.catch(() => undefined);
     expect(await codeOf(() => first.service.submit(explain('ana')))).toBe('daily_quota');
-    first.db.close(); // kill -9: nothing settles, nothing is written after this.
+    first.db!.close(); // kill -9: nothing settles, nothing is written after this.
 
     const second = appOn(dir);
     try {
-      const interrupted = second.service.recoverInterrupted();
+      const interrupted = await second.service.recoverInterrupted();
       expect(interrupted).toHaveLength(3);
       // No web server registered to re-run them (npm start always has one: see recovery.test.ts).
       second.service.finishRecovery();
       expect(interrupted[0]).toMatchObject({ platform: 'web', userId: 'ana', command: 'explain' });
-      expect(new JobsLog(second.db).recent().filter((j) => j.outcome === 'restarted')).toHaveLength(3);
+      expect((await second.stores.jobsLog.recent()).filter((j) => j.outcome === 'restarted')).toHaveLength(3);
       // Quota back: three more runs are allowed, the fourth is refused.
       for (let i = 0; i < 3; i++)
         await expect(second.service.run(explain('ana'))).resolves.toMatchObject({ text: expect.any(String) });
       expect(await codeOf(() => second.service.submit(explain('ana')))).toBe('daily_quota');
       // Answered jobs leave nothing behind to recover.
-      expect(new AcceptedJobs(second.db).drain()).toEqual([]);
+      expect(await second.stores.accepted.drain()).toEqual([]);
     } finally {
       await second.close();
     }
@@ -93,8 +94,8 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
   it('Discord: a restarted bot edits the interrupted "thinking…" reply with "Se reinició el bot: probá de nuevo"', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
     const db = openDatabase(dir);
-    const rows = new AcceptedJobs(db);
-    rows.add({
+    const rows = new AcceptedJobs(new SqliteClient(db));
+    await rows.add({
       id: 'j-fresh',
       createdAt: Date.now() - 60_000,
       platform: 'discord',
@@ -104,7 +105,7 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
       day: '2026-01-01',
       reply: { applicationId: APP_ID, token: 'tok-fresh', lang: 'es' },
     });
-    rows.add({
+    await rows.add({
       id: 'j-old',
       createdAt: Date.now() - 20 * 60_000,
       platform: 'discord',
@@ -123,7 +124,7 @@ describe('item 6: a crash neither loses nor overcharges accepted jobs', () => {
       DISCORD_API_URL: fake.apiUrl,
       DISCORD_CDN_URLS: fake.cdnUrl,
     });
-    expect(app.service.recoverInterrupted()).toHaveLength(2);
+    expect(await app.service.recoverInterrupted()).toHaveLength(2);
     const bot = await startDiscord({ ...app, logger: silent });
     try {
       const edit = await fake.waitFor((c) => c.method === 'PATCH' && c.path.includes('/tok-fresh/messages/@original'));
@@ -142,7 +143,7 @@ describe('item 6 on Slack', () => {
   it('a restarted bot edits the interrupted "working…" message', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
     const db = openDatabase(dir);
-    new AcceptedJobs(db).add({
+    await new AcceptedJobs(new SqliteClient(db)).add({
       id: 'j-slack',
       createdAt: Date.now() - 3600_000,
       platform: 'slack',
@@ -161,7 +162,7 @@ describe('item 6 on Slack', () => {
       SLACK_API_URL: fake.apiUrl,
       SLACK_FILE_URLS: fake.filesUrl,
     });
-    expect(app.service.recoverInterrupted()).toHaveLength(1);
+    expect(await app.service.recoverInterrupted()).toHaveLength(1);
     const bot = await startSlack({ ...app, logger: silent }, { retries: 0 });
     try {
       const update = await fake.waitFor((c) => c.method === 'chat.update' && c.args.ts === '1700000000.000100');
@@ -186,7 +187,7 @@ describe('item 4: a store that refuses writes (full disk) never costs the user t
 
   it('the result comes back (200) and /healthz reports the store degraded', async () => {
     // SQLITE_FULL exactly as on a full disk: cap the database at its current size and fill the slack.
-    const db = s.app.db;
+    const db = s.app.db!;
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
     // Every table the request writes has free room in its own pages: fill them all.
@@ -245,9 +246,9 @@ describe('item 4: a store that refuses writes (full disk) never costs the user t
 describe("item 4 in chat: the buttons' state failing to save never costs the reply", () => {
   it('save() on a store that refuses writes returns an id that simply finds nothing', async () => {
     const db = openDatabase(mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-')));
-    const states = new InteractionStates(db);
+    const states = new InteractionStates(new SqliteClient(db));
     db.exec('DROP TABLE interaction_state; CREATE TABLE interaction_state (id TEXT CHECK (0))');
-    const id = states.save({ platform: 'discord', userId: 'u', command: 'explain', options: {} });
+    const id = await states.save({ platform: 'discord', userId: 'u', command: 'explain', options: {} });
     expect(id).toMatch(/^[\w-]{12}$/);
     db.close();
   });
@@ -269,7 +270,7 @@ describe('item 8: the jobs table stays bounded', () => {
       await expect(
         app.service.submit({ command: 'paint', options: {}, ctx: { platform: 'web', userId: '10.0.0.2', lang: 'en' } }),
       ).rejects.toThrow();
-      expect(app.db.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(2);
+      expect(app.db!.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(2);
     } finally {
       await app.dispose();
     }
@@ -279,7 +280,7 @@ describe('item 8: the jobs table stays bounded', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
     const db = openDatabase(dir);
     let now = Date.UTC(2026, 0, 31);
-    const log = new JobsLog(db, { retentionDays: 7, now: () => now });
+    const log = new JobsLog(new SqliteClient(db), { retentionDays: 7, now: () => now });
     const row = (id: string, daysAgo: number) => ({
       id,
       createdAt: now - daysAgo * 86_400_000,
@@ -288,16 +289,11 @@ describe('item 8: the jobs table stays bounded', () => {
       command: 'explain',
       outcome: 'ok',
     });
-    log.record(row('recent', 1));
-    log.record(row('old', 30));
+    await log.record(row('recent', 1));
+    await log.record(row('old', 30));
     now += 2 * 3600_000; // the hourly prune runs on the next write
-    log.record(row('new', 0));
-    expect(
-      log
-        .recent()
-        .map((j) => j.id)
-        .sort(),
-    ).toEqual(['new', 'recent']);
+    await log.record(row('new', 0));
+    expect((await log.recent()).map((j) => j.id).sort()).toEqual(['new', 'recent']);
     db.close();
   });
 });

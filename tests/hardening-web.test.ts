@@ -122,7 +122,7 @@ describe('item 15: failed admin logins are logged, audited and slowed down per a
     const failed = s.lines.filter((l) => l.msg === 'admin login failed');
     expect(failed).toHaveLength(10);
     expect(JSON.stringify(failed)).not.toContain('wrong-');
-    const audit = s.app.db.prepare("SELECT actor, action FROM audit WHERE action = 'admin_login_failed'").all();
+    const audit = s.app.db!.prepare("SELECT actor, action FROM audit WHERE action = 'admin_login_failed'").all();
     expect(audit).toHaveLength(10);
     expect(audit[0]).toMatchObject({ actor: 'web:admin@127.0.0.1' });
     expect(
@@ -138,7 +138,7 @@ describe('item 15: failed admin logins are logged, audited and slowed down per a
       message: expect.stringMatching(/Esperá/),
     });
     // Throttled attempts cost nothing to refuse: no extra log or audit rows.
-    expect(s.app.db.prepare("SELECT count(*) FROM audit WHERE action = 'admin_login_failed'").pluck().get()).toBe(10);
+    expect(s.app.db!.prepare("SELECT count(*) FROM audit WHERE action = 'admin_login_failed'").pluck().get()).toBe(10);
     await sleep(Number(throttled.headers.get('retry-after')) * 1000 + 100);
     expect((await fetch(`${s.url}/api/admin/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(
       200,
@@ -248,10 +248,7 @@ describe('item 5: a client that disconnects cancels its job and frees its share'
       await sleep(200);
       expect((await s.app.service.queue.stats()).waiting, `round ${round}: cancelled`).toBe(0);
     }
-    const outcomes = new JobsLog(s.app.db)
-      .recent()
-      .filter((j) => j.command === 'explain')
-      .map((j) => j.outcome);
+    const outcomes = (await s.app.stores.jobsLog.recent()).filter((j) => j.command === 'explain').map((j) => j.outcome);
     expect(outcomes).toEqual(['cancelled', 'cancelled']);
     blocker.cancel();
   });
@@ -270,7 +267,7 @@ describe('item 7: identity behind a proxy and per browser', () => {
           body: JSON.stringify({ topic: 'neurona' }),
           headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
         });
-        expect(new JobsLog(s.app.db).recent()[0]).toMatchObject({ userId: expected, outcome: 'ok' });
+        expect((await s.app.stores.jobsLog.recent())[0]).toMatchObject({ userId: expected, outcome: 'ok' });
       } finally {
         await s.stop();
       }
@@ -291,9 +288,9 @@ describe('item 7: identity behind a proxy and per browser', () => {
           headers: { 'content-type': 'application/json', cookie: c },
         });
       await post(value);
-      expect(new JobsLog(s.app.db).recent()[0]!.userId).toBe(`browser:${value.split('=')[1]!.split('.')[0]}`);
+      expect((await s.app.stores.jobsLog.recent())[0]!.userId).toBe(`browser:${value.split('=')[1]!.split('.')[0]}`);
       await post(`${value.split('.')[0]}.forged`);
-      expect(new JobsLog(s.app.db).recent()[0]!.userId).toBe('127.0.0.1');
+      expect((await s.app.stores.jobsLog.recent())[0]!.userId).toBe('127.0.0.1');
     } finally {
       await s.stop();
     }

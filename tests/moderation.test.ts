@@ -260,7 +260,7 @@ describe('store upgrade', () => {
       PRAGMA user_version = 2;`);
     v2.close();
     const db = openDatabase(dir);
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
     expect(await new Gate(db).switchState('explain')).toEqual({ enabled: false, source: 'global' });
     expect(db.prepare('SELECT value FROM kv').pluck().get()).toBe('v');
     db.close();

@@ -49,11 +49,11 @@ describeWith(
         await page.goto(`http://127.0.0.1:${port}/c/detect-faces?lang=es`);
         await page.locator('button.example').first().click();
         await expect
-          .poll(() => first.db.prepare('SELECT count(*) AS n FROM accepted_jobs').get(), { timeout: 20_000 })
+          .poll(() => first.db!.prepare('SELECT count(*) AS n FROM accepted_jobs').get(), { timeout: 20_000 })
           .toEqual({ n: 1 });
         // kill -9: nothing settles (no refund, the kept upload stays), the connections just drop.
         (first.service as unknown as { deps: { spool?: unknown } }).deps.spool = undefined;
-        first.db.close();
+        first.db!.close();
         web1.server.closeAllConnections();
         await new Promise((ok) => web1.server.close(ok));
         await expect
@@ -64,7 +64,7 @@ describeWith(
           await page.screenshot({ path: path.join(process.env.SINAPSIS_SCREENSHOTS, 'recovery-reconnecting.png') });
 
         second = appOn(dir);
-        expect(second.service.recoverInterrupted()).toHaveLength(1);
+        expect(await second.service.recoverInterrupted()).toHaveLength(1);
         web2 = await buildWebServer(second);
         await web2.listen({ port, host: '127.0.0.1' });
         await page.locator('#result figure').first().waitFor({ timeout: 30_000 });

@@ -1,6 +1,7 @@
 // Issue 12 item 6: jobs in flight at kill -9 are re-run after the restart when their reply can
 // still be delivered (Discord token < 15 min, Slack placeholder, web by job id), exactly once, and
 // charged once; otherwise refunded with "the bot restarted".
+import { SqliteClient } from '../src/store/sqlite-client.js';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,7 +60,7 @@ async function crashWith(
   // Every model load hangs: nothing answers before the "crash".
   hangModels(first);
   await submit(first);
-  first.db.close();
+  first.db!.close();
 }
 /** A model registry whose every call hangs: jobs stay in flight until the "crash". */
 function hangModels(app: App) {
@@ -89,12 +90,12 @@ describe('item 6: Discord jobs in flight at the crash', () => {
       await hang(app, { command: 'detect-faces', options: {}, images: { image: photo }, ctx: ctx('tok-old') });
     });
     // The second job was accepted 13 minutes ago: its token outlives no whole run any more.
-    const db = appOn(dir).db;
+    const db = appOn(dir).db!;
     db.prepare("UPDATE accepted_jobs SET created_at = ? WHERE reply_json LIKE '%tok-old%'").run(
       Date.now() - 13 * 60_000,
     );
     // Image references only: no bytes in the database.
-    expect(JSON.stringify(new AcceptedJobs(db).all())).not.toMatch(/data|base64/i);
+    expect(JSON.stringify(await new AcceptedJobs(new SqliteClient(db)).all())).not.toMatch(/data|base64/i);
     expect(
       (db.prepare('SELECT max(length(request_json)) AS n FROM accepted_jobs').get() as { n: number }).n,
     ).toBeLessThan(1000);
@@ -106,7 +107,7 @@ describe('item 6: Discord jobs in flight at the crash', () => {
       DISCORD_API_URL: fake.apiUrl,
       DISCORD_CDN_URLS: fake.cdnUrl,
     });
-    expect(app.service.recoverInterrupted()).toHaveLength(2);
+    expect(await app.service.recoverInterrupted()).toHaveLength(2);
     const bot = await startDiscord(app);
     try {
       const edit = await fake.waitFor(
@@ -132,8 +133,8 @@ describe('item 6: Discord jobs in flight at the crash', () => {
       await app.service.run(more());
       await app.service.run(more());
       expect(await codeOf(() => app.service.submit(more()))).toBe('daily_quota');
-      expect(new AcceptedJobs(app.db).all()).toEqual([]);
-      const outcomes = new JobsLog(app.db).recent().map((j) => j.outcome);
+      expect(await app.stores.accepted.all()).toEqual([]);
+      const outcomes = (await app.stores.jobsLog.recent()).map((j) => j.outcome);
       expect(outcomes.filter((o) => o === 'restarted')).toHaveLength(1);
     } finally {
       await bot.stop();
@@ -152,18 +153,18 @@ describe('item 6: Discord jobs in flight at the crash', () => {
       }),
     );
     const second = appOn(dir);
-    expect(second.service.recoverInterrupted()[0]).toMatchObject({ attempts: 0 });
-    second.db.close(); // crashed again while re-running
+    expect((await second.service.recoverInterrupted())[0]).toMatchObject({ attempts: 0 });
+    second.db!.close(); // crashed again while re-running
     const third = appOn(dir);
     try {
       const delivered: string[] = [];
-      third.service.recoverInterrupted();
+      await third.service.recoverInterrupted();
       await third.service.onRecovered('slack', {
         replyTtlMs: Infinity,
         deliver: async (_j, o) => void delivered.push('error' in o ? o.error.code : 'result'),
       });
       expect(delivered).toEqual(['restarted']);
-      expect(new AcceptedJobs(third.db).all()).toEqual([]);
+      expect(await third.stores.accepted.all()).toEqual([]);
     } finally {
       await third.close();
     }
@@ -215,7 +216,7 @@ describe('item 6: Slack jobs in flight at the crash', () => {
       SLACK_API_URL: fake.apiUrl,
       SLACK_FILE_URLS: fake.filesUrl,
     });
-    expect(app.service.recoverInterrupted()).toHaveLength(2);
+    expect(await app.service.recoverInterrupted()).toHaveLength(2);
     const bot = await startSlack(app, { retries: 0 });
     try {
       const faces = await fake.waitFor((c) => c.method === 'chat.update' && c.args.ts === '1700000000.000100', 60_000);
@@ -242,7 +243,7 @@ describe('item 6: Slack jobs in flight at the crash', () => {
       });
       await app.service.run(more());
       expect(await codeOf(() => app.service.submit(more()))).toBe('daily_quota');
-      expect(new AcceptedJobs(app.db).all()).toEqual([]);
+      expect(await app.stores.accepted.all()).toEqual([]);
     } finally {
       await bot.stop();
       await app.close();
@@ -282,13 +283,13 @@ describe('item 6: web stream jobs in flight at the crash', () => {
       body: form({ image: photo }),
       signal: ctrl.signal,
     }).catch(() => undefined);
-    while ((first.db.prepare('SELECT count(*) AS n FROM accepted_jobs').get() as { n: number }).n < 2)
+    while ((first.db!.prepare('SELECT count(*) AS n FROM accepted_jobs').get() as { n: number }).n < 2)
       await new Promise((ok) => setTimeout(ok, 20));
     expect(readdirSync(path.join(dir, 'accepted-uploads'))).toHaveLength(1);
-    first.db.close(); // kill -9: nothing settles after this.
+    first.db!.close(); // kill -9: nothing settles after this.
 
     const second = appOn(dir);
-    expect(second.service.recoverInterrupted()).toHaveLength(2);
+    expect(await second.service.recoverInterrupted()).toHaveLength(2);
     const web2 = await buildWebServer(second);
     await web2.listen({ port: 0, host: '127.0.0.1' });
     const url2 = `http://127.0.0.1:${(web2.server.address() as { port: number }).port}`;
@@ -299,11 +300,11 @@ describe('item 6: web stream jobs in flight at the crash', () => {
       expect(events.match(/event: result/g)).toHaveLength(1);
       expect(events).not.toContain('event: error');
       expect(events).toMatch(/"recovered":true/);
-      expect(new JobsLog(second.db).recent().filter((j) => j.outcome === 'restarted')).toHaveLength(1);
+      expect((await second.stores.jobsLog.recent()).filter((j) => j.outcome === 'restarted')).toHaveLength(1);
       // A second attach (a reload) gets the same outcome, not a second run.
       expect((await (await fetch(`${url2}/api/jobs/${id}/events`)).text()).match(/event: result/g)).toHaveLength(1);
       expect(readdirSync(path.join(dir, 'accepted-uploads'))).toEqual([]);
-      expect(new AcceptedJobs(second.db).all()).toEqual([]);
+      expect(await second.stores.accepted.all()).toEqual([]);
       // Unknown ids: a clear, localized 404.
       const gone = await fetch(`${url2}/api/jobs/nope/events?lang=es`);
       expect(gone.status).toBe(404);

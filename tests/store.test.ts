@@ -1,3 +1,4 @@
+import { SqliteClient } from '../src/store/sqlite-client.js';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/db.js';
@@ -16,7 +17,7 @@ describe('store', () => {
     dirs.push(dir);
     let db = openDatabase(dir);
     expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
-    new JobsLog(db).record({
+    await new JobsLog(new SqliteClient(db)).record({
       id: 'j1',
       createdAt: Date.now(),
       platform: 'web',
@@ -28,7 +29,7 @@ describe('store', () => {
     await new Gate(db).rules.setSwitch('', '', 'detect-faces', false, 'test', 1);
     db.close();
     db = openDatabase(dir);
-    expect(new JobsLog(db).recent()).toMatchObject([
+    expect(await new JobsLog(new SqliteClient(db)).recent()).toMatchObject([
       { id: 'j1', command: 'detect-faces', outcome: 'ok', durationMs: 12 },
     ]);
     expect(await new Gate(db).isEnabled('detect-faces')).toBe(false);

@@ -14,13 +14,13 @@ describe('createApp builds the stores; adapters receive them instead of the data
     await stores.kv.set('test:key', 'v1');
     await stores.kv.set('test:key', 'v2');
     expect(await stores.kv.get('test:key')).toBe('v2');
-    const id = stores.interactions.save({
+    const id = await stores.interactions.save({
       platform: 'discord',
       userId: 'u',
       command: 'translate',
       options: { text: 'hola' },
     });
-    expect(stores.interactions.get(id)).toMatchObject({ command: 'translate', options: { text: 'hola' } });
+    expect(await stores.interactions.get(id)).toMatchObject({ command: 'translate', options: { text: 'hola' } });
     // A moderator's switch written through the stores is what the service's gate reads.
     await stores.rules.setSwitch('', '', 'translate', false, 'test', Date.now());
     await expect(
@@ -31,6 +31,6 @@ describe('createApp builds the stores; adapters receive them instead of the data
       }),
     ).rejects.toThrow(expect.objectContaining({ code: 'command_disabled' }));
     // ...and the refusal lands in the same jobs log.
-    expect(stores.jobsLog.recent()[0]).toMatchObject({ command: 'translate', outcome: 'command_disabled' });
+    expect((await stores.jobsLog.recent())[0]).toMatchObject({ command: 'translate', outcome: 'command_disabled' });
   });
 });

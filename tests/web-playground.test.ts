@@ -284,8 +284,8 @@ describeWith('live route: queue position, streamed text, cancel', [stories], () 
       expect((await s.app.service.queue.stats()).waiting).toBe(0);
       hold.release();
       await hold.done;
-      const outcomes = s.app.db
-        .prepare("SELECT outcome FROM jobs WHERE command = 'generate-text' ORDER BY created_at")
+      const outcomes = s.app
+        .db!.prepare("SELECT outcome FROM jobs WHERE command = 'generate-text' ORDER BY created_at")
         .all() as { outcome: string }[];
       expect(outcomes.slice(-2).map((o) => o.outcome)).toEqual(['cancelled', 'cancelled']);
     } finally {

@@ -45,12 +45,14 @@ export const MAX_FOLLOW_UPS = 5;
  */
 export function followUpButtons(
   followUps: readonly FollowUp[] | undefined,
-  save: (options: Record<string, unknown>) => string,
-): { label: string; id: string }[] {
-  return (followUps ?? []).slice(0, MAX_FOLLOW_UPS).map((f) => ({
-    label: f.label.length > 75 ? `${f.label.slice(0, 74)}…` : f.label,
-    id: customId('follow', save(f.options)),
-  }));
+  save: (options: Record<string, unknown>) => Promise<string>,
+): Promise<{ label: string; id: string }[]> {
+  return Promise.all(
+    (followUps ?? []).slice(0, MAX_FOLLOW_UPS).map(async (f) => ({
+      label: f.label.length > 75 ? `${f.label.slice(0, 74)}…` : f.label,
+      id: customId('follow', await save(f.options)),
+    })),
+  );
 }
 
 /** The options a re-run uses: a toggle's option turned on or off, or a fresh seed for "again". */

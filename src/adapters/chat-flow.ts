@@ -107,11 +107,9 @@ export async function runWithProgress<P>(deps: ChatFlowDeps, req: ChatRequest, r
     const result = await handle.result;
     const save = (o: Record<string, unknown>, extra: { imageUrl?: string; model?: string } = {}) =>
       deps.states.save({ platform: ctx.platform, userId: ctx.userId, command, options: o, ...extra });
-    const stateId = save(options, { imageUrl: Object.values(req.images)[0]?.url, model: result.model });
-    const shown = await reply.render(result, {
-      stateId,
-      followUps: () => followUpButtons(result.followUps, (o) => save(o)),
-    });
+    const stateId = await save(options, { imageUrl: Object.values(req.images)[0]?.url, model: result.model });
+    const follow = await followUpButtons(result.followUps, (o) => save(o));
+    const shown = await reply.render(result, { stateId, followUps: () => follow });
     await editor.final(shown.payload);
     await shown.after?.();
   } catch (err) {
@@ -148,14 +146,14 @@ export type ButtonPress =
  * owner), the notes on the network, or a re-run (again, blur/boxes, a follow-up).
  * Refuses expired and foreign buttons with localized errors.
  */
-export function pressButton(
+export async function pressButton(
   deps: { states: InteractionStateStore; models: ModelRegistry },
   id: string,
   userId: string,
   lang: Lang,
-): ButtonPress {
+): Promise<ButtonPress> {
   const parsed = parseCustomId(id);
-  const state = parsed && deps.states.get(parsed.stateId);
+  const state = parsed && (await deps.states.get(parsed.stateId));
   if (!parsed || !state) throw new SinapsisError('button_expired');
   switch (parsed.action) {
     case 'delete':

@@ -79,6 +79,11 @@ const schema = z.object({
   SINAPSIS_WEB_COOKIE_ID: bool.default(false),
   SINAPSIS_COOKIE_SECRET: z.string().min(16, 'SINAPSIS_COOKIE_SECRET must be at least 16 characters').optional(),
   SINAPSIS_JOBS_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  SINAPSIS_DATABASE_URL: optional.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    'SINAPSIS_DATABASE_URL must start with postgres://',
+  ),
+  SINAPSIS_DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
   SINAPSIS_ORT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   SINAPSIS_LOG_INPUTS: bool.default(false),
   SINAPSIS_DISABLED_COMMANDS: list,

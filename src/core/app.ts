@@ -8,15 +8,15 @@ import { queueFromConfig } from '../queue/from-config.js';
 import { preloadTasks } from '../tasks/load.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Gate } from './gate.js';
-import { sqliteStores, type Stores } from '../store/stores.js';
+import { pgStores, sqliteStores, type Stores, type StoresOptions } from '../store/stores.js';
 import { createProcessor } from './processor.js';
 import { Service } from './service.js';
 import { ImageSpool } from './spool.js';
 
 export interface App {
   config: Config;
-  /** The stores' own database handle: for tests and close() only; adapters use `stores`. */
-  db: DB;
+  /** The SQLite database handle (absent on PostgreSQL): for tests and close() only; adapters use `stores`. */
+  db?: DB;
   /** Every store (interaction states, key-value, jobs log, accepted jobs, moderators' rules): what adapters receive. */
   stores: Stores;
   models: ModelRegistry;
@@ -25,19 +25,35 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Wires store, models, queue and service from the config; every entry point starts here. */
+/**
+ * Wires store, models, queue and service from the config; every entry point starts here.
+ * Stays synchronous: a PostgreSQL store connects and migrates in `stores.ready()`, which entry
+ * points await before serving (and every store call awaits too).
+ */
 export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): App {
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
-  const db = openDatabase(config.dataDir);
   const models = registryFromConfig(config, logger);
-  const stores = sqliteStores(db, {
+  const storeOpts: StoresOptions = {
     jobsRetentionDays: config.SINAPSIS_JOBS_RETENTION_DAYS,
     onJobsLogError: (err) =>
       logger.error(
         { err: String((err as Error).message ?? err) },
         'store write failed; the request is answered anyway',
       ),
-  });
+  };
+  // SINAPSIS_DATABASE_URL picks the shared PostgreSQL store; otherwise SQLite in the data dir.
+  const db = config.SINAPSIS_DATABASE_URL ? undefined : openDatabase(config.dataDir);
+  const stores = db
+    ? sqliteStores(db, storeOpts)
+    : pgStores(
+        {
+          url: config.SINAPSIS_DATABASE_URL!,
+          poolSize: config.SINAPSIS_DATABASE_POOL_SIZE,
+          onIdleError: (err) =>
+            logger.warn({ err: err.message }, 'a PostgreSQL connection was lost; reconnecting on next use'),
+        },
+        storeOpts,
+      );
   // In-process queue, or BullMQ on Redis (SINAPSIS_REDIS_URL) with the tasks in worker processes.
   const { queue, runsTasks } = queueFromConfig(config, () =>
     createProcessor({
@@ -60,6 +76,8 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     queueMax: config.SINAPSIS_QUEUE_MAX,
     jobsLog: stores.jobsLog,
     accepted: stores.accepted,
+    admission: stores.admission,
+    ping: stores.ping,
     spool: new ImageSpool(path.join(config.dataDir, 'accepted-uploads')),
     // A recovered job is re-run only if its reply outlives a whole run (timeout) plus a minute.
     rerunMarginMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000 + 60_000,
@@ -77,7 +95,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     async close() {
       await service.queue.close(config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000);
       await models.close();
-      db.close();
+      await stores.close();
     },
   };
 }

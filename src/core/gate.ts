@@ -1,6 +1,6 @@
 import { SinapsisError } from '../errors.js';
 import type { DB } from '../store/db.js';
-import { EVERYWHERE, Rules } from '../store/rules.js';
+import { EVERYWHERE } from '../store/rules.js';
 import { type RulesStore, sqliteRules } from '../store/stores.js';
 import {
   byPrecedence,
@@ -49,10 +49,10 @@ export class Gate {
 
   /** `rules`: the moderators' data (createApp hands the one from its stores); a SQLite database is wrapped. */
   constructor(
-    store: DB | Rules | RulesStore,
+    store: DB | RulesStore,
     private readonly opts: GateOptions = {},
   ) {
-    this.rules = store instanceof Rules || isDb(store) ? sqliteRules(store) : store;
+    this.rules = isDb(store) ? sqliteRules(store) : store;
     this.timeZone = opts.timeZone ?? 'UTC';
     this.now = opts.now ?? Date.now;
   }

@@ -63,6 +63,13 @@ export interface ServiceDeps {
   /** Where web uploads of accepted jobs wait until they settle (re-run after a crash). */
   spool?: ImageSpool;
   /**
+   * Runs one server's check → count → accept → enqueue before the next (the stores' `admission`:
+   * across every process sharing a PostgreSQL store). Default: an in-process lock.
+   */
+  admission?: <T>(server: string, fn: () => Promise<T>) => Promise<T>;
+  /** Whether the store answers now (the stores' `ping`), for /healthz. */
+  ping?: () => Promise<boolean>;
+  /**
    * A recovered job is re-run only when its reply stays deliverable this long past now (the job's
    * timeout plus a margin): otherwise its user is told the bot restarted. Default 3 min.
    */
@@ -91,7 +98,7 @@ export class Service {
   /** When each identical refusal (user, command, reason) was last written to the jobs log. */
   private readonly refusalsLogged = new Map<string, number>();
   /** Per server: check, count and enqueue of one request before the next (see submit). */
-  private readonly admitting = new KeyedLock();
+  private readonly admitting: <T>(server: string, fn: () => Promise<T>) => Promise<T>;
 
   constructor(private readonly deps: ServiceDeps) {
     this.admins = new Admin({
@@ -102,6 +109,8 @@ export class Service {
       queueStats: (server) => this.queue.stats(server),
     });
     this.queue = deps.queue;
+    const lock = new KeyedLock();
+    this.admitting = deps.admission ?? ((server, fn) => lock.run(server, fn));
   }
 
   /**
@@ -152,11 +161,12 @@ export class Service {
 
   /**
    * Validates and enqueues; rejects (localizable) before queueing when the request is refused.
-   * Check, count and enqueue run under the server's lock: the store's reads are awaited, and two
-   * requests of one server must not both pass a cooldown, quota or queue share meant for one.
+   * Check, count and enqueue run under the server's admission lock: the store's reads are awaited,
+   * and two requests of one server (from any process sharing the store) must not both pass a
+   * cooldown, quota or queue share meant for one.
    */
   submit(req: CommandRequest, events?: JobEvents): Promise<JobHandle<TaskResult>> {
-    return this.admitting.run(req.ctx.serverId ?? '', () => this.admit(req, events));
+    return this.admitting(req.ctx.serverId ?? '', () => this.admit(req, events));
   }
 
   private async admit(req: CommandRequest, events?: JobEvents): Promise<JobHandle<TaskResult>> {
@@ -168,9 +178,8 @@ export class Service {
     let handle: JobHandle<TaskResult>;
     let refund: () => void = () => undefined;
     let spooled: Record<string, Record<string, unknown>> | undefined;
-    const guard = (write: () => void) => this.deps.jobsLog.guard(write);
     const forget = () => {
-      guard(() => this.deps.accepted?.remove(id));
+      void this.deps.jobsLog.guarded(() => this.deps.accepted?.remove(id));
       this.dropSpooled(spooled);
     };
     try {
@@ -192,7 +201,7 @@ export class Service {
           model: req.ctx.model,
           ...(Object.keys(images).length ? { images } : {}),
         };
-        this.deps.accepted.add({
+        await this.deps.accepted.add({
           id,
           createdAt: started,
           platform: req.ctx.platform,
@@ -274,13 +283,14 @@ export class Service {
    * it or tells its user; a job already taken up once by a restart (it may be what crashed the
    * process) or recorded without its request is refunded and logged as "restarted" now.
    */
-  recoverInterrupted(): AcceptedJob[] {
+  async recoverInterrupted(): Promise<AcceptedJob[]> {
     const accepted = this.deps.accepted;
     if (!accepted) return [];
     let rows: AcceptedJob[] = [];
-    this.deps.jobsLog.guard(() => {
-      rows = accepted.all();
-      for (const r of rows) if (r.request && r.reply && !r.attempts) accepted.markAttempt(r.id);
+    await this.deps.jobsLog.guarded(async () => {
+      // With a store shared by several processes, only the jobs of processes that are gone.
+      rows = await accepted.claimOrphans();
+      for (const r of rows) if (r.request && r.reply && !r.attempts) await accepted.markAttempt(r.id);
     });
     for (const r of rows) {
       // Re-run only what has somewhere to answer (a chat reply, a web stream the page re-attaches
@@ -321,9 +331,9 @@ export class Service {
   /** A recovered job that will not run: refunded, forgotten, logged as "restarted". */
   private giveUp(r: AcceptedJob) {
     void this.deps.jobsLog.guarded(() => this.deps.gate.rules.refund(r.serverId, r.userId, r.command, r.day));
-    this.deps.jobsLog.guard(() => this.deps.accepted?.remove(r.id));
+    void this.deps.jobsLog.guarded(() => this.deps.accepted?.remove(r.id));
     this.dropSpooled(r.request?.images);
-    this.deps.jobsLog.record({
+    void this.deps.jobsLog.record({
       id: r.id,
       createdAt: r.createdAt,
       platform: r.platform,
@@ -354,7 +364,7 @@ export class Service {
     const refund = () =>
       void this.deps.jobsLog.guarded(() => this.deps.gate.rules.refund(job.serverId, job.userId, job.command, job.day));
     const forget = () => {
-      this.deps.jobsLog.guard(() => this.deps.accepted?.remove(job.id));
+      void this.deps.jobsLog.guarded(() => this.deps.accepted?.remove(job.id));
       this.dropSpooled(request.images);
     };
     let outcome: RecoveredOutcome;
@@ -399,9 +409,10 @@ export class Service {
     await hook.deliver(job, outcome).catch(() => undefined);
   }
 
-  /** Health of the store behind the jobs log and quotas, for /healthz. */
-  storeHealth() {
-    return this.deps.jobsLog.health();
+  /** Health of the store behind the jobs log and quotas, for /healthz: recent failed writes, and whether it answers now. */
+  async storeHealth() {
+    const health = this.deps.jobsLog.health();
+    return (await (this.deps.ping?.() ?? true)) ? health : { ...health, ok: false, reachable: false };
   }
 
   /** A security event (failed admin login) in the moderators' audit trail; never throws. */
@@ -441,7 +452,7 @@ export class Service {
     outcome: string,
     extra: { durationMs?: number; model?: string } = {},
   ) {
-    this.deps.jobsLog.record({
+    void this.deps.jobsLog.record({
       id,
       createdAt: started,
       platform: req.ctx.platform,

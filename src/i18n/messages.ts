@@ -315,6 +315,10 @@ const MESSAGES = {
     en: 'The upload took too long to arrive and was stopped. Check your connection and try again.',
     es: 'El envío tardó demasiado en llegar y se cortó. Revisá tu conexión y probá de nuevo.',
   },
+  store_unavailable: {
+    en: 'I cannot reach my database right now, so I cannot take requests. Please try again in a minute.',
+    es: 'No puedo llegar a mi base de datos en este momento, así que no puedo tomar pedidos. Probá de nuevo en un minuto.',
+  },
   uploads_busy: {
     en: 'Too many uploads are arriving right now. Please try again in a few seconds.',
     es: 'Están llegando demasiados envíos en este momento. Probá de nuevo en unos segundos.',

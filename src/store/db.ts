@@ -118,6 +118,9 @@ const MIGRATIONS: readonly string[] = [
   // is re-run once, not at every start).
   `ALTER TABLE accepted_jobs ADD COLUMN request_json TEXT;
    ALTER TABLE accepted_jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;`,
+  // 6: which process accepted the job: with a store shared by several processes (PostgreSQL has
+  // the same column), a starting process recovers only the jobs of processes that are gone.
+  `ALTER TABLE accepted_jobs ADD COLUMN owner TEXT;`,
 ];
 
 export function openDatabase(dataDir: string, file = 'sinapsis.db'): DB {

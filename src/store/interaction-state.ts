@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DB } from './db.js';
+import type { SqlClient } from './sql.js';
 
 export interface InteractionState {
   id: string;
@@ -19,7 +19,7 @@ export interface InteractionState {
  */
 export class InteractionStates {
   constructor(
-    private readonly db: DB,
+    private readonly sql: SqlClient,
     readonly ttlMs = 24 * 3600 * 1000,
   ) {}
 
@@ -27,25 +27,22 @@ export class InteractionStates {
    * Never throws: with the store failing (full disk) the result still goes out, and its
    * buttons answer "expired" when pressed instead of the whole reply being lost.
    */
-  save(s: Omit<InteractionState, 'id' | 'createdAt'>, now = Date.now()): string {
+  async save(s: Omit<InteractionState, 'id' | 'createdAt'>, now = Date.now()): Promise<string> {
     const id = randomBytes(9).toString('base64url');
     try {
-      this.db
-        .prepare(
-          `INSERT INTO interaction_state (id, platform, user_id, command, options_json, image_url, model, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(id, s.platform, s.userId, s.command, JSON.stringify(s.options), s.imageUrl ?? null, s.model ?? null, now);
+      await this.sql.run(
+        `INSERT INTO interaction_state (id, platform, user_id, command, options_json, image_url, model, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [id, s.platform, s.userId, s.command, JSON.stringify(s.options), s.imageUrl ?? null, s.model ?? null, now],
+      );
     } catch {
       // The id points at nothing: pressing a button says it expired.
     }
     return id;
   }
 
-  get(id: string, now = Date.now()): InteractionState | undefined {
-    const row = this.db.prepare('SELECT * FROM interaction_state WHERE id = ?').get(id) as
-      | Record<string, unknown>
-      | undefined;
+  async get(id: string, now = Date.now()): Promise<InteractionState | undefined> {
+    const row = await this.sql.get<Record<string, unknown>>('SELECT * FROM interaction_state WHERE id = ?', [id]);
     if (!row || now - Number(row.created_at) > this.ttlMs) return undefined;
     return {
       id,
@@ -59,7 +56,7 @@ export class InteractionStates {
     };
   }
 
-  purge(now = Date.now()): number {
-    return this.db.prepare('DELETE FROM interaction_state WHERE created_at < ?').run(now - this.ttlMs).changes;
+  purge(now = Date.now()): Promise<number> {
+    return this.sql.run('DELETE FROM interaction_state WHERE created_at < ?', [now - this.ttlMs]);
   }
 }

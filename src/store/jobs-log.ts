@@ -1,4 +1,4 @@
-import type { DB } from './db.js';
+import type { SqlClient } from './sql.js';
 
 export interface JobLogEntry {
   id: string;
@@ -31,52 +31,50 @@ const HEALTH_WINDOW_MS = 5 * 60_000;
  * and reported by `/healthz` instead. Rows older than the retention period are pruned hourly.
  */
 export class JobsLog {
-  private readonly insert;
-  private readonly prune;
   private lastPrune = 0;
   private failedWrites = 0;
   private lastFailure?: { at: number; error: string };
 
   constructor(
-    private readonly db: DB,
+    private readonly sql: SqlClient,
     private readonly opts: { retentionDays?: number; now?: () => number; onError?: (err: unknown) => void } = {},
-  ) {
-    this.insert = db.prepare(
-      `INSERT INTO jobs (id, created_at, platform, user_id, server_id, channel_id, command, duration_ms, outcome, model, input_json)
-       VALUES (@id, @createdAt, @platform, @userId, @serverId, @channelId, @command, @durationMs, @outcome, @model, @inputJson)`,
-    );
-    this.prune = db.prepare('DELETE FROM jobs WHERE created_at < ?');
-  }
+  ) {}
 
-  /** Never throws: returns whether the row was written. */
-  record(e: JobLogEntry): boolean {
-    return this.guard(() => {
-      this.insert.run({ serverId: null, channelId: null, durationMs: null, model: null, inputJson: null, ...e });
+  /** Never rejects: resolves to whether the row was written. */
+  record(e: JobLogEntry): Promise<boolean> {
+    return this.guarded(async () => {
+      await this.sql.run(
+        `INSERT INTO jobs (id, created_at, platform, user_id, server_id, channel_id, command, duration_ms, outcome, model, input_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          e.id,
+          e.createdAt,
+          e.platform,
+          e.userId,
+          e.serverId ?? null,
+          e.channelId ?? null,
+          e.command,
+          e.durationMs ?? null,
+          e.outcome,
+          e.model ?? null,
+          e.inputJson ?? null,
+        ],
+      );
       const now = (this.opts.now ?? Date.now)();
-      if (now - this.lastPrune > 3600_000) this.pruneOld(now);
+      if (now - this.lastPrune > 3600_000) await this.pruneOld(now);
     });
   }
 
   /** Deletes rows past the retention period; returns how many. */
-  pruneOld(now = (this.opts.now ?? Date.now)()): number {
+  pruneOld(now = (this.opts.now ?? Date.now)()): Promise<number> {
     this.lastPrune = now;
-    return this.prune.run(now - (this.opts.retentionDays ?? 90) * DAY).changes;
+    return this.sql.run('DELETE FROM jobs WHERE created_at < ?', [now - (this.opts.retentionDays ?? 90) * DAY]);
   }
 
-  /** Runs a store write for a side record (log, bookkeeping): a failure is counted, not thrown. */
-  guard(write: () => void): boolean {
-    try {
-      write();
-      return true;
-    } catch (err) {
-      this.failedWrites++;
-      this.lastFailure = { at: (this.opts.now ?? Date.now)(), error: String((err as Error).message ?? err) };
-      this.opts.onError?.(err);
-      return false;
-    }
-  }
-
-  /** `guard` for an async store write: a rejection is counted, not thrown. */
+  /**
+   * Runs a store write for a side record (log, bookkeeping, a refund): a failure (full disk,
+   * PostgreSQL gone) is counted for /healthz, never thrown, so the request is answered anyway.
+   */
   async guarded(write: () => unknown): Promise<boolean> {
     try {
       await write();
@@ -99,13 +97,14 @@ export class JobsLog {
     };
   }
 
-  recent(limit = 50): JobLogEntry[] {
-    return this.db
-      .prepare(
-        `SELECT id, created_at AS createdAt, platform, user_id AS userId, server_id AS serverId, channel_id AS channelId,
-                command, duration_ms AS durationMs, outcome, model, input_json AS inputJson
-         FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?`,
-      )
-      .all(limit) as JobLogEntry[];
+  recent(limit = 50): Promise<JobLogEntry[]> {
+    // Rows of one millisecond keep their insertion order: SQLite's rowid, PostgreSQL's seq column.
+    const order = this.sql.dialect === 'pg' ? 'seq' : 'rowid';
+    return this.sql.all<JobLogEntry>(
+      `SELECT id, created_at AS "createdAt", platform, user_id AS "userId", server_id AS "serverId", channel_id AS "channelId",
+              command, duration_ms AS "durationMs", outcome, model, input_json AS "inputJson"
+       FROM jobs ORDER BY created_at DESC, ${order} DESC LIMIT ?`,
+      [limit],
+    );
   }
 }

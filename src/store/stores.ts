@@ -3,107 +3,88 @@ import { AcceptedJobs } from './accepted-jobs.js';
 import { InteractionStates, type InteractionState } from './interaction-state.js';
 import { JobsLog } from './jobs-log.js';
 import { KeyValue } from './kv.js';
+import { PgClient, type PgClientOptions } from './pg-client.js';
 import { Rules } from './rules.js';
+import type { SqlClient } from './sql.js';
+import { SqliteClient } from './sqlite-client.js';
 
-/** What a result's buttons need after a restart (see interaction-state.ts for the SQLite one). */
+/** What a result's buttons need after a restart. */
 export interface InteractionStateStore {
   readonly ttlMs: number;
-  /** Never throws: a failing store gives an id that answers "expired" later. */
-  save(s: Omit<InteractionState, 'id' | 'createdAt'>, now?: number): string;
-  get(id: string, now?: number): InteractionState | undefined;
-  purge(now?: number): number;
+  /** Never rejects: a failing store gives an id that answers "expired" later. */
+  save(s: Omit<InteractionState, 'id' | 'createdAt'>, now?: number): Promise<string>;
+  get(id: string, now?: number): Promise<InteractionState | undefined>;
+  purge(now?: number): Promise<number>;
 }
 
 /** Small named values kept between runs (the hash of the registered commands, the cookie secret). */
-export type KeyValueStore = Promised<Pick<KeyValue, 'get' | 'set'>>;
+export type KeyValueStore = Pick<KeyValue, 'get' | 'set'>;
 
-/** `T`'s methods answering with a Promise: the shape a networked backend (PostgreSQL) can implement. */
-export type Promised<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
-};
-
-/**
- * The methods of a synchronous store as Promises. The call runs synchronously (better-sqlite3)
- * and its result is wrapped: a write has happened by the time the call returns, and a throw
- * becomes a rejection, as a networked driver's would.
- */
-export function promised<T extends object, K extends keyof T>(target: T, methods: readonly K[]): Promised<Pick<T, K>> {
-  const out = {} as Record<K, unknown>;
-  for (const m of methods) {
-    const fn = target[m] as (...args: unknown[]) => unknown;
-    out[m] = (...args: unknown[]) => {
-      try {
-        return Promise.resolve(fn.apply(target, args));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-  }
-  return out as Promised<Pick<T, K>>;
-}
-
-/** Every read and write of the moderators' data, async (the SQLite one wraps `Rules`). */
-export type RulesStore = Promised<Omit<Rules, 'transaction'>>;
-
-const RULES_METHODS = [
-  'switchesFor',
-  'switchAt',
-  'setSwitch',
-  'serverSwitches',
-  'rolesFor',
-  'roleAt',
-  'setRole',
-  'serverRoles',
-  'limitsFor',
-  'limitsAt',
-  'setLimits',
-  'serverLimits',
-  'language',
-  'setLanguage',
-  'usage',
-  'lastUse',
-  'use',
-  'refund',
-  'usageByCommand',
-  'audit',
-  'recentAudit',
-  'pruneAudit',
-] as const satisfies readonly (keyof RulesStore)[];
-
-/** The async rules store over a SQLite database or a `Rules` on one. */
-export function sqliteRules(store: DB | Rules): RulesStore {
-  return promised(store instanceof Rules ? store : new Rules(store), RULES_METHODS);
-}
+/** Every read and write of the moderators' data (switches, roles, limits, usage, audit), async. */
+export type RulesStore = Pick<Rules, keyof Rules>;
 
 /**
  * Every store the product keeps, built once by `createApp` and handed to the service and the
- * adapters, so none of them opens or names the database: a different backend (a shared one
- * for several worker processes) replaces this bundle and nothing else.
+ * adapters, so none of them opens or names the database. Every method is async and the same
+ * for both drivers: SQLite (embedded default) and PostgreSQL (SINAPSIS_DATABASE_URL, shared by
+ * several processes).
  */
 export interface Stores {
+  readonly driver: 'sqlite' | 'pg';
   interactions: InteractionStateStore;
   kv: KeyValueStore;
-  /** One row per request and outcome (not the process logger). */
+  /** One row per request and outcome (not the process logger); also counts failed side writes for /healthz. */
   jobsLog: JobsLog;
   /** Accepted, unanswered jobs (refunded and reported after a crash). */
   accepted: AcceptedJobs;
-  /** The moderators' data the gate reads (async: a shared backend answers over the network). */
+  /** The moderators' data the gate reads. */
   rules: RulesStore;
+  /**
+   * Runs `fn` while no other admission of `key` (a server) runs, in any process sharing this
+   * store: SQLite an in-process lock, PostgreSQL an advisory lock held on one connection, which
+   * every store call made inside `fn` uses.
+   */
+  admission<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** Whether the database answers now (/healthz); never rejects. */
+  ping(): Promise<boolean>;
+  /** Connected and migrated; PostgreSQL rejects with an error naming SINAPSIS_DATABASE_URL. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
 }
 
-export interface SqliteStoresOptions {
+export interface StoresOptions {
   jobsRetentionDays?: number;
-  /** A failed write of the jobs log (full disk): logged, the request is answered anyway. */
+  /** A failed write of the jobs log (full disk, database gone): logged, the request is answered anyway. */
   onJobsLogError?: (err: unknown) => void;
 }
 
-/** The stores on one SQLite database (better-sqlite3). */
-export function sqliteStores(db: DB, opts: SqliteStoresOptions = {}): Stores {
+/** The stores over any SQL driver: each query is written once (see sql.ts). */
+export function storesOn(sql: SqlClient, opts: StoresOptions = {}): Stores {
   return {
-    interactions: new InteractionStates(db),
-    kv: promised(new KeyValue(db), ['get', 'set']),
-    jobsLog: new JobsLog(db, { retentionDays: opts.jobsRetentionDays, onError: opts.onJobsLogError }),
-    accepted: new AcceptedJobs(db),
-    rules: sqliteRules(db),
+    driver: sql.dialect,
+    interactions: new InteractionStates(sql),
+    kv: new KeyValue(sql),
+    jobsLog: new JobsLog(sql, { retentionDays: opts.jobsRetentionDays, onError: opts.onJobsLogError }),
+    accepted: new AcceptedJobs(sql),
+    rules: new Rules(sql),
+    admission: (key, fn) => sql.admission(key, fn),
+    ping: () => sql.ping(),
+    ready: () => sql.ready(),
+    close: () => sql.close(),
   };
+}
+
+/** The stores on one SQLite database (better-sqlite3), the embedded default. */
+export function sqliteStores(db: DB, opts: StoresOptions = {}): Stores {
+  return storesOn(new SqliteClient(db), opts);
+}
+
+/** The stores on PostgreSQL; nothing connects until `ready()` or the first call. */
+export function pgStores(pg: PgClientOptions, opts: StoresOptions = {}): Stores {
+  return storesOn(new PgClient(pg), opts);
+}
+
+/** The rules store over a SQLite database (tests and benches that only need the gate's data). */
+export function sqliteRules(db: DB): RulesStore {
+  return new Rules(new SqliteClient(db));
 }

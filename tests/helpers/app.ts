@@ -4,10 +4,12 @@ import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { createApp, type App } from '../../src/core/app.js';
+import type { DB } from '../../src/store/db.js';
 import { MODELS_DIR } from './assets.js';
 
 /** A full app over a throwaway data dir, models from ../shared, no downloads. */
-export function testApp(env: Record<string, string> = {}): App & { dispose(): Promise<void> } {
+/** `db` is there unless `env` names SINAPSIS_DATABASE_URL (PostgreSQL). */
+export function testApp(env: Record<string, string> = {}): App & { db: DB; dispose(): Promise<void> } {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
   const config = loadConfig(
     { SINAPSIS_DATA_DIR: dataDir, SINAPSIS_MODELS_DIR: MODELS_DIR, SINAPSIS_AUTO_DOWNLOAD: 'false', ...env },
@@ -16,6 +18,7 @@ export function testApp(env: Record<string, string> = {}): App & { dispose(): Pr
   const app = createApp(config, { logger: pino({ level: 'silent' }) });
   return {
     ...app,
+    db: app.db!,
     async dispose() {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { adminSpec, COMMANDS, findCommand } from '../../../commands/index.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { createApp } from '../../core/app.js';
+import { StoreUnreachableError } from '../../store/pg-client.js';
 import { asSinapsisError, errorBody, SinapsisError } from '../../errors.js';
 import { langOf, type Lang } from '../../i18n/locale.js';
 import { findSample, readSample, SAMPLES } from '../../samples/index.js';
@@ -70,6 +71,7 @@ async function main(): Promise<number> {
   const app = createApp(config, {
     logger: pino({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL }, pino.destination(2)),
   });
+  await app.stores.ready();
   try {
     const { imagePaths, raw } = splitImageFlags(spec, args.options);
     const images: Record<string, Buffer> = {};
@@ -171,6 +173,7 @@ async function modelsCommand(args: CliArgs, config: Config, lang: Lang): Promise
     return 2;
   }
   const app = createApp(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
+  await app.stores.ready();
   try {
     const rows = modelStatusRows(app.service.availability());
     if (args.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
@@ -204,6 +207,7 @@ async function admin(args: CliArgs, config: Config, lang: Lang, fail: (e: Sinaps
     return sub || args.help ? 0 : 2;
   }
   const app = createApp(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
+  await app.stores.ready();
   try {
     const subSpec = spec.subcommands.find((s) => s.name === sub);
     const options: Record<string, unknown> = { ...args.options };
@@ -227,4 +231,9 @@ async function admin(args: CliArgs, config: Config, lang: Lang, fail: (e: Sinaps
   }
 }
 
-process.exitCode = await main();
+process.exitCode = await main().catch((err) => {
+  // PostgreSQL (SINAPSIS_DATABASE_URL) unreachable: one line naming the setting, no stack trace.
+  if (!(err instanceof StoreUnreachableError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  return 1;
+});

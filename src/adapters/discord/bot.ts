@@ -172,7 +172,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
   async function onButton(i: ButtonInteraction) {
     let press: ButtonPress;
     try {
-      press = pressButton({ states, models: app.models }, i.customId, i.user.id, langFor(i));
+      press = await pressButton({ states, models: app.models }, i.customId, i.user.id, langFor(i));
       if (press.kind === 'rerun')
         await service.check({
           command: press.command,
@@ -247,7 +247,7 @@ export async function startDiscord(app: App): Promise<DiscordBot> {
         .catch((err) => log.error({ err }, 'slash command registration failed'));
     }
   }
-  const purge = setInterval(() => states.purge(), 3600_000).unref();
+  const purge = setInterval(() => void states.purge().catch(() => undefined), 3600_000).unref();
   // Jobs a crashed process left unanswered: re-run (edit the reply with the result) or "the bot restarted".
   void registerDiscordRecovery(app, client, { states, uploadLimit, download });
 

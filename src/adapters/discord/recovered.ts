@@ -49,7 +49,7 @@ export function registerDiscordRecovery(
     const { result } = outcome;
     const options = job.request?.options ?? {};
     const imageUrl = Object.values(job.request?.images ?? {})[0]?.url as string | undefined;
-    const stateId = deps.states.save({
+    const stateId = await deps.states.save({
       platform: 'discord',
       userId: job.userId,
       command: job.command,
@@ -57,7 +57,7 @@ export function registerDiscordRecovery(
       imageUrl,
       model: result.model,
     });
-    const follow = followUpButtons(result.followUps, (o) =>
+    const follow = await followUpButtons(result.followUps, (o) =>
       deps.states.save({ platform: 'discord', userId: job.userId, command: job.command, options: o }),
     );
     const msg = await resultMessage(result, deps.uploadLimit);

@@ -289,7 +289,7 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
     };
     const lang = await langOfUser(client, w.user);
     try {
-      const press = pressButton({ states, models: app.models }, action.action_id, w.user, lang);
+      const press = await pressButton({ states, models: app.models }, action.action_id, w.user, lang);
       if (press.kind === 'delete') {
         await client.chat.delete({ channel: w.channel, ts: body.message!.ts });
       } else if (press.kind === 'explain') {
@@ -326,14 +326,14 @@ export async function startSlack(app: App, opts: { retries?: number } = {}): Pro
   // Jobs a crashed process left unanswered: re-run (update the placeholder with the result) or "the bot restarted".
   void registerSlackRecovery(app, bolt.client, {
     download,
-    blocks: (result, command, options, lang, userId, imageUrl) =>
+    blocks: async (result, command, options, lang, userId, imageUrl) =>
       resultBlocks(
         result,
         command,
         options,
-        states.save({ platform: 'slack', userId, command, options, imageUrl, model: result.model }),
+        await states.save({ platform: 'slack', userId, command, options, imageUrl, model: result.model }),
         lang,
-        followUpButtons(result.followUps, (o) => states.save({ platform: 'slack', userId, command, options: o })),
+        await followUpButtons(result.followUps, (o) => states.save({ platform: 'slack', userId, command, options: o })),
       ),
   });
   return {

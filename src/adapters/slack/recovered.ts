@@ -25,7 +25,7 @@ export function registerSlackRecovery(
       lang: Lang,
       userId: string,
       imageUrl?: string,
-    ): unknown[];
+    ): Promise<unknown[]>;
   },
 ): Promise<void> {
   const log = app.logger.child({ adapter: 'slack' });
@@ -48,14 +48,14 @@ export function registerSlackRecovery(
       channel: r.channel,
       ts: r.ts,
       text: result.text.slice(0, 3000),
-      blocks: deps.blocks(
+      blocks: (await deps.blocks(
         result,
         job.command,
         job.request?.options ?? {},
         lang,
         job.userId,
         Object.values(job.request?.images ?? {})[0]?.url as string | undefined,
-      ) as never,
+      )) as never,
     });
     if (result.images.length) {
       await client.filesUploadV2({

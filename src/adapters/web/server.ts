@@ -188,7 +188,7 @@ export async function buildWebServer(app: App): Promise<FastifyInstance> {
   web.get('/healthz', async (_req, reply) => {
     // A queue on Redis that does not answer is degraded too (requests are refused meanwhile).
     const queue = await Promise.resolve(app.service.queue.stats()).catch(() => ({ unavailable: true, stuck: 0 }));
-    const store = app.service.storeHealth();
+    const store = await app.service.storeHealth();
     const degraded = queue.stuck > 0 || 'unavailable' in queue || !store.ok;
     return reply.status(degraded ? 503 : 200).send({ status: degraded ? 'degraded' : 'ok', queue, store });
   });
