@@ -44,11 +44,10 @@ for (const a of app.service.availability()) {
   }
 }
 
-if (config.SINAPSIS_WARM_MODELS.length) {
-  app.models
-    .warm(config.SINAPSIS_WARM_MODELS)
-    .catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));
-}
+// Starts the worker threads now (not on the first request) and loads the models to warm in each.
+app
+  .warm(config.SINAPSIS_WARM_MODELS)
+  .catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));
 
 const web = await buildWebServer(app);
 await web.listen({ port: config.PORT, host: config.HOST });

@@ -43,6 +43,7 @@ const schema = z.object({
     .min(1)
     .max(64)
     .default(cpus().length || 1),
+  SINAPSIS_WORKER_THREADS: bool.default(true),
   SINAPSIS_QUEUE_MAX: z.coerce.number().int().min(1).default(100),
   SINAPSIS_QUEUE_MAX_PER_USER: z.coerce.number().int().min(1).default(5),
   SINAPSIS_JOB_TIMEOUT_S: z.coerce.number().min(1).default(120),

@@ -5,6 +5,7 @@ import { adminSpec, COMMANDS } from '../../commands/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { registryFromConfig } from '../models/setup.js';
 import { MemoryQueue } from '../queue/memory-queue.js';
+import { createThreadPool, type ThreadPool } from '../queue/thread-pool.js';
 import { preloadTasks } from '../tasks/load.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Gate } from './gate.js';
@@ -20,8 +21,12 @@ export interface App {
   /** Every store (interaction states, key-value, jobs log, accepted jobs, moderators' rules): what adapters receive. */
   stores: Stores;
   models: ModelRegistry;
+  /** The worker threads running jobs (SINAPSIS_WORKER_THREADS), or none when jobs run in this thread. */
+  pool?: ThreadPool;
   service: Service;
   logger: pino.Logger;
+  /** Loads models ahead of the first request, where jobs run (every worker thread, or here). */
+  warm(models: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,8 +43,10 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
         'store write failed; the request is answered anyway',
       ),
   });
-  // This process runs jobs (the embedded queue): load the tasks' code now, not on the first request.
-  preloadTasks(COMMANDS);
+  // Jobs run in worker threads (each loads the tasks' code and its own models), or here: then load the
+  // tasks' code now, not on the first request.
+  const pool = config.SINAPSIS_WORKER_THREADS ? createThreadPool(config, logger) : undefined;
+  if (!pool) preloadTasks(COMMANDS);
   const service = new Service({
     models,
     gate: new Gate(stores.rules, {
@@ -57,11 +64,12 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     rerunMarginMs: config.SINAPSIS_JOB_TIMEOUT_S * 1000 + 60_000,
     logInputs: config.SINAPSIS_LOG_INPUTS,
     queue: new MemoryQueue(
-      createProcessor({
-        models,
-        blocklist: config.SINAPSIS_BLOCKLIST,
-        explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
-      }),
+      pool?.run ??
+        createProcessor({
+          models,
+          blocklist: config.SINAPSIS_BLOCKLIST,
+          explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
+        }),
       {
         concurrency: config.SINAPSIS_CONCURRENCY,
         maxWaiting: config.SINAPSIS_QUEUE_MAX,
@@ -76,10 +84,13 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     db,
     stores,
     models,
+    pool,
     service,
     logger,
+    warm: (ids) => (pool ? pool.warm(ids) : models.warm(ids)),
     async close() {
       await service.queue.close(config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000);
+      await pool?.close();
       await models.close();
       db.close();
     },

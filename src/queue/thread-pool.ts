@@ -1,0 +1,223 @@
+// Runs jobs in worker threads, so decoding, inference, drawing and encoding never block the
+// event loop that talks to Discord, Slack and the web. The queue (MemoryQueue, or a BullMQ
+// worker) still decides what runs when; the pool only runs what it is handed.
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/index.js';
+import type { JobPayload } from '../core/processor.js';
+import { SinapsisError } from '../errors.js';
+import type { TaskResult } from '../tasks/types.js';
+import { asBuffer, type FromWorker, fromWire, type ToWorker, toWire } from './thread-messages.js';
+import type { WorkerInit } from './thread-worker.js';
+import type { JobProgress, Processor } from './types.js';
+
+export interface PoolLogger {
+  info(extra: object, msg: string): void;
+  warn(extra: object, msg: string): void;
+  error(extra: object, msg: string): void;
+}
+
+export interface ThreadPoolOptions {
+  /** Worker threads (each runs one job at a time). Default: the config's SINAPSIS_CONCURRENCY. */
+  size?: number;
+  /** Modules each worker imports before its first job (tests register stand-in tasks this way). */
+  preload?: string[];
+  /**
+   * After a running job is stopped (cancel, timeout, shutdown), how long its worker may take to
+   * notice before it is terminated and replaced: an inference call cannot be interrupted, a thread can.
+   */
+  stopGraceMs?: number;
+}
+
+export interface WorkerMemory {
+  /** This thread's own JavaScript heap and the memory its ArrayBuffers and native objects declare. */
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export interface ThreadPool {
+  readonly size: number;
+  /** The processor a queue hands jobs to: runs one job in the next free worker thread. */
+  readonly run: Processor<JobPayload, TaskResult>;
+  /** Starts every worker and loads these models in each (and in any worker started later). */
+  warm(models: readonly string[]): Promise<void>;
+  /** Per-thread memory, asked of each live worker. */
+  memory(): Promise<WorkerMemory[]>;
+  /** Ends every job still running or waiting with `shutting_down` and terminates the workers. */
+  close(): Promise<void>;
+}
+
+interface PoolJob {
+  id: number;
+  payload: JobPayload;
+  report: (p: JobProgress) => void;
+  resolve(r: TaskResult): void;
+  reject(e: unknown): void;
+  signal: AbortSignal;
+  slot?: Slot;
+  killTimer?: NodeJS.Timeout;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: PoolJob;
+  /** Warm-up, memory and other requests waiting for this worker's reply. */
+  replies: Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>;
+  ready: boolean;
+  gone: boolean;
+}
+
+const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
+const WORKER = new URL('./thread-worker.ts', import.meta.url).href;
+
+export function createThreadPool(config: Config, logger: PoolLogger, opts: ThreadPoolOptions = {}): ThreadPool {
+  const size = Math.max(1, opts.size ?? config.SINAPSIS_CONCURRENCY);
+  const stopGraceMs = opts.stopGraceMs ?? 2_000;
+  const slots: Slot[] = [];
+  const waiting: PoolJob[] = [];
+  const warmed = new Set<string>();
+  let seq = 0;
+  let closed = false;
+
+  const send = (slot: Slot, msg: ToWorker) => slot.worker.postMessage(msg);
+
+  function ask<T>(slot: Slot, msg: (id: number) => ToWorker): Promise<T> {
+    const id = ++seq;
+    return new Promise<T>((resolve, reject) => {
+      slot.replies.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      send(slot, msg(id));
+    });
+  }
+
+  /** Workers start when a job needs one (or on `warm`); one that dies is not restarted until a job needs it. */
+  function spawn(): Slot {
+    const init: WorkerInit = { entry: WORKER, config, preload: opts.preload ?? [] };
+    const worker = new Worker(ENTRY, { workerData: init, name: 'sinapsis-task' });
+    const slot: Slot = { worker, replies: new Map(), ready: false, gone: false };
+    worker.on('message', (m: FromWorker) => onMessage(slot, m));
+    worker.on('error', (err) => onGone(slot, err));
+    worker.on('exit', (code) => onGone(slot, new Error(`worker thread exited with code ${code}`)));
+    if (warmed.size) void ask(slot, (id) => ({ type: 'warm', id, models: [...warmed] })).catch(() => undefined);
+    return slot;
+  }
+
+  function onMessage(slot: Slot, m: FromWorker) {
+    if (m.type === 'ready') slot.ready = true;
+    else if (m.type === 'log') logger[m.level]({ ...m.extra, thread: slot.worker.threadId }, m.msg);
+    else if (m.type === 'reply') {
+      const r = slot.replies.get(m.id);
+      slot.replies.delete(m.id);
+      if (m.error) r?.reject(fromWire(m.error));
+      else r?.resolve(m.value);
+    } else {
+      const job = slot.job;
+      if (!job || job.id !== m.id) return;
+      if (m.type === 'progress') {
+        if (!job.signal.aborted) job.report(m.progress);
+      } else if (m.type === 'done') {
+        const result = { ...m.result, images: m.result.images.map((i) => ({ ...i, data: asBuffer(i.data) })) };
+        settle(job, () => job.resolve(result));
+      } else if (m.type === 'error') {
+        settle(job, () => job.reject(fromWire(m.error)));
+      }
+    }
+  }
+
+  /** A worker crashed, ran out of memory or was terminated: its job fails clearly and a fresh worker takes its place. */
+  function onGone(slot: Slot, err: Error) {
+    if (slot.gone) return;
+    slot.gone = true;
+    void slot.worker.terminate();
+    for (const r of slot.replies.values()) r.reject(new SinapsisError('worker_crashed', {}, { cause: err }));
+    slot.replies.clear();
+    const job = slot.job;
+    if (job) {
+      if (!job.signal.aborted) logger.error({ err: err.message }, 'a worker thread died while running a job');
+      settle(job, () =>
+        job.reject(job.signal.aborted ? job.signal.reason : new SinapsisError('worker_crashed', {}, { cause: err })),
+      );
+    }
+    // The next job that needs a worker starts a fresh one.
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    dispatch();
+  }
+
+  function settle(job: PoolJob, how: () => void) {
+    clearTimeout(job.killTimer);
+    const slot = job.slot;
+    if (slot && slot.job === job) slot.job = undefined;
+    job.slot = undefined;
+    how();
+    dispatch();
+  }
+
+  function dispatch() {
+    while (waiting.length) {
+      let slot = slots.find((s) => !s.gone && !s.job);
+      if (!slot && slots.length < size && !closed) slots.push((slot = spawn()));
+      if (!slot) return;
+      const job = waiting.shift()!;
+      job.slot = slot;
+      slot.job = job;
+      // Copied, not transferred: the caller may keep the upload (to re-run it after a restart).
+      send(slot, { type: 'run', id: job.id, payload: job.payload });
+    }
+  }
+
+  const run: Processor<JobPayload, TaskResult> = (payload, signal, report) =>
+    new Promise<TaskResult>((resolve, reject) => {
+      if (closed) return reject(new SinapsisError('shutting_down'));
+      if (signal.aborted) return reject(signal.reason);
+      const job: PoolJob = { id: ++seq, payload, report, resolve, reject, signal };
+      signal.addEventListener(
+        'abort',
+        () => {
+          const slot = job.slot;
+          if (!slot) {
+            const i = waiting.indexOf(job);
+            if (i >= 0) waiting.splice(i, 1);
+            return reject(signal.reason);
+          }
+          send(slot, { type: 'abort', id: job.id, reason: toWire(signal.reason) });
+          // Work that does not stop (one long inference call) takes its thread with it: a fresh one replaces it.
+          job.killTimer = setTimeout(() => {
+            if (slot.job === job) onGone(slot, new Error('stopped job did not end in time'));
+          }, stopGraceMs);
+        },
+        { once: true },
+      );
+      waiting.push(job);
+      dispatch();
+    });
+
+  return {
+    size,
+    run,
+    async warm(models) {
+      // Workers start on demand (a CLI run needs one, `models status` none); warming starts them all.
+      while (!closed && slots.length < size) slots.push(spawn());
+      for (const m of models) warmed.add(m);
+      await Promise.all(
+        slots.filter((s) => !s.gone).map((s) => ask(s, (id) => ({ type: 'warm', id, models: [...models] }))),
+      );
+    },
+    async memory() {
+      const live = slots.filter((s) => !s.gone);
+      return Promise.all(live.map((s) => ask<WorkerMemory>(s, (id) => ({ type: 'memory', id }))));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const reason = new SinapsisError('shutting_down');
+      for (const job of waiting.splice(0)) job.reject(reason);
+      for (const slot of slots) {
+        slot.gone = true;
+        const job = slot.job;
+        if (job) settle(job, () => job.reject(reason));
+        for (const r of slot.replies.values()) r.reject(reason);
+      }
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}
