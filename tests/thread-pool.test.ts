@@ -167,6 +167,25 @@ describe('worker threads: what only threads can do', () => {
     await expect.poll(() => queue.stats()).toMatchObject({ running: 0, stuck: 0 });
   });
 
+  it('work that ignores being stopped but only waits (a stalled download) keeps its thread until it ends: stuck meanwhile, a fresh thread runs the next job', async () => {
+    const q = new MemoryQueue(runner.process, {
+      concurrency: 1,
+      maxWaiting: 2,
+      maxWaitingPerUser: 2,
+      timeoutMs: 20_000,
+      stopGraceMs: 300,
+    });
+    const waiting = q.submit({ id: 'io', userId: 'u', payload: payload('pool-io-wait') });
+    await new Promise((r) => setTimeout(r, 300));
+    waiting.cancel();
+    await expect(waiting.result).rejects.toMatchObject({ code: 'cancelled' });
+    const r = await q.submit({ id: 'io-next', userId: 'u', payload: payload('pool-thread') }).result;
+    expect(r.text).toMatch(/^false \d+$/);
+    expect(q.stats()).toMatchObject({ stuck: 1 });
+    await expect.poll(() => q.stats(), { timeout: 5_000 }).toMatchObject({ running: 0, stuck: 0 });
+    await q.close(1_000);
+  });
+
   it('times a job out like the in-thread queue does', async () => {
     const q = new MemoryQueue(runner.process, {
       concurrency: 1,

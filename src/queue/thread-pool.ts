@@ -23,7 +23,8 @@ export interface ThreadPoolOptions {
   preload?: string[];
   /**
    * After a running job is stopped (cancel, timeout, shutdown), how long its worker may take to
-   * notice before it is terminated and replaced: an inference call cannot be interrupted, a thread can.
+   * notice. Past it, a worker whose thread is busy computing (an inference call cannot be
+   * interrupted) is terminated and replaced; one idle waiting on I/O is retired and replaced.
    */
   stopGraceMs?: number;
 }
@@ -65,10 +66,18 @@ interface Slot {
   replies: Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>;
   ready: boolean;
   gone: boolean;
+  /**
+   * Its job was stopped but its work goes on waiting for I/O (a download that stalls, shared with
+   * later requests through the disk): it takes no new job, a fresh worker does, and it ends when
+   * that work settles.
+   */
+  retired?: boolean;
 }
 
 const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
 const WORKER = new URL('./thread-worker.ts', import.meta.url).href;
+/** How long a worker has to answer a ping before its thread counts as busy computing. */
+const PING_MS = 500;
 
 export function createThreadPool(config: Config, logger: PoolLogger, opts: ThreadPoolOptions = {}): ThreadPool {
   const size = Math.max(1, opts.size ?? config.SINAPSIS_CONCURRENCY);
@@ -149,13 +158,33 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
     if (slot && slot.job === job) slot.job = undefined;
     job.slot = undefined;
     how();
+    // A retired worker's leftover work has ended: the worker goes with it.
+    if (slot?.retired && !slot.gone) onGone(slot, new Error('retired worker finished its stopped job'));
+    dispatch();
+  }
+
+  /** Past the grace of a stopped job: terminate a worker that is busy computing, retire one that is waiting. */
+  async function overdue(slot: Slot, job: PoolJob) {
+    const alive = await Promise.race([
+      ask(slot, (id) => ({ type: 'memory', id })).then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), PING_MS)),
+    ]);
+    if (slot.job !== job || slot.gone) return;
+    if (!alive) return onGone(slot, new Error('stopped job did not end in time'));
+    slot.retired = true;
+    // Never more retired workers than the pool's size: the oldest goes.
+    const retired = slots.filter((s) => s.retired && !s.gone);
+    if (retired.length > size) onGone(retired[0]!, new Error('too many stopped jobs still waiting'));
     dispatch();
   }
 
   function dispatch() {
     while (waiting.length) {
-      let slot = slots.find((s) => !s.gone && !s.job);
-      if (!slot && slots.length < size && !closed) slots.push((slot = spawn()));
+      let slot = slots.find((s) => !s.gone && !s.retired && !s.job);
+      if (!slot && slots.filter((s) => !s.retired).length < size && !closed) slots.push((slot = spawn()));
       if (!slot) return;
       const job = waiting.shift()!;
       job.slot = slot;
@@ -180,9 +209,8 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
             return reject(signal.reason);
           }
           send(slot, { type: 'abort', id: job.id, reason: toWire(signal.reason) });
-          // Work that does not stop (one long inference call) takes its thread with it: a fresh one replaces it.
           job.killTimer = setTimeout(() => {
-            if (slot.job === job) onGone(slot, new Error('stopped job did not end in time'));
+            if (slot.job === job) void overdue(slot, job);
           }, stopGraceMs);
         },
         { once: true },
@@ -196,14 +224,16 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
     run,
     async warm(models) {
       // Workers start on demand (a CLI run needs one, `models status` none); warming starts them all.
-      while (!closed && slots.length < size) slots.push(spawn());
+      while (!closed && slots.filter((s) => !s.retired).length < size) slots.push(spawn());
       for (const m of models) warmed.add(m);
       await Promise.all(
-        slots.filter((s) => !s.gone).map((s) => ask(s, (id) => ({ type: 'warm', id, models: [...models] }))),
+        slots
+          .filter((s) => !s.gone && !s.retired)
+          .map((s) => ask(s, (id) => ({ type: 'warm', id, models: [...models] }))),
       );
     },
     async memory() {
-      const live = slots.filter((s) => !s.gone);
+      const live = slots.filter((s) => !s.gone && !s.retired);
       return Promise.all(live.map((s) => ask<WorkerMemory>(s, (id) => ({ type: 'memory', id }))));
     },
     async close() {
