@@ -44,7 +44,9 @@ for (const a of app.service.availability()) {
   }
 }
 
-// Starts the worker threads now (not on the first request) and loads the models to warm in each.
+// The worker threads load their code before the first request can reach them (seconds on a busy
+// machine: not inside a request's timeout), then the models to warm, in the background.
+await app.start().catch((err) => log.error({ err }, 'worker threads could not start; jobs will fail until they do'));
 app
   .warm(config.SINAPSIS_WARM_MODELS)
   .catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));

@@ -167,7 +167,7 @@ describe('worker threads: what only threads can do', () => {
     await expect.poll(() => queue.stats()).toMatchObject({ running: 0, stuck: 0 });
   });
 
-  it('work that ignores being stopped but only waits (a stalled download) keeps its thread until it ends: stuck meanwhile, a fresh thread runs the next job', async () => {
+  it('work that ignores being stopped but only waits (a stalled download) lingers like in one thread: stuck until it ends, and the next job runs meanwhile', async () => {
     const q = new MemoryQueue(runner.process, {
       concurrency: 1,
       maxWaiting: 2,

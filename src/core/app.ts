@@ -25,6 +25,8 @@ export interface App {
   pool?: ThreadPool;
   service: Service;
   logger: pino.Logger;
+  /** Resolves once the worker threads (if any) can take jobs: a server starts listening after it. */
+  start(): Promise<void>;
   /** Loads models ahead of the first request, where jobs run (every worker thread, or here). */
   warm(models: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -45,7 +47,10 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
   });
   // Jobs run in worker threads (each loads the tasks' code and its own models), or here: then load the
   // tasks' code now, not on the first request.
-  const pool = config.SINAPSIS_WORKER_THREADS ? createThreadPool(config, logger) : undefined;
+  const pool = config.SINAPSIS_WORKER_THREADS
+    ? // A stopped job's worker gets the queue's own grace (MemoryQueue's default) to notice it.
+      createThreadPool(config, logger, { stopGraceMs: Math.min(1_000, config.SINAPSIS_JOB_TIMEOUT_S * 1000) })
+    : undefined;
   if (!pool) preloadTasks(COMMANDS);
   const service = new Service({
     models,
@@ -87,6 +92,7 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     pool,
     service,
     logger,
+    start: async () => pool?.start(),
     warm: (ids) => (pool ? pool.warm(ids) : models.warm(ids)),
     async close() {
       await service.queue.close(config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000);

@@ -24,7 +24,7 @@ export interface ThreadPoolOptions {
   /**
    * After a running job is stopped (cancel, timeout, shutdown), how long its worker may take to
    * notice. Past it, a worker whose thread is busy computing (an inference call cannot be
-   * interrupted) is terminated and replaced; one idle waiting on I/O is retired and replaced.
+   * interrupted) is terminated and replaced; in one idle waiting on I/O the job lingers (see Slot).
    */
   stopGraceMs?: number;
 }
@@ -40,6 +40,8 @@ export interface ThreadPool {
   readonly size: number;
   /** The processor a queue hands jobs to: runs one job in the next free worker thread. */
   readonly run: Processor<JobPayload, TaskResult>;
+  /** Starts every worker; resolves once each has loaded its code and can take a job at once. */
+  start(): Promise<void>;
   /** Starts every worker and loads these models in each (and in any worker started later). */
   warm(models: readonly string[]): Promise<void>;
   /** Per-thread memory, asked of each live worker. */
@@ -67,11 +69,11 @@ interface Slot {
   ready: boolean;
   gone: boolean;
   /**
-   * Its job was stopped but its work goes on waiting for I/O (a download that stalls, shared with
-   * later requests through the disk): it takes no new job, a fresh worker does, and it ends when
-   * that work settles.
+   * Stopped jobs whose work goes on only waiting for I/O (a stalled download, shared with later
+   * requests through the disk), like a stopped job in the adapter's thread: they hold no slot (the
+   * worker takes its next job) and settle when that work does.
    */
-  retired?: boolean;
+  lingering: Set<PoolJob>;
 }
 
 const ENTRY = new URL('./thread-entry.mjs', import.meta.url);
@@ -81,7 +83,7 @@ const PING_MS = 500;
 
 export function createThreadPool(config: Config, logger: PoolLogger, opts: ThreadPoolOptions = {}): ThreadPool {
   const size = Math.max(1, opts.size ?? config.SINAPSIS_CONCURRENCY);
-  const stopGraceMs = opts.stopGraceMs ?? 2_000;
+  const stopGraceMs = opts.stopGraceMs ?? 1_000;
   const slots: Slot[] = [];
   const waiting: PoolJob[] = [];
   const warmed = new Set<string>();
@@ -89,6 +91,7 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
   let closed = false;
 
   const send = (slot: Slot, msg: ToWorker) => slot.worker.postMessage(msg);
+  const live = () => slots.filter((s) => !s.gone);
 
   function ask<T>(slot: Slot, msg: (id: number) => ToWorker): Promise<T> {
     const id = ++seq;
@@ -102,7 +105,7 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
   function spawn(): Slot {
     const init: WorkerInit = { entry: WORKER, config, preload: opts.preload ?? [] };
     const worker = new Worker(ENTRY, { workerData: init, name: 'sinapsis-task' });
-    const slot: Slot = { worker, replies: new Map(), ready: false, gone: false };
+    const slot: Slot = { worker, replies: new Map(), ready: false, gone: false, lingering: new Set() };
     worker.on('message', (m: FromWorker) => onMessage(slot, m));
     worker.on('error', (err) => onGone(slot, err));
     worker.on('exit', (code) => onGone(slot, new Error(`worker thread exited with code ${code}`)));
@@ -119,8 +122,8 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
       if (m.error) r?.reject(fromWire(m.error));
       else r?.resolve(m.value);
     } else {
-      const job = slot.job;
-      if (!job || job.id !== m.id) return;
+      const job = slot.job?.id === m.id ? slot.job : [...slot.lingering].find((j) => j.id === m.id);
+      if (!job) return;
       if (m.type === 'progress') {
         if (!job.signal.aborted) job.report(m.progress);
       } else if (m.type === 'done') {
@@ -139,8 +142,7 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
     void slot.worker.terminate();
     for (const r of slot.replies.values()) r.reject(new SinapsisError('worker_crashed', {}, { cause: err }));
     slot.replies.clear();
-    const job = slot.job;
-    if (job) {
+    for (const job of [...(slot.job ? [slot.job] : []), ...slot.lingering]) {
       if (!job.signal.aborted) logger.error({ err: err.message }, 'a worker thread died while running a job');
       settle(job, () =>
         job.reject(job.signal.aborted ? job.signal.reason : new SinapsisError('worker_crashed', {}, { cause: err })),
@@ -156,14 +158,13 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
     clearTimeout(job.killTimer);
     const slot = job.slot;
     if (slot && slot.job === job) slot.job = undefined;
+    slot?.lingering.delete(job);
     job.slot = undefined;
     how();
-    // A retired worker's leftover work has ended: the worker goes with it.
-    if (slot?.retired && !slot.gone) onGone(slot, new Error('retired worker finished its stopped job'));
     dispatch();
   }
 
-  /** Past the grace of a stopped job: terminate a worker that is busy computing, retire one that is waiting. */
+  /** Past the grace of a stopped job: terminate a worker busy computing; in one that is waiting, the job lingers. */
   async function overdue(slot: Slot, job: PoolJob) {
     const alive = await Promise.race([
       ask(slot, (id) => ({ type: 'memory', id })).then(
@@ -174,17 +175,15 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
     ]);
     if (slot.job !== job || slot.gone) return;
     if (!alive) return onGone(slot, new Error('stopped job did not end in time'));
-    slot.retired = true;
-    // Never more retired workers than the pool's size: the oldest goes.
-    const retired = slots.filter((s) => s.retired && !s.gone);
-    if (retired.length > size) onGone(retired[0]!, new Error('too many stopped jobs still waiting'));
+    slot.job = undefined;
+    slot.lingering.add(job);
     dispatch();
   }
 
   function dispatch() {
     while (waiting.length) {
-      let slot = slots.find((s) => !s.gone && !s.retired && !s.job);
-      if (!slot && slots.filter((s) => !s.retired).length < size && !closed) slots.push((slot = spawn()));
+      let slot = live().find((s) => !s.job);
+      if (!slot && live().length < size && !closed) slots.push((slot = spawn()));
       if (!slot) return;
       const job = waiting.shift()!;
       job.slot = slot;
@@ -222,19 +221,18 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
   return {
     size,
     run,
+    async start() {
+      while (!closed && live().length < size) slots.push(spawn());
+      await Promise.all(live().map((s) => ask(s, (id) => ({ type: 'memory', id }))));
+    },
     async warm(models) {
       // Workers start on demand (a CLI run needs one, `models status` none); warming starts them all.
-      while (!closed && slots.filter((s) => !s.retired).length < size) slots.push(spawn());
+      while (!closed && live().length < size) slots.push(spawn());
       for (const m of models) warmed.add(m);
-      await Promise.all(
-        slots
-          .filter((s) => !s.gone && !s.retired)
-          .map((s) => ask(s, (id) => ({ type: 'warm', id, models: [...models] }))),
-      );
+      await Promise.all(live().map((s) => ask(s, (id) => ({ type: 'warm', id, models: [...models] }))));
     },
     async memory() {
-      const live = slots.filter((s) => !s.gone && !s.retired);
-      return Promise.all(live.map((s) => ask<WorkerMemory>(s, (id) => ({ type: 'memory', id }))));
+      return Promise.all(live().map((s) => ask<WorkerMemory>(s, (id) => ({ type: 'memory', id }))));
     },
     async close() {
       if (closed) return;
@@ -243,8 +241,7 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
       for (const job of waiting.splice(0)) job.reject(reason);
       for (const slot of slots) {
         slot.gone = true;
-        const job = slot.job;
-        if (job) settle(job, () => job.reject(reason));
+        for (const job of [...(slot.job ? [slot.job] : []), ...slot.lingering]) settle(job, () => job.reject(reason));
         for (const r of slot.replies.values()) r.reject(reason);
       }
       await Promise.all(slots.map((s) => s.worker.terminate()));
