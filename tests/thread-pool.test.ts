@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
@@ -8,7 +9,7 @@ import { createProcessor, type JobPayload } from '../src/core/processor.js';
 import { SinapsisError } from '../src/errors.js';
 import { registryFromConfig } from '../src/models/setup.js';
 import { MemoryQueue } from '../src/queue/memory-queue.js';
-import { createThreadPool, type ThreadPool } from '../src/queue/thread-pool.js';
+import { createThreadPool, type ThreadPool, workerArgs } from '../src/queue/thread-pool.js';
 import type { JobProgress, Processor } from '../src/queue/types.js';
 import type { TaskResult } from '../src/tasks/types.js';
 import './fixtures/pool-tasks.js';
@@ -168,7 +169,14 @@ describe('worker threads: what only threads can do', () => {
   });
 
   it('work that ignores being stopped but only waits (a stalled download) lingers like in one thread: stuck until it ends, and the next job runs meanwhile', async () => {
-    const q = new MemoryQueue(runner.process, {
+    // One thread, started before the clock runs: the next job must run in the same one, beside the stopped work.
+    const pool = createThreadPool(config, quiet, {
+      size: 1,
+      preload: [new URL('./fixtures/pool-tasks.ts', import.meta.url).href],
+      stopGraceMs: 300,
+    });
+    await pool.start();
+    const q = new MemoryQueue(pool.run, {
       concurrency: 1,
       maxWaiting: 2,
       maxWaitingPerUser: 2,
@@ -184,6 +192,7 @@ describe('worker threads: what only threads can do', () => {
     expect(q.stats()).toMatchObject({ stuck: 1 });
     await expect.poll(() => q.stats(), { timeout: 5_000 }).toMatchObject({ running: 0, stuck: 0 });
     await q.close(1_000);
+    await pool.close();
   });
 
   it('times a job out like the in-thread queue does', async () => {
@@ -242,3 +251,18 @@ describeWith(
     });
   },
 );
+
+it("a worker keeps the parent's node options, and imports its preloads once TypeScript is set up (not before)", () => {
+  const { execArgv, imports } = workerArgs([
+    '--require',
+    '/x/node_modules/tsx/dist/preflight.cjs',
+    '--import',
+    'file:///x/node_modules/tsx/dist/loader.mjs',
+    '--import',
+    './tests/fixtures/toy-command/register.ts',
+    '--import=some-package',
+    '--max-old-space-size=512',
+  ]);
+  expect(execArgv).toEqual(['--max-old-space-size=512']);
+  expect(imports).toEqual([pathToFileURL(path.resolve('tests/fixtures/toy-command/register.ts')).href, 'some-package']);
+});

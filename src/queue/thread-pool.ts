@@ -1,6 +1,8 @@
 // Runs jobs in worker threads, so decoding, inference, drawing and encoding never block the
 // event loop that talks to Discord, Slack and the web. The queue (MemoryQueue, or a BullMQ
 // worker) still decides what runs when; the pool only runs what it is handed.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/index.js';
 import type { JobPayload } from '../core/processor.js';
@@ -81,6 +83,29 @@ const WORKER = new URL('./thread-worker.ts', import.meta.url).href;
 /** How long a worker has to answer a ping before its thread counts as busy computing. */
 const PING_MS = 500;
 
+/**
+ * The parent's node options for a worker, minus module preloads: Node would run an inherited
+ * `--import ./x.ts` before the worker can read TypeScript. Those modules (say, a command registered
+ * before the CLI starts) are imported by the worker after thread-entry.mjs has set TypeScript up;
+ * tsx's own are dropped, thread-entry.mjs does that part.
+ */
+export function workerArgs(argv: readonly string[]): { execArgv: string[]; imports: string[] } {
+  const execArgv: string[] = [];
+  const imports: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--(import|require|loader|experimental-loader)(?:=(.*))?$/.exec(argv[i]!);
+    if (!m) {
+      execArgv.push(argv[i]!);
+      continue;
+    }
+    const value = m[2] ?? argv[++i] ?? '';
+    if (/(^|[\\/])tsx([\\/]|$)/.test(value)) continue;
+    if (m[1] === 'import') imports.push(/^\.{0,2}\//.test(value) ? pathToFileURL(path.resolve(value)).href : value);
+    else execArgv.push(`--${m[1]}`, value);
+  }
+  return { execArgv, imports };
+}
+
 export function createThreadPool(config: Config, logger: PoolLogger, opts: ThreadPoolOptions = {}): ThreadPool {
   const size = Math.max(1, opts.size ?? config.SINAPSIS_CONCURRENCY);
   const stopGraceMs = opts.stopGraceMs ?? 1_000;
@@ -103,8 +128,9 @@ export function createThreadPool(config: Config, logger: PoolLogger, opts: Threa
 
   /** Workers start when a job needs one (or on `warm`); one that dies is not restarted until a job needs it. */
   function spawn(): Slot {
-    const init: WorkerInit = { entry: WORKER, config, preload: opts.preload ?? [] };
-    const worker = new Worker(ENTRY, { workerData: init, name: 'sinapsis-task' });
+    const { execArgv, imports } = workerArgs(process.execArgv);
+    const init: WorkerInit = { entry: WORKER, config, preload: [...imports, ...(opts.preload ?? [])] };
+    const worker = new Worker(ENTRY, { workerData: init, execArgv, name: 'sinapsis-task' });
     const slot: Slot = { worker, replies: new Map(), ready: false, gone: false, lingering: new Set() };
     worker.on('message', (m: FromWorker) => onMessage(slot, m));
     worker.on('error', (err) => onGone(slot, err));
