@@ -170,7 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     ...raw,
     // Measured on 2 cores (bench -- discord-load, .env.example): one ORT thread per running job beat
     // oversubscribing the cores (2 jobs × 2 threads) and one job with both cores.
-    SINAPSIS_ORT_THREADS: raw.SINAPSIS_ORT_THREADS ?? Math.max(1, Math.floor((cpus().length || 1) / raw.SINAPSIS_CONCURRENCY)),
+    SINAPSIS_ORT_THREADS:
+      raw.SINAPSIS_ORT_THREADS ?? Math.max(1, Math.floor((cpus().length || 1) / raw.SINAPSIS_CONCURRENCY)),
     dataDir,
     modelsCache: path.resolve(raw.SINAPSIS_MODELS_CACHE ?? path.join(dataDir, 'models')),
     modelSettings: modelSettings(given),
