@@ -5,7 +5,7 @@ import { COMMANDS } from '../../commands/index.js';
 import type { Config } from '../config/index.js';
 import { createProcessor } from '../core/processor.js';
 import { registryFromConfig } from '../models/setup.js';
-import { preloadTasks } from '../tasks/load.js';
+import { loadTask } from '../tasks/load.js';
 import { asBuffer, type FromWorker, fromWire, type ToWorker, toWire, transferable } from './thread-messages.js';
 
 export interface WorkerInit {
@@ -23,8 +23,9 @@ const log = (level: 'info' | 'warn' | 'error') => (extra: object, msg: string) =
   post({ type: 'log', level, msg, extra: plain(extra) });
 
 for (const m of init.preload) await import(m);
-// This thread runs jobs: load the tasks' code now, not on the first request.
-preloadTasks(COMMANDS);
+// This thread runs jobs: its tasks' code is loaded before it answers (the pool's start() waits for
+// that), not inside the first request's timeout. A task that fails to load fails its own jobs.
+await Promise.allSettled(COMMANDS.flatMap((spec) => loadTask(spec) ?? []));
 const models = registryFromConfig(init.config, { info: log('info'), warn: log('warn') });
 const processor = createProcessor({
   models,
