@@ -3,6 +3,7 @@ const [name, ...rest] = process.argv.slice(2);
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   'detect-faces': () => import('./detect-faces.js'),
   discord: () => import('./discord.js'),
+  'discord-load': () => import('./discord-load.js'),
   'discord-menu': () => import('./discord-menu.js'),
   slack: () => import('./slack.js'),
   explain: () => import('./explain.js'),

@@ -28,6 +28,7 @@ export type ErrorCode = Extract<
   | 'timeout'
   | 'cancelled'
   | 'internal'
+  | 'worker_crashed'
   | 'attachment_refused'
   | 'download_failed'
   | 'button_expired'
@@ -87,6 +88,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   timeout: 504,
   cancelled: 499,
   internal: 500,
+  worker_crashed: 500,
   attachment_refused: 400,
   download_failed: 502,
   button_expired: 410,

@@ -63,11 +63,12 @@ for (const a of app.service.availability()) {
   }
 }
 
-if (config.SINAPSIS_WARM_MODELS.length) {
-  app.models
-    .warm(config.SINAPSIS_WARM_MODELS)
-    .catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));
-}
+// The worker threads load their code before the first request can reach them (seconds on a busy
+// machine: not inside a request's timeout), then the models to warm, in the background.
+await app.start().catch((err) => log.error({ err }, 'worker threads could not start; jobs will fail until they do'));
+app
+  .warm(config.SINAPSIS_WARM_MODELS)
+  .catch((err) => log.warn({ err }, 'model warm-up failed; models will load on first use'));
 
 const web = await buildWebServer(app);
 await web.listen({ port: config.PORT, host: config.HOST });

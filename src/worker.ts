@@ -7,6 +7,7 @@ import { createProcessor, type JobPayload } from './core/processor.js';
 import type { ModelRegistry } from './models/registry.js';
 import { registryFromConfig } from './models/setup.js';
 import { startBullmqWorker } from './queue/bullmq-worker.js';
+import { createThreadPool } from './queue/thread-pool.js';
 import { workerOptions } from './queue/from-config.js';
 import { assertRedisReachable, redactUrl } from './queue/redis.js';
 import type { Processor } from './queue/types.js';
@@ -14,16 +15,32 @@ import { preloadTasks } from './tasks/load.js';
 import type { TaskResult } from './tasks/types.js';
 
 /**
- * The seam: what runs a job's payload in this process. Today the tasks run on this process's
- * event loop (createProcessor); a worker-thread pool with the same Processor type drops in here.
+ * What runs a job's payload in this process: a pool of worker threads (the default), so that
+ * inference never blocks this process's event loop, which renews BullMQ's job locks (a blocked
+ * loop would let Redis think the job stalled); or this thread with SINAPSIS_WORKER_THREADS=false.
  */
-function buildProcessor(config: Config, models: ModelRegistry): Processor<JobPayload, TaskResult> {
+function buildRunner(config: Config, models: ModelRegistry, log: pino.Logger) {
+  if (config.SINAPSIS_WORKER_THREADS) {
+    const pool = createThreadPool(config, log, { size: config.SINAPSIS_CONCURRENCY });
+    return {
+      run: pool.run,
+      start: () => pool.start(),
+      warm: (ids: readonly string[]) => pool.warm(ids),
+      close: () => pool.close(),
+    };
+  }
   preloadTasks(COMMANDS);
-  return createProcessor({
+  const run: Processor<JobPayload, TaskResult> = createProcessor({
     models,
     blocklist: config.SINAPSIS_BLOCKLIST,
     explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
   });
+  return {
+    run,
+    start: async () => undefined,
+    warm: (ids: readonly string[]) => models.warm(ids),
+    close: async () => undefined,
+  };
 }
 
 const config = loadConfig();
@@ -42,11 +59,14 @@ try {
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
 const models = registryFromConfig(config, log);
+const runner = buildRunner(config, models, log);
+// The threads load the tasks' code before the first job is taken.
+await runner.start();
 if (config.SINAPSIS_WARM_MODELS.length)
-  models
-    .warm(config.SINAPSIS_WARM_MODELS)
-    .catch((err) => log.warn({ err }, 'model warm-up failed; models load on first use'));
-const worker = startBullmqWorker(buildProcessor(config, models), {
+  void Promise.resolve(runner.warm(config.SINAPSIS_WARM_MODELS)).catch((err) =>
+    log.warn({ err }, 'model warm-up failed; models load on first use'),
+  );
+const worker = startBullmqWorker(runner.run, {
   ...workerOptions({ ...config, SINAPSIS_REDIS_URL: url }),
   onError: (err, jobId) => log.error({ err, jobId }, 'job failed unexpectedly'),
 });
@@ -70,6 +90,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // Bounded whatever hangs; a job still running then is taken up by another worker (stalled job).
     setTimeout(() => process.kill(process.pid, 'SIGKILL'), graceMs + 5_000).unref();
     await worker.close(graceMs);
+    await runner.close().catch(() => undefined);
     await models.close().catch(() => undefined);
     process.exit(0);
   });

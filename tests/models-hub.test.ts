@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readManifest, type Manifest } from '../src/models/manifest.js';
@@ -195,6 +196,46 @@ describe('hub models: pinned by commit, verified by the hub’s stated hashes', 
     expect(hub.requests.filter((r) => r.url.includes('/revision/'))).toHaveLength(1);
     expect(seen.size).toBe(10);
     await reg.close();
+  });
+
+  it('two worker threads with their own registries over one cache make one download (a lock file, not memory)', async () => {
+    const cache = tempDir();
+    // 4 MB in four slow chunks: the second thread asks while the first is still downloading.
+    hub.commit('test/slow', {
+      'weights.bin': {
+        size: 4 << 20,
+        generate: (a, b) => Buffer.from(Array.from({ length: b - a }, (_, k) => (a + k) % 251)),
+      },
+    });
+    const manifest = blobManifest();
+    manifest.models[0]!.hub = { repo: 'test/slow', revision: 'main', files: [{ path: 'weights.bin' }] };
+    hub.chunkDelayMs = 300;
+    const start = () =>
+      new Promise<{ files: { f: string; sha256: string }[] }>((resolve, reject) => {
+        const w = new Worker(new URL('../src/queue/thread-entry.mjs', import.meta.url), {
+          workerData: {
+            entry: new URL('./fixtures/download-worker.ts', import.meta.url).href,
+            manifest,
+            cache,
+            endpoint: hub.base,
+            id: 'blob',
+          },
+        });
+        w.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+        w.once('error', reject);
+      });
+    try {
+      const [a, b] = await Promise.all([start(), start()]);
+      const sha = hub.entry('test/slow', 'weights.bin').sha256;
+      expect(cdnGets(sha)).toHaveLength(1);
+      // The first use pins the commit once: the other thread reads that pin instead of asking the hub again.
+      expect(hub.requests.filter((r) => r.url.includes('/revision/'))).toHaveLength(1);
+      expect(a.files).toEqual(b.files);
+      expect(a.files.find((x) => x.f.endsWith('weights.bin'))!.sha256).toBe(sha);
+      expect(readdirSync(path.dirname(a.files[0]!.f)).filter((f) => /\.(part|lock)$/.test(f))).toEqual([]);
+    } finally {
+      hub.chunkDelayMs = 0;
+    }
   });
 
   it('an interrupted download resumes with a Range request', async () => {

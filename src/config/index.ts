@@ -43,6 +43,7 @@ const schema = z.object({
     .min(1)
     .max(64)
     .default(cpus().length || 1),
+  SINAPSIS_WORKER_THREADS: bool.default(true),
   SINAPSIS_QUEUE_MAX: z.coerce.number().int().min(1).default(100),
   SINAPSIS_QUEUE_MAX_PER_USER: z.coerce.number().int().min(1).default(5),
   SINAPSIS_JOB_TIMEOUT_S: z.coerce.number().min(1).default(120),
@@ -84,7 +85,7 @@ const schema = z.object({
     'SINAPSIS_DATABASE_URL must start with postgres://',
   ),
   SINAPSIS_DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
-  SINAPSIS_ORT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
+  SINAPSIS_ORT_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   SINAPSIS_LOG_INPUTS: bool.default(false),
   SINAPSIS_DISABLED_COMMANDS: list,
   SINAPSIS_ADMIN_COMMAND: z
@@ -157,6 +158,8 @@ const schema = z.object({
 
 type Raw = z.infer<typeof schema>;
 export interface Config extends Raw {
+  /** onnxruntime intra-op threads per session; unset: the cores shared out between the jobs running at once. */
+  SINAPSIS_ORT_THREADS: number;
   dataDir: string;
   modelsCache: string;
   /** The model settings the commands name (`spec.models.uses[].setting`), by setting, when set. */
@@ -183,6 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   const dataDir = path.resolve(raw.SINAPSIS_DATA_DIR);
   return {
     ...raw,
+    // Measured on 2 cores (bench -- discord-load, .env.example): one ORT thread per running job beat
+    // oversubscribing the cores (2 jobs × 2 threads) and one job with both cores.
+    SINAPSIS_ORT_THREADS:
+      raw.SINAPSIS_ORT_THREADS ?? Math.max(1, Math.floor((cpus().length || 1) / raw.SINAPSIS_CONCURRENCY)),
     dataDir,
     modelsCache: path.resolve(raw.SINAPSIS_MODELS_CACHE ?? path.join(dataDir, 'models')),
     modelSettings: modelSettings(given),

@@ -5,6 +5,7 @@ import { adminSpec, COMMANDS } from '../../commands/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { registryFromConfig } from '../models/setup.js';
 import { queueFromConfig } from '../queue/from-config.js';
+import { createThreadPool, type ThreadPool } from '../queue/thread-pool.js';
 import { preloadTasks } from '../tasks/load.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Gate } from './gate.js';
@@ -20,8 +21,14 @@ export interface App {
   /** Every store (interaction states, key-value, jobs log, accepted jobs, moderators' rules): what adapters receive. */
   stores: Stores;
   models: ModelRegistry;
+  /** The worker threads running jobs (SINAPSIS_WORKER_THREADS), or none when jobs run in this thread. */
+  pool?: ThreadPool;
   service: Service;
   logger: pino.Logger;
+  /** Resolves once the worker threads (if any) can take jobs: a server starts listening after it. */
+  start(): Promise<void>;
+  /** Loads models ahead of the first request, where jobs run (every worker thread, or here). */
+  warm(models: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,15 +62,25 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
         storeOpts,
       );
   // In-process queue, or BullMQ on Redis (SINAPSIS_REDIS_URL) with the tasks in worker processes.
-  const { queue, runsTasks } = queueFromConfig(config, () =>
-    createProcessor({
+  // When this process runs jobs, they run in worker threads (each loads the tasks' code and its own
+  // models), or here: then the tasks' code is loaded now, not on the first request.
+  let pool: ThreadPool | undefined;
+  const { queue, runsTasks } = queueFromConfig(config, (size) => {
+    if (config.SINAPSIS_WORKER_THREADS) {
+      // A stopped job's worker gets the queue's own grace (MemoryQueue's default) to notice it.
+      pool = createThreadPool(config, logger, {
+        size,
+        stopGraceMs: Math.min(1_000, config.SINAPSIS_JOB_TIMEOUT_S * 1000),
+      });
+      return pool.run;
+    }
+    return createProcessor({
       models,
       blocklist: config.SINAPSIS_BLOCKLIST,
       explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
-    }),
-  );
-  // When this process runs jobs, load the tasks' code now, not on the first request.
-  if (runsTasks) preloadTasks(COMMANDS);
+    });
+  });
+  if (runsTasks && !pool) preloadTasks(COMMANDS);
   const service = new Service({
     models,
     gate: new Gate(stores.rules, {
@@ -90,10 +107,14 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     db,
     stores,
     models,
+    pool,
     service,
     logger,
+    start: async () => pool?.start(),
+    warm: (ids) => (pool ? pool.warm(ids) : models.warm(ids)),
     async close() {
       await service.queue.close(config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000);
+      await pool?.close();
       await models.close();
       await stores.close();
     },

@@ -345,6 +345,10 @@ const MESSAGES = {
     en: 'Something went wrong on my side. The error was logged; please try again.',
     es: 'Algo falló de mi lado. El error quedó registrado; probá de nuevo.',
   },
+  worker_crashed: {
+    en: 'The worker running your request stopped unexpectedly (it ran out of memory or crashed). It was not counted against your quota; please try again.',
+    es: 'El proceso que corría tu pedido se cortó de golpe (se quedó sin memoria o falló). No se contó en tu cupo; probá de nuevo.',
+  },
   queued: {
     en: (p) => `Queued: ${p.position}`,
     es: (p) => `En cola: ${p.position}`,

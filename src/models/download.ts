@@ -5,6 +5,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, statfs } from 'node:fs/promises';
 import path from 'node:path';
+import { withFileLock } from './file-lock.js';
 import { type HubClient, HubError } from './hub.js';
 
 export interface DownloadFile {
@@ -97,14 +98,44 @@ export interface DownloadOptions {
   onBytes?: (onDisk: number) => void;
 }
 
-/** Downloads one file into place; 'resumed' when it continued an earlier `.part`. */
+/**
+ * Downloads one file into place; 'resumed' when it continued an earlier `.part`, 'shared' when
+ * another thread or process downloaded it meanwhile. One downloader per file on this machine: an
+ * exclusive lock next to the `.part`; the others wait (seeing the `.part` grow) and then reuse it.
+ */
 export async function downloadFile(
   client: HubClient,
   f: DownloadFile,
   opts: DownloadOptions = {},
+): Promise<'downloaded' | 'resumed' | 'shared'> {
+  mkdirSync(path.dirname(f.dest), { recursive: true });
+  const part = `${f.dest}.part`;
+  return withFileLock(
+    `${part}.lock`,
+    {
+      // A holder refreshes the lock every second at most; a dead one is given up on like a stalled server.
+      staleMs: Math.max(2_000, opts.stallMs ?? 30_000),
+      signal: opts.signal,
+      onWait: () => opts.onBytes?.(statSync(part, { throwIfNoEntry: false })?.size ?? 0),
+    },
+    async (waited) => {
+      // The first holder renames the file into place only once it is verified.
+      const done = statSync(f.dest, { throwIfNoEntry: false });
+      if (waited && done?.isFile() && (f.size === undefined || done.size === f.size)) {
+        opts.onBytes?.(done.size);
+        return 'shared';
+      }
+      return downloadUnlocked(client, f, opts);
+    },
+  );
+}
+
+async function downloadUnlocked(
+  client: HubClient,
+  f: DownloadFile,
+  opts: DownloadOptions,
 ): Promise<'downloaded' | 'resumed'> {
   const part = `${f.dest}.part`;
-  mkdirSync(path.dirname(f.dest), { recursive: true });
   let offset = statSync(part, { throwIfNoEntry: false })?.size ?? 0;
   if (f.size !== undefined && offset > f.size) {
     rmSync(part);

@@ -1,3 +1,4 @@
+import { threadId } from 'node:worker_threads';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +52,8 @@ export function readLock(file: string): LockFile {
 /** Written to a temporary file and renamed, so a crash never leaves half a lock. */
 export function writeLock(file: string, lock: LockFile): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Per thread too: worker threads of one process may write at the same time.
+  const tmp = `${file}.${process.pid}.${threadId}.tmp`;
   writeFileSync(tmp, `${JSON.stringify({ $comment: COMMENT, ...lock, version: 1 }, null, 2)}\n`);
   renameSync(tmp, file);
 }
@@ -80,6 +82,11 @@ export class Locks {
     if (l && l.repo === repo && (revision === undefined || l.revision === revision || l.commit === revision))
       return { model: l, lockedBy: 'first-use' };
     return undefined;
+  }
+
+  /** Reads the data dir's lock again: another thread or process may have pinned a model meanwhile. */
+  reload(): void {
+    this.local = readLock(this.localFile);
   }
 
   /** Records a first-use resolution in the data dir's lock. */

@@ -46,10 +46,11 @@ export async function pullFile(
     // A damaged file in the read-only local folder is the admin's to replace; one in our cache we fetch again.
     if (existing !== dest) throw new ChecksumError(existing, file.sha256, 'a different file');
   }
-  const outcome = await downloadFile(plain, described, {
+  const got = await downloadFile(plain, described, {
     signal: opts.signal,
     stallMs: opts.stallMs,
     onBytes: (received) => opts.onProgress?.({ file: file.path, received, total: file.size ?? 0 }),
   });
-  return { path: dest, outcome };
+  // Fetched by another process while this one waited for it: present, as far as this pull goes.
+  return { path: dest, outcome: got === 'shared' ? 'present' : got };
 }

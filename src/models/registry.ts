@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   env as hfEnv,
@@ -10,6 +10,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import { SinapsisError } from '../errors.js';
 import { cached } from './cached.js';
+import { withFileLock } from './file-lock.js';
 import {
   ChecksumError,
   DiskSpaceError,
@@ -259,6 +260,17 @@ export class ModelRegistry {
     const known = this.locks.get(spec.key, hub.repo, hub.revision);
     if (known) return known;
     if (!this.opts.autoDownload) throw new SinapsisError('model_missing', this.missingParams(spec));
+    // Worker threads and processes share the data dir's lock: one pins the model, the others read its pin
+    // (two first uses racing a moving branch must not download two commits).
+    const file = this.opts.lockFile ?? path.join(this.opts.dirs.cache, 'models.lock.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    return withFileLock(`${file}.lock`, { staleMs: 60_000 }, async () => {
+      this.locks.reload();
+      return this.locks.get(spec.key, hub.repo, hub.revision) ?? this.pin(spec, hub);
+    });
+  }
+
+  private async pin(spec: Spec, hub: NonNullable<Spec['hub']>): Promise<{ model: LockedModel; lockedBy: LockedBy }> {
     const model = await this.hub.lock(hub.repo, hub.revision, hub.files, { licence: spec.entry?.licence });
     this.locks.remember(spec.key, model);
     this.opts.log?.(

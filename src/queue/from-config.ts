@@ -19,15 +19,15 @@ export function workerOptions(config: Config & { SINAPSIS_REDIS_URL: string }): 
 /**
  * The queue of an adapter process: in this process (the default), or on Redis when
  * SINAPSIS_REDIS_URL is set, where tasks run in `npm run worker` processes and here only with
- * SINAPSIS_WORKERS > 0. `processor` is built only when this process runs tasks.
+ * SINAPSIS_WORKERS > 0. `processor` is built only when this process runs tasks, for that many jobs at once.
  */
 export function queueFromConfig<P, R>(
   config: Config,
-  processor: () => Processor<P, R>,
+  processor: (jobsAtOnce: number) => Processor<P, R>,
 ): { queue: JobQueue<P, R>; runsTasks: boolean } {
   const timeoutMs = config.SINAPSIS_JOB_TIMEOUT_S * 1000;
   if (!config.SINAPSIS_REDIS_URL) {
-    const queue = new MemoryQueue(processor(), {
+    const queue = new MemoryQueue(processor(config.SINAPSIS_CONCURRENCY), {
       concurrency: config.SINAPSIS_CONCURRENCY,
       maxWaiting: config.SINAPSIS_QUEUE_MAX,
       maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
@@ -44,6 +44,8 @@ export function queueFromConfig<P, R>(
     ttlMs: config.SINAPSIS_REDIS_TTL_S * 1000,
   });
   if (config.SINAPSIS_WORKERS > 0)
-    queue.runWorkers(processor(), config.SINAPSIS_WORKERS, { stallMs: config.SINAPSIS_REDIS_STALL_S * 1000 });
+    queue.runWorkers(processor(config.SINAPSIS_WORKERS), config.SINAPSIS_WORKERS, {
+      stallMs: config.SINAPSIS_REDIS_STALL_S * 1000,
+    });
   return { queue, runsTasks: config.SINAPSIS_WORKERS > 0 };
 }

@@ -12,7 +12,14 @@ import { MODELS_DIR } from './assets.js';
 export function testApp(env: Record<string, string> = {}): App & { db: DB; dispose(): Promise<void> } {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));
   const config = loadConfig(
-    { SINAPSIS_DATA_DIR: dataDir, SINAPSIS_MODELS_DIR: MODELS_DIR, SINAPSIS_AUTO_DOWNLOAD: 'false', ...env },
+    {
+      SINAPSIS_DATA_DIR: dataDir,
+      SINAPSIS_MODELS_DIR: MODELS_DIR,
+      SINAPSIS_AUTO_DOWNLOAD: 'false',
+      // Tests swap in stand-in tasks in their own thread (standInTask): jobs run here unless a test asks for the pool.
+      SINAPSIS_WORKER_THREADS: 'false',
+      ...env,
+    },
     { dotenv: false },
   );
   const app = createApp(config, { logger: pino({ level: 'silent' }) });
