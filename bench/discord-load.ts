@@ -6,8 +6,14 @@
 // queue or store driver when there is one) reach the app as they would `npm start`.
 //
 //   npm run --silent bench -- discord-load [--burst 50] [--users 25] [--modes threads,inline] [--memory]
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+//
+// Scale-out mode: with SINAPSIS_REDIS_URL (and SINAPSIS_DATABASE_URL) in the environment,
+// `--modes workers --workers 2 [--kill-one]` runs the adapter with no task of its own and N separate
+// `npm run worker` processes (each a pool of SINAPSIS_CONCURRENCY threads); --kill-one sends kill -9
+// to one of them once half the burst is answered. It counts answers per interaction (none twice).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -51,7 +57,9 @@ export async function run(args: string[]) {
   const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const burst = Number(opt('--burst')) || 50;
   const users = Number(opt('--users')) || 25;
-  const modes = (opt('--modes') ?? 'threads,inline').split(',') as ('threads' | 'inline')[];
+  const modes = (opt('--modes') ?? 'threads,inline').split(',') as ('threads' | 'inline' | 'workers')[];
+  const workerCount = Number(opt('--workers')) || 2;
+  const killOne = args.includes('--kill-one');
   if (args.includes('--memory')) return memory();
   if (opt('--memory-one') !== undefined) return memoryOne(Number(opt('--memory-one')));
 
@@ -79,10 +87,12 @@ export async function run(args: string[]) {
   const calls = (): Promise<Calls> => ctl('calls');
   const finalOf = (s: Calls, id: string) =>
     s.calls.find((c) => c.method === 'PATCH' && c.path.includes(`/tok-${id}/`) && c.files.length > 0);
-  const until = async (ids: string[], limitMs: number) => {
+  /** Polls the fake until every id has its answer; `each` sees every poll (the kill happens there). */
+  const until = async (ids: string[], limitMs: number, each?: (s: Calls) => void) => {
     const end = performance.now() + limitMs;
     for (;;) {
       const s = await calls();
+      each?.(s);
       if (ids.every((id) => finalOf(s, id)) || performance.now() > end) return s;
       // Seldom: the answer times are the fake's own stamps, and parsing its log costs this (measured) loop.
       await new Promise((r) => setTimeout(r, 500));
@@ -93,7 +103,8 @@ export async function run(args: string[]) {
   for (const mode of modes) {
     const env = {
       ...fromEnv(),
-      SINAPSIS_WORKER_THREADS: mode === 'threads' ? 'true' : 'false',
+      SINAPSIS_WORKER_THREADS: mode === 'inline' ? 'false' : 'true',
+      ...(mode === 'workers' ? scaleOutEnv() : {}),
       SINAPSIS_QUEUE_MAX: String(burst * 2),
       SINAPSIS_JOB_TIMEOUT_S: '300',
       DISCORD_TOKEN: 'fake-token',
@@ -104,13 +115,17 @@ export async function run(args: string[]) {
     };
     const rss0 = process.memoryUsage().rss;
     const app = testApp(env);
+    await app.stores.ready();
+    const workers = mode === 'workers' ? await startWorkers(workerCount, env) : [];
     const bot = await startDiscord({ ...app, logger: pino({ level: 'silent' }) });
     // Both sides start warm: every worker has its model loaded and has run once.
     await app.warm(['yunet-n']);
+    const slots = mode === 'workers' ? workerCount * app.config.SINAPSIS_CONCURRENCY : (app.pool?.size ?? 1);
     const warm = await Promise.all(
-      Array.from({ length: app.pool?.size ?? 1 }, (_, k) => send(String(790000000000000000n + BigInt(k)))),
+      Array.from({ length: slots }, (_, k) => send(String(790000000000000000n + BigInt(k)))),
     );
     await until(warm, 120_000);
+    const workerRss = workers.map((w) => rssOf(w.pid!));
     const rssWarm = process.memoryUsage().rss;
 
     let peak = rssWarm;
@@ -122,7 +137,15 @@ export async function run(args: string[]) {
     const ids = await Promise.all(
       Array.from({ length: burst }, (_, k) => send(String(710000000000000000n + BigInt(k % users)))),
     );
-    const s = await until(ids, 300_000);
+    let killedAt: number | undefined;
+    const s = await until(ids, 300_000, (now) => {
+      // kill -9 one worker process once half the burst is answered: its running jobs must be retried elsewhere.
+      if (!killOne || !workers.length || killedAt !== undefined) return;
+      if (ids.filter((id) => finalOf(now, id)).length >= burst / 2) {
+        workers[0]!.kill('SIGKILL');
+        killedAt = performance.now();
+      }
+    });
     loop.disable();
     clearInterval(sampler);
     const elu = performance.eventLoopUtilization(elu0);
@@ -134,6 +157,13 @@ export async function run(args: string[]) {
     );
     const finals = ids.map((id) => finalOf(s, id)).filter((c): c is Call => Boolean(c));
     const answers = finals.map((c) => c.at - start);
+    // Every reply edit carrying a picture, per interaction: 1 each, or someone was answered twice.
+    const answersPerId = ids.map((id) => s.calls.filter((c) => isFinalFor(c, id)).length);
+    // The last edit of a reply without a picture: that user got an error (or nothing) instead of an answer.
+    const failedReplies = ids.filter((id) => {
+      const edits = s.calls.filter((c) => c.method === 'PATCH' && c.path.includes(`/tok-${id}/`));
+      return !edits.at(-1)?.files.length;
+    }).length;
     const imageBytes = finals.map((c) => c.files[0]!.size);
     out[mode] = {
       interactions: burst,
@@ -148,14 +178,28 @@ export async function run(args: string[]) {
       loop_delay_max_ms: round(loop.max / 1e6),
       loop_utilization: round(elu.utilization, 3),
       answer_image_kb: round(quantile(imageBytes, 0.5) / 1024, 0),
+      answered_twice: answersPerId.filter((n) => n > 1).length,
+      error_replies: failedReplies,
+      ...(workers.length
+        ? {
+            worker_processes: workers.length,
+            worker_rss_warm_mb: workerRss.map(mb).join(', '),
+            killed_one_worker: killedAt !== undefined ? 'yes' : 'no',
+          }
+        : {}),
       rss_warm_mb_over_start: mb(rssWarm - rss0),
       rss_peak_mb: mb(peak),
-      pool: app.pool ? `${app.pool.size} threads` : 'none (in the adapter thread)',
+      pool: workers.length
+        ? `${workers.length} worker processes × ${app.config.SINAPSIS_CONCURRENCY} threads`
+        : app.pool
+          ? `${app.pool.size} threads`
+          : 'none (in the adapter thread)',
       concurrency: app.config.SINAPSIS_CONCURRENCY,
       ort_threads: app.config.SINAPSIS_ORT_THREADS,
     };
     await bot.stop();
     await app.dispose();
+    for (const w of workers) w.kill('SIGTERM');
   }
   child.kill('SIGTERM');
 
@@ -166,6 +210,16 @@ export async function run(args: string[]) {
       2,
     ),
   );
+  if (out.workers)
+    console.log(
+      JSON.stringify({
+        targets_workers: {
+          all_answered: out.workers.answered === burst,
+          none_twice: out.workers.answered_twice === 0,
+          loop_p99_lt_20ms: Number(out.workers.loop_delay_p99_ms) < 20,
+        },
+      }),
+    );
   const [a, b] = [out.threads, out.inline];
   if (a && b)
     console.log(
@@ -255,4 +309,53 @@ async function memoryOne(threads: number) {
     }),
   );
   await app.dispose();
+}
+
+/** A reply edit with a picture for this interaction (the answer). */
+function isFinalFor(c: Call, id: string): boolean {
+  return c.method === 'PATCH' && c.path.includes(`/tok-${id}/`) && c.files.length > 0;
+}
+
+/** The adapter runs no task of its own; a fresh prefix keeps earlier runs' jobs out; a dead worker's job is retried after 5 s. */
+function scaleOutEnv(): Record<string, string> {
+  if (!process.env.SINAPSIS_REDIS_URL)
+    throw new Error('--modes workers needs SINAPSIS_REDIS_URL (and SINAPSIS_DATABASE_URL)');
+  return {
+    SINAPSIS_WORKERS: '0',
+    SINAPSIS_REDIS_PREFIX: `bench-${process.pid}-${Date.now()}`,
+    SINAPSIS_REDIS_STALL_S: process.env.SINAPSIS_REDIS_STALL_S ?? '5',
+  };
+}
+
+/** N `npm run worker` processes (src/worker.ts), each warmed on YuNet in every thread; resolves once all say ready. */
+async function startWorkers(n: number, env: Record<string, string>): Promise<ChildProcess[]> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-bench-worker-'));
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const w = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'src/worker.ts')], {
+        env: {
+          ...process.env,
+          ...env,
+          SINAPSIS_DATA_DIR: dataDir,
+          SINAPSIS_MODELS_DIR: MODELS,
+          SINAPSIS_AUTO_DOWNLOAD: 'false',
+          SINAPSIS_WARM_MODELS: 'yunet-n',
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const lines = createInterface({ input: w.stdout! });
+      await new Promise<void>((resolve, reject) => {
+        lines.on('line', (l) => l.includes('worker ready') && resolve());
+        w.once('exit', (code) => reject(new Error(`a worker exited (${code}) before it was ready`)));
+      });
+      return w;
+    }),
+  );
+}
+
+/** Resident memory of a process, from /proc (bytes). */
+function rssOf(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb ?? 0) * 1024;
 }

@@ -323,6 +323,6 @@ describeWith(
         }
       }
       expect(problems).toEqual([]);
-    });
+    }, 180_000); // 28 full axe-core runs (7 pages × 2 languages × 2 widths): ~50 s alone, more under load
   },
 );

@@ -294,8 +294,9 @@ for (const driver of DRIVERS) {
       expect(await stores.admission('S1', async () => 'after')).toBe('after');
     });
 
-    // SQLite is one process's file (admission is in-process); PostgreSQL is shared by many.
-    it.skipIf(driver.name === 'sqlite')(
+    // SQLite is one process's file (admission is in-process); PostgreSQL is shared by many: only
+    // PostgreSQL has this test (not a skip on SQLite, which would read as a missing service in CI).
+    (driver.name === 'sqlite' ? () => undefined : it)(
       'two store instances (two pools, as two processes) admitting one user at once: quota and cooldown stay exact',
       async () => {
         const { stores, twin } = await driver.open();
