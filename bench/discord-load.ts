@@ -332,7 +332,9 @@ async function startWorkers(n: number, env: Record<string, string>): Promise<Chi
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-bench-worker-'));
   return Promise.all(
     Array.from({ length: n }, async () => {
-      const w = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'src/worker.ts')], {
+      // Node itself with tsx's loader (not the tsx launcher, which would put its own process between
+      // kill -9 and the worker, and whose RSS is not the worker's).
+      const w = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/worker.ts')], {
         env: {
           ...process.env,
           ...env,
