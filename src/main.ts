@@ -110,10 +110,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       log.warn('shutdown took too long: exiting anyway');
       kill();
     }, graceMs + 2_000).unref();
-    // First end every job with "the bot is restarting" while the adapters can still deliver it.
-    await app.service.queue.close(graceMs);
+    const queue = app.service.queue;
+    // A queue on Redis outlives this process: its jobs stay there, and the next process answers them
+    // (Discord and Slack replies, web pages re-attaching by job id). In-process jobs die with the
+    // process: end every one with "the bot is restarting" while the adapters can still deliver it.
+    if (queue.detach) await queue.detach(graceMs);
+    else await queue.close(graceMs);
     await new Promise((r) => setTimeout(r, 500));
-    const hung = await app.service.queue.stats();
+    const hung = queue.detach ? { running: 0, stuck: 0 } : await queue.stats();
     for (const stop of stops) await stop().catch(() => undefined);
     await web.close();
     if (hung.running + hung.stuck > 0) {

@@ -212,6 +212,19 @@ export class BullmqQueue<P, R> implements JobQueue<P, R> {
     }
   }
 
+  async detach(graceMs = 10_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.refreshTimer);
+    // The handles this process holds never settle: the process is going, and the answer is the
+    // next one's to deliver. Its own workers finish what they run (the result waits in Redis).
+    await this.workers?.close(graceMs);
+    await withTimeout(this.events.close(), 2_000);
+    await withTimeout(this.queue.close(), 2_000);
+    this.eventsRedis.disconnect();
+    this.redis.disconnect();
+  }
+
   async close(graceMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;

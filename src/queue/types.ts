@@ -68,6 +68,12 @@ export interface JobQueue<P, R> {
   stats(server?: string): Awaitable<QueueStats>;
   /** Stops taking jobs, ends every job with `shutting_down`, and waits at most `graceMs` for running work. */
   close(graceMs?: number): Promise<void>;
+  /**
+   * Queues that outlive their process (Redis): stop listening and leave every job where it is,
+   * waiting, running or finished, unanswered here. The next process finds each by id (`attach`),
+   * so a restart (a deploy, a SIGTERM) costs nobody their answer. Jobs it runs itself finish first.
+   */
+  detach?(graceMs?: number): Promise<void>;
 }
 
 export type Processor<P, R> = (payload: P, signal: AbortSignal, report: (progress: JobProgress) => void) => Promise<R>;
