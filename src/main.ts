@@ -33,7 +33,7 @@ const interrupted = await app.service.recoverInterrupted();
 if (interrupted.length)
   log.warn(
     { jobs: interrupted.length },
-    'jobs accepted before the last crash were never answered: re-running those that can still be answered',
+    'jobs a stopped or crashed process accepted are unanswered: answering those that still can be (re-run, or attached to the queue on Redis)',
   );
 
 // One bad request must never take the bot down: log and keep serving.
