@@ -61,6 +61,7 @@ const schema = z.object({
   SINAPSIS_REDIS_TTL_S: z.coerce.number().int().min(60).default(900),
   SINAPSIS_REDIS_STALL_S: z.coerce.number().min(0.2).default(30),
   SINAPSIS_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+  SINAPSIS_DISCORD_SHARDS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(1000)]).default('auto'),
   SINAPSIS_WEB_BODY_TIMEOUT_S: z.coerce.number().min(1).default(30),
   SINAPSIS_WEB_KEEPALIVE_S: z.coerce.number().min(1).default(5),
   SINAPSIS_WEB_MAX_UPLOADS: z.coerce.number().int().min(1).default(8),

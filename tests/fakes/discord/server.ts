@@ -18,10 +18,24 @@ export interface RecordedCall {
 export const APP_ID = '100000000000000001';
 export const GUILD_ID = '200000000000000001';
 export const CHANNEL_ID = '300000000000000001';
+/** A second server, on shard 1 of 2 ((id >> 22) % 2 = 1; GUILD_ID is on shard 0): only with `shards: 2`. */
+export const GUILD_ID_2 = '200000000012582912';
 /** Roles the fake guild has (discord.js only keeps a member's roles that the guild has). */
 export const ROLE_IDS = ['700000000000000001', '700000000000000002'];
 let snowflake = 400000000000000000n;
 const nextId = () => String(++snowflake);
+
+/** Discord's rule: a server's events go to shard (server id >> 22) % shard count; DMs to shard 0. */
+export const shardOf = (guildId: string | undefined, count: number) =>
+  guildId ? Number((BigInt(guildId) >> 22n) % BigInt(count)) : 0;
+
+export interface FakeDiscordOptions {
+  /**
+   * The shard count /gateway/bot recommends. Above 1 the fake serves a second server (GUILD_ID_2)
+   * and routes each server's events only to the gateway connection that identified with its shard.
+   */
+  shards?: number;
+}
 
 export class FakeDiscord {
   private readonly recorder = new CallRecorder<RecordedCall>('fake Discord');
@@ -32,8 +46,16 @@ export class FakeDiscord {
   private readonly http = createServer((req, res) => void this.route(req, res).catch((err) => this.fail(res, err)));
   private readonly wss = new WebSocketServer({ noServer: true });
   private sockets: WebSocket[] = [];
+  /** The [id, count] each gateway connection identified with. */
+  readonly shards = new Map<WebSocket, [number, number]>();
   private seq = 0;
   port = 0;
+
+  constructor(private readonly opts: FakeDiscordOptions = {}) {}
+
+  private get guildIds() {
+    return (this.opts.shards ?? 1) > 1 ? [GUILD_ID, GUILD_ID_2] : [GUILD_ID];
+  }
 
   get url() {
     return `http://127.0.0.1:${this.port}`;
@@ -72,6 +94,7 @@ export class FakeDiscord {
       attachments?: Record<string, unknown>;
       permissions?: string;
       roles?: string[];
+      guildId?: string;
     } = {},
   ) {
     const id = nextId();
@@ -188,7 +211,11 @@ export class FakeDiscord {
     bot: true,
   };
 
-  private base(id: string, opts: { locale?: string; userId?: string; permissions?: string; roles?: string[] }) {
+  private base(
+    id: string,
+    opts: { locale?: string; userId?: string; permissions?: string; roles?: string[]; guildId?: string },
+  ) {
+    const guildId = opts.guildId ?? GUILD_ID;
     const user = {
       id: opts.userId ?? '600000000000000001',
       username: 'student',
@@ -201,9 +228,9 @@ export class FakeDiscord {
       application_id: APP_ID,
       token: `tok-${id}`,
       version: 1,
-      guild_id: GUILD_ID,
+      guild_id: guildId,
       channel_id: CHANNEL_ID,
-      channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: 'general' },
+      channel: { id: CHANNEL_ID, type: 0, guild_id: guildId, name: 'general' },
       member: {
         user,
         roles: opts.roles ?? [],
@@ -217,7 +244,7 @@ export class FakeDiscord {
       guild_locale: 'es-419',
       app_permissions: '2248473465835073',
       entitlements: [],
-      authorizing_integration_owners: { '0': GUILD_ID },
+      authorizing_integration_owners: { '0': guildId },
       context: 0,
     };
   }
@@ -225,7 +252,11 @@ export class FakeDiscord {
   private dispatch(t: string, d: unknown) {
     if (t === 'INTERACTION_CREATE') this.sentAt.set((d as { id: string }).id, performance.now());
     const msg = JSON.stringify({ op: 0, t, s: ++this.seq, d });
-    for (const s of this.sockets) s.send(msg);
+    const guild = (d as { guild_id?: string }).guild_id;
+    for (const s of this.sockets) {
+      const [shard, count] = this.shards.get(s) ?? [0, 1];
+      if (shardOf(guild, count) === shard) s.send(msg);
+    }
   }
 
   private onSocket(ws: WebSocket) {
@@ -235,24 +266,27 @@ export class FakeDiscord {
       const msg = JSON.parse(String(raw));
       if (msg.op === 1) ws.send(JSON.stringify({ op: 11 }));
       if (msg.op === 2) {
+        const shard: [number, number] = msg.d?.shard ?? [0, 1];
+        this.shards.set(ws, shard);
+        const mine = this.guildIds.filter((g) => shardOf(g, shard[1]) === shard[0]);
         const ready = {
           v: 10,
           user: this.botUser,
-          guilds: [{ id: GUILD_ID, unavailable: true }],
+          guilds: mine.map((id) => ({ id, unavailable: true })),
           session_id: 'fake-session',
           resume_gateway_url: `ws://127.0.0.1:${this.port}`,
-          shard: [0, 1],
+          shard,
           application: { id: APP_ID, flags: 0 },
         };
         ws.send(JSON.stringify({ op: 0, t: 'READY', s: ++this.seq, d: ready }));
-        const guild = {
-          id: GUILD_ID,
+        const guild = (id: string) => ({
+          id,
           name: 'Curso',
           icon: null,
           owner_id: '600000000000000009',
           unavailable: false,
           preferred_locale: 'es-419',
-          roles: [GUILD_ID, ...ROLE_IDS].map((id, position) => ({
+          roles: [id, ...ROLE_IDS].map((id, position) => ({
             id,
             name: position ? `role-${position}` : '@everyone',
             permissions: '0',
@@ -275,11 +309,14 @@ export class FakeDiscord {
           presences: [],
           stage_instances: [],
           guild_scheduled_events: [],
-        };
-        ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: guild }));
+        });
+        for (const id of mine) ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: guild(id) }));
       }
     });
-    ws.on('close', () => (this.sockets = this.sockets.filter((s) => s !== ws)));
+    ws.on('close', () => {
+      this.sockets = this.sockets.filter((s) => s !== ws);
+      this.shards.delete(ws);
+    });
   }
 
   private message(json: any, attachments: RecordedCall['files']) {
@@ -335,7 +372,7 @@ export class FakeDiscord {
     if (path === '/api/v10/gateway/bot') {
       return this.send(res, 200, {
         url: `ws://127.0.0.1:${this.port}`,
-        shards: 1,
+        shards: this.opts.shards ?? 1,
         session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
       });
     }

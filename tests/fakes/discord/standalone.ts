@@ -4,7 +4,8 @@
 import { createServer } from 'node:http';
 import { FakeDiscord } from './server.js';
 
-const fake = await new FakeDiscord().start();
+// FAKE_DISCORD_SHARDS=2: a second server and per-shard routing (the sharding test and bench).
+const fake = await new FakeDiscord({ shards: Number(process.env.FAKE_DISCORD_SHARDS) || 1 }).start();
 const control = createServer(async (req, res) => {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -19,6 +20,7 @@ const control = createServer(async (req, res) => {
     return reply({
       id: fake.messageCommand(body.name, fake.postedMessage(body.content, body.attachments ?? []), body.opts),
     });
+  if (req.url === '/shards') return reply({ identified: [...fake.shards.values()] });
   if (req.url === '/calls') {
     return reply({
       calls: fake.calls.map((c) => ({ ...c, files: c.files.map((f) => ({ name: f.name, size: f.data.length })) })),
