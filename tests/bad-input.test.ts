@@ -1,7 +1,7 @@
 // Every bad input of the foundation issue, through both the CLI and the HTTP API:
 // the same localized error body, a non-zero exit / a 4xx-5xx status, and the
 // server still answers the next request.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,14 +12,29 @@ import { form, startWeb } from './helpers/web.js';
 
 const photo = path.join(facesDir, '2008_001009.jpg');
 
-function cli(args: string[], env: Record<string, string>) {
-  const r = spawnSync('npm', ['run', '--silent', 'cli', '--', ...args, '--json', '--lang', 'es'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_AUTO_DOWNLOAD: 'false', ...env },
-    timeout: 60_000,
+/**
+ * The CLI in a child process, awaited (not spawnSync): the servers under test live in this process,
+ * and a loop blocked for the CLI's seconds would let their keep-alive timeouts and the client's
+ * reuse of a pooled connection fire at once when it wakes (ECONNRESET on the next request).
+ */
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; body: { error: { code: string; message: string } } }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'npm',
+      ['run', '--silent', 'cli', '--', ...args, '--json', '--lang', 'es'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, SINAPSIS_DATA_DIR: tempDir(), SINAPSIS_AUTO_DOWNLOAD: 'false', ...env },
+        timeout: 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (_err, stdout) => resolve({ code: child.exitCode, body: JSON.parse(stdout) }),
+    );
   });
-  return { code: r.status, body: JSON.parse(r.stdout) };
 }
 
 describeWith('bad input: same error from the CLI and the API, and the server keeps serving', [yunetFile, photo], () => {
@@ -78,7 +93,7 @@ describeWith('bad input: same error from the CLI and the API, and the server kee
       const models = c.models ?? MODELS_DIR;
       const command = c.command ?? 'detect-faces';
       const extra = Object.entries(c.extra ?? {}).flatMap(([k, v]) => [`--${k}`, v]);
-      const fromCli = cli([command, '--image', c.file, ...extra], { SINAPSIS_MODELS_DIR: models });
+      const fromCli = await cli([command, '--image', c.file, ...extra], { SINAPSIS_MODELS_DIR: models });
       expect(fromCli.code).not.toBe(0);
       expect(fromCli.body.error.code).toBe(c.code);
 
