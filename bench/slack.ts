@@ -20,7 +20,8 @@ export async function run(args: string[]) {
   ];
   const s = await startSlackAgainstFake({
     http: true,
-    env: { SINAPSIS_MODELS_DIR: modelsDir, SINAPSIS_QUEUE_MAX: String(burst * 2) },
+    // Jobs in worker threads, as `npm start` runs them (the test helper's default is this thread).
+    env: { SINAPSIS_MODELS_DIR: modelsDir, SINAPSIS_QUEUE_MAX: String(burst * 2), SINAPSIS_WORKER_THREADS: 'true' },
   });
   const users = Array.from({ length: burst }, (_, k) => `U${String(k).padStart(7, '0')}`);
   users.forEach((u, k) => {
