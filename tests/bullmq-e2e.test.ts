@@ -118,72 +118,24 @@ describeRedis('BullMQ end to end', () => {
       }
     });
 
-    it('a job waiting in Redis survives a graceful restart (SIGTERM) of its adapter: nobody is told "restarting", the next process answers it once', async () => {
-      const dir = tmp();
-      const first = appOn(dir, { SINAPSIS_WORKERS: '0' });
-      const handle = await first.service.submit({
+    /** A chat job (with a reply target and an image by reference) accepted by an adapter that runs no task. */
+    async function acceptedBy(first: App, user: string) {
+      return first.service.submit({
         command: 'detect-faces',
         options: {},
         images: { image: photo },
-        ctx: { platform: 'test', userId: 'u2', lang: 'es', reply: { token: 't2' }, imageRefs: { image: { url: 'x' } } },
-      });
-      let settled = false;
-      handle.result.then(
-        () => (settled = true),
-        () => (settled = true),
-      );
-      // What main.ts does on SIGTERM with a queue on Redis: leave the job there, then close the rest.
-      await first.service.queue.detach!(1_000);
-      await first.close();
-      apps.splice(apps.indexOf(first), 1);
-      expect(settled).toBe(false);
-
-      const second = appOn(dir, { SINAPSIS_WORKERS: '1' });
-      expect(await second.service.recoverInterrupted()).toHaveLength(1);
-      const delivered: RecoveredOutcome[] = [];
-      let fetched = 0;
-      await second.service.onRecovered('test', {
-        replyTtlMs: 15 * 60_000,
-        images: async () => {
-          fetched++;
-          return { image: photo };
-        },
-        deliver: async (_job, outcome) => {
-          delivered.push(outcome);
+        ctx: {
+          platform: 'test',
+          userId: user,
+          lang: 'es',
+          reply: { token: `t-${user}` },
+          imageRefs: { image: { url: 'x' } },
         },
       });
-      expect(delivered).toHaveLength(1);
-      const outcome = delivered[0]!;
-      expect('result' in outcome && (outcome.result.data.faces as unknown[]).length).toBeGreaterThan(0);
-      expect(await second.stores.accepted.all()).toEqual([]);
-      expect(fetched).toBe(0);
-      expect(settled).toBe(false);
-    });
+    }
 
-    it('a job waiting in Redis survives a crash of its adapter: the restarted one re-runs nothing twice and delivers the answer', async () => {
-      const dir = tmp();
-      const first = appOn(dir, { SINAPSIS_WORKERS: '0' });
-      const handle = await first.service.submit({
-        command: 'detect-faces',
-        options: {},
-        images: { image: photo },
-        ctx: { platform: 'test', userId: 'u1', lang: 'es', reply: { token: 't1' }, imageRefs: { image: { url: 'x' } } },
-      });
-      handle.result.catch(() => undefined);
-      // "kill -9": the adapter's connections drop; the job stays in Redis, its row in the database.
-      const q = first.service.queue as unknown as {
-        closed: boolean;
-        owned: Map<string, unknown>;
-        redis: { disconnect(): void };
-        eventsRedis: { disconnect(): void };
-      };
-      q.closed = true;
-      q.owned.clear();
-      q.redis.disconnect();
-      q.eventsRedis.disconnect();
-      first.db!.close();
-      apps.splice(apps.indexOf(first), 1);
-
+    /** The next adapter on the same data dir recovers the one job and delivers its outcome once. */
+    async function recoveredBySecond(dir: string) {
       const second = appOn(dir, { SINAPSIS_WORKERS: '1' });
       expect(await second.service.recoverInterrupted()).toHaveLength(1);
       const delivered: RecoveredOutcome[] = [];
@@ -204,6 +156,45 @@ describeRedis('BullMQ end to end', () => {
       expect(await second.stores.accepted.all()).toEqual([]);
       // Attached to the job in Redis: its images were not fetched again (a Discord URL may have expired).
       expect(fetched).toBe(0);
+    }
+
+    it('a job waiting in Redis survives a graceful restart (SIGTERM) of its adapter: nobody is told "restarting", the next process answers it once', async () => {
+      const dir = tmp();
+      const first = appOn(dir, { SINAPSIS_WORKERS: '0' });
+      const handle = await acceptedBy(first, 'u2');
+      let settled = false;
+      handle.result.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      // What main.ts does on SIGTERM with a queue on Redis: leave the job there, then close the rest.
+      await first.service.queue.detach!(1_000);
+      await first.close();
+      apps.splice(apps.indexOf(first), 1);
+      expect(settled).toBe(false);
+      await recoveredBySecond(dir);
+      expect(settled).toBe(false);
+    });
+
+    it('a job waiting in Redis survives a crash of its adapter: the restarted one re-runs nothing twice and delivers the answer', async () => {
+      const dir = tmp();
+      const first = appOn(dir, { SINAPSIS_WORKERS: '0' });
+      const handle = await acceptedBy(first, 'u1');
+      handle.result.catch(() => undefined);
+      // "kill -9": the adapter's connections drop; the job stays in Redis, its row in the database.
+      const q = first.service.queue as unknown as {
+        closed: boolean;
+        owned: Map<string, unknown>;
+        redis: { disconnect(): void };
+        eventsRedis: { disconnect(): void };
+      };
+      q.closed = true;
+      q.owned.clear();
+      q.redis.disconnect();
+      q.eventsRedis.disconnect();
+      first.db!.close();
+      apps.splice(apps.indexOf(first), 1);
+      await recoveredBySecond(dir);
     });
   });
 });
