@@ -55,15 +55,12 @@ function threads(): Runner {
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe.each([
-  ['in this thread', inThread],
-  ['worker threads', threads],
-])('the queue running jobs %s', (_name, make) => {
-  let runner: Runner;
-  let queue: MemoryQueue<JobPayload, TaskResult>;
+/** A queue over `make()`'s runner for the enclosing describe block, closed after it. */
+function queueOver(make: () => Runner) {
+  const ctx = {} as { runner: Runner; queue: MemoryQueue<JobPayload, TaskResult> };
   beforeAll(() => {
-    runner = make();
-    queue = new MemoryQueue(runner.process, {
+    ctx.runner = make();
+    ctx.queue = new MemoryQueue(ctx.runner.process, {
       concurrency: 2,
       maxWaiting: 10,
       maxWaitingPerUser: 10,
@@ -71,14 +68,22 @@ describe.each([
     });
   });
   afterAll(async () => {
-    await queue.close(1_000);
-    await runner.close();
+    await ctx.queue.close(1_000);
+    await ctx.runner.close();
   });
+  return ctx;
+}
+
+describe.each([
+  ['in this thread', inThread],
+  ['worker threads', threads],
+])('the queue running jobs %s', (_name, make) => {
+  const on = queueOver(make);
 
   it('streams progress in order and returns the images byte for byte, as Buffers', async () => {
     const upload = randomBytes(3 * 1024 * 1024);
     const seen: JobProgress[] = [];
-    const r = await queue.submit(
+    const r = await on.queue.submit(
       { id: 'e', userId: 'u', payload: payload('pool-echo', { image: upload }) },
       { onProgress: (p) => seen.push(p) },
     ).result;
@@ -91,27 +96,27 @@ describe.each([
   });
 
   it("a task's own error keeps its code and values: the user reads it in their language", async () => {
-    const err = await queue.submit({ id: 'f', userId: 'u', payload: payload('pool-fail') }).result.catch((e) => e);
+    const err = await on.queue.submit({ id: 'f', userId: 'u', payload: payload('pool-fail') }).result.catch((e) => e);
     expect(err).toBeInstanceOf(SinapsisError);
     expect(err.code).toBe('invalid_option');
     expect((err as SinapsisError).localized('es')).toContain('x');
   });
 
   it('cancels a running job at once, and the next job runs', async () => {
-    const h = queue.submit({ id: 'w', userId: 'u', payload: payload('pool-wait') });
+    const h = on.queue.submit({ id: 'w', userId: 'u', payload: payload('pool-wait') });
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
     h.cancel();
     await expect(h.result).rejects.toMatchObject({ code: 'cancelled' });
     expect(Date.now() - t0).toBeLessThan(500);
-    const r = await queue.submit({ id: 'e2', userId: 'u', payload: payload('pool-echo') }).result;
+    const r = await on.queue.submit({ id: 'e2', userId: 'u', payload: payload('pool-echo') }).result;
     expect(r.text).toBe('false 0');
-    await expect.poll(() => queue.stats()).toMatchObject({ running: 0, stuck: 0 });
+    await expect.poll(() => on.queue.stats()).toMatchObject({ running: 0, stuck: 0 });
   });
 
   describeWith('detect-faces on the real YuNet', [yunetFile, photo], () => {
     it('finds both faces and sends back a picture that decodes', async () => {
-      const r = await queue.submit({
+      const r = await on.queue.submit({
         id: 'd',
         userId: 'u',
         payload: payload('detect-faces', { image: readFileSync(photo) }),
@@ -125,47 +130,33 @@ describe.each([
 });
 
 describe('worker threads: what only threads can do', () => {
-  let runner: Runner;
-  let queue: MemoryQueue<JobPayload, TaskResult>;
-  beforeAll(() => {
-    runner = threads();
-    queue = new MemoryQueue(runner.process, {
-      concurrency: 2,
-      maxWaiting: 10,
-      maxWaitingPerUser: 10,
-      timeoutMs: 20_000,
-    });
-  });
-  afterAll(async () => {
-    await queue.close(1_000);
-    await runner.close();
-  });
+  const on = queueOver(threads);
 
   it('jobs run off the main thread', async () => {
-    const r = await queue.submit({ id: 't', userId: 'u', payload: payload('pool-thread') }).result;
+    const r = await on.queue.submit({ id: 't', userId: 'u', payload: payload('pool-thread') }).result;
     expect(r.text).toMatch(/^false \d+$/);
   });
 
   it.each(['pool-crash', 'pool-throw-later'])(
     'a worker that dies (%s) fails its job with a clear localized error, and the next job runs',
     async (command) => {
-      const err = await queue.submit({ id: command, userId: 'u', payload: payload(command) }).result.catch((e) => e);
+      const err = await on.queue.submit({ id: command, userId: 'u', payload: payload(command) }).result.catch((e) => e);
       expect(err).toMatchObject({ code: 'worker_crashed' });
       expect((err as SinapsisError).localized('es')).toMatch(/se cortó de golpe/);
       expect((err as SinapsisError).localized('en')).toMatch(/stopped unexpectedly/);
-      const r = await queue.submit({ id: `${command}-next`, userId: 'u', payload: payload('pool-echo') }).result;
+      const r = await on.queue.submit({ id: `${command}-next`, userId: 'u', payload: payload('pool-echo') }).result;
       expect(r.text).toBe('false 0');
     },
   );
 
   it('work that ignores being stopped loses its thread: a fresh one runs the next job, nothing stays stuck', async () => {
-    const spin = queue.submit({ id: 's', userId: 'u', payload: payload('pool-spin') });
+    const spin = on.queue.submit({ id: 's', userId: 'u', payload: payload('pool-spin') });
     await new Promise((r) => setTimeout(r, 300));
     spin.cancel();
     await expect(spin.result).rejects.toMatchObject({ code: 'cancelled' });
-    const r = await queue.submit({ id: 's-next', userId: 'u', payload: payload('pool-echo') }).result;
+    const r = await on.queue.submit({ id: 's-next', userId: 'u', payload: payload('pool-echo') }).result;
     expect(r.text).toBe('false 0');
-    await expect.poll(() => queue.stats()).toMatchObject({ running: 0, stuck: 0 });
+    await expect.poll(() => on.queue.stats()).toMatchObject({ running: 0, stuck: 0 });
   });
 
   it('work that ignores being stopped but only waits (a stalled download) lingers like in one thread: stuck until it ends, and the next job runs meanwhile', async () => {
@@ -196,7 +187,7 @@ describe('worker threads: what only threads can do', () => {
   });
 
   it('times a job out like the in-thread queue does', async () => {
-    const q = new MemoryQueue(runner.process, {
+    const q = new MemoryQueue(on.runner.process, {
       concurrency: 1,
       maxWaiting: 1,
       maxWaitingPerUser: 1,
@@ -210,8 +201,8 @@ describe('worker threads: what only threads can do', () => {
 
   describeWith('warming', [yunetFile], () => {
     it('warm() starts every worker and loads the model in each; memory() answers per thread', async () => {
-      await runner.pool!.warm(['yunet-n']);
-      const mem = await runner.pool!.memory();
+      await on.runner.pool!.warm(['yunet-n']);
+      const mem = await on.runner.pool!.memory();
       expect(mem).toHaveLength(2);
       for (const m of mem) expect(m.heapUsed).toBeGreaterThan(0);
     });
