@@ -24,6 +24,7 @@ import { startDiscord } from '../src/adapters/discord/bot.js';
 import { APP_ID, GUILD_ID } from '../tests/fakes/discord/server.js';
 import { testApp } from '../tests/helpers/app.js';
 import { quantile, round } from './lib/stats.js';
+import { startFakeDiscordProcess } from './lib/fake-discord.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS = path.resolve(process.env.SINAPSIS_MODELS_DIR ?? path.join(ROOT, '../shared/models'));
@@ -65,16 +66,7 @@ export async function run(args: string[]) {
 
   const image = await photo();
   const meta = await sharp(image).metadata();
-  const child = spawn(
-    path.join(ROOT, 'node_modules/.bin/tsx'),
-    [path.join(ROOT, 'tests/fakes/discord/standalone.ts')],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const { port, control } = JSON.parse(
-    await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r)),
-  );
-  const ctl = async (what: string, body?: unknown) =>
-    (await fetch(`http://127.0.0.1:${control}/${what}`, { method: 'POST', body: JSON.stringify(body ?? {}) })).json();
+  const { port, ctl, stop: stopFake } = await startFakeDiscordProcess();
   const att = (await ctl('attachment', { name: 'class.jpg', base64: image.toString('base64') })) as { id: string };
   const send = async (user: string): Promise<string> =>
     (
@@ -201,7 +193,7 @@ export async function run(args: string[]) {
     await app.dispose();
     for (const w of workers) w.kill('SIGTERM');
   }
-  child.kill('SIGTERM');
+  stopFake();
 
   console.log(
     JSON.stringify(

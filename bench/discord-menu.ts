@@ -1,17 +1,11 @@
-// "Traducir" from a message's context menu against the same translation through
-// /translate, in the same run: 20 interactions at once (each from its own user) on a
-// 500-character Spanish message with the tiny Marian fixtures. The fake Discord runs
-// in its own process and timestamps both ends: INTERACTION_CREATE sent → defer
-// callback received, and → final answer (the edit that carries the buttons).
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { startDiscord } from '../src/adapters/discord/bot.js';
 import { tempDir, testApp } from '../tests/helpers/app.js';
 import { APP_ID, GUILD_ID } from '../tests/fakes/discord/server.js';
 import { quantile, round } from './lib/stats.js';
+import { startFakeDiscordProcess } from './lib/fake-discord.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'tests/fixtures/models');
@@ -47,16 +41,7 @@ export async function run(args: string[]) {
   const rounds = Number(args[args.indexOf('--rounds') + 1]) || 5;
   const text = message();
 
-  const child = spawn(
-    path.join(ROOT, 'node_modules/.bin/tsx'),
-    [path.join(ROOT, 'tests/fakes/discord/standalone.ts')],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const { port, control } = JSON.parse(
-    await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r)),
-  );
-  const ctl = async (what: string, body?: unknown) =>
-    (await fetch(`http://127.0.0.1:${control}/${what}`, { method: 'POST', body: JSON.stringify(body ?? {}) })).json();
+  const { port, ctl, stop: stopFake } = await startFakeDiscordProcess();
   const app = testApp({
     SINAPSIS_MODELS_DIR: tempDir(),
     SINAPSIS_TRANSLATION_MODELS: `es-en=${FIXTURES}/marian-tiny-es-en,en-es=${FIXTURES}/marian-tiny-en-es`,
@@ -134,7 +119,7 @@ export async function run(args: string[]) {
   }
   await bot.stop();
   await app.dispose();
-  child.kill('SIGTERM');
+  stopFake();
 
   const summary = (v: { defer: number[]; final: number[] }) => ({
     n: v.defer.length,

@@ -1,10 +1,5 @@
-// Discord adapter under load. The fake Discord runs in its own process and timestamps
-// both ends itself: INTERACTION_CREATE sent → defer callback received, for single
-// interactions and for a burst arriving at once while jobs run; 50 in → 50 results out.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { startDiscord } from '../src/adapters/discord/bot.js';
@@ -12,6 +7,7 @@ import { testApp } from '../tests/helpers/app.js';
 import { APP_ID, GUILD_ID } from '../tests/fakes/discord/server.js';
 import { readDlibBoxes } from './lib/faces-truth.js';
 import { quantile, round } from './lib/stats.js';
+import { startFakeDiscordProcess } from './lib/fake-discord.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 interface Call {
@@ -29,16 +25,7 @@ export async function run(args: string[]) {
     ...readDlibBoxes(path.resolve(modelsDir, '../data/faces-dlib'), ['training.xml', 'testing.xml']).keys(),
   ];
 
-  const child = spawn(
-    path.join(ROOT, 'node_modules/.bin/tsx'),
-    [path.join(ROOT, 'tests/fakes/discord/standalone.ts')],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const { port, control } = JSON.parse(
-    await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r)),
-  );
-  const ctl = async (what: string, body?: unknown) =>
-    (await fetch(`http://127.0.0.1:${control}/${what}`, { method: 'POST', body: JSON.stringify(body ?? {}) })).json();
+  const { port, ctl, stop: stopFake } = await startFakeDiscordProcess();
   const app = testApp({
     SINAPSIS_MODELS_DIR: modelsDir,
     SINAPSIS_QUEUE_MAX: String(burst * 2),
@@ -109,7 +96,7 @@ export async function run(args: string[]) {
   const positionEdits = s.calls.filter((c) => c.method === 'PATCH' && /⏳/.test(c.json?.content ?? '')).length;
   await bot.stop();
   await app.dispose();
-  child.kill('SIGTERM');
+  stopFake();
 
   const report = {
     single: {
