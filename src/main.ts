@@ -5,6 +5,7 @@ import { startDiscord } from './adapters/discord/bot.js';
 import { startSlack } from './adapters/slack/app.js';
 import { buildWebServer } from './adapters/web/server.js';
 import { assertRedisReachable } from './queue/redis.js';
+import { killNow, onStopSignal } from './stop-signal.js';
 
 const config = loadConfig();
 // The queue on Redis must answer before anything is accepted: a clear error naming the setting otherwise.
@@ -95,36 +96,23 @@ app.service.finishRecovery();
 if (!config.DISCORD_TOKEN && !config.SLACK_BOT_TOKEN)
   log.info('No DISCORD_TOKEN or SLACK_BOT_TOKEN set: running the web playground only');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    const graceMs = config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000;
-    log.info({ signal, graceS: config.SINAPSIS_SHUTDOWN_TIMEOUT_S }, 'shutting down');
-    // Whatever is stuck (a hung model load, a chat API that never answers), the process ends in
-    // bounded time. Not with process.exit: it waits for libuv's thread pool, and a thread blocked
-    // in a read that never ends (a FIFO, a dead network mount) would hold it for ever.
-    const kill = () => process.kill(process.pid, 'SIGKILL');
-    setTimeout(() => {
-      log.warn('shutdown took too long: exiting anyway');
-      kill();
-    }, graceMs + 2_000).unref();
-    const queue = app.service.queue;
-    // A queue on Redis outlives this process: its jobs stay there, and the next process answers them
-    // (Discord and Slack replies, web pages re-attaching by job id). In-process jobs die with the
-    // process: end every one with "the bot is restarting" while the adapters can still deliver it.
-    if (queue.detach) await queue.detach(graceMs);
-    else await queue.close(graceMs);
-    await new Promise((r) => setTimeout(r, 500));
-    const hung = queue.detach ? { running: 0, stuck: 0 } : await queue.stats();
-    for (const stop of stops) await stop().catch(() => undefined);
-    await web.close();
-    if (hung.running + hung.stuck > 0) {
-      log.warn({ running: hung.running, stuck: hung.stuck }, 'work that never stopped is abandoned');
-      kill();
-    }
-    await app.close();
-    process.exit(0);
-  });
-}
+const graceMs = config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000;
+onStopSignal(log, graceMs + 2_000, async (signal) => {
+  log.info({ signal, graceS: config.SINAPSIS_SHUTDOWN_TIMEOUT_S }, 'shutting down');
+  const queue = app.service.queue;
+  // A queue on Redis outlives this process: its jobs stay there, and the next process answers them
+  // (Discord and Slack replies, web pages re-attaching by job id). In-process jobs die with the
+  // process: end every one with "the bot is restarting" while the adapters can still deliver it.
+  if (queue.detach) await queue.detach(graceMs);
+  else await queue.close(graceMs);
+  await new Promise((r) => setTimeout(r, 500));
+  const hung = queue.detach ? { running: 0, stuck: 0 } : await queue.stats();
+  for (const stop of stops) await stop().catch(() => undefined);
+  await web.close();
+  if (hung.running + hung.stuck > 0) {
+    log.warn({ running: hung.running, stuck: hung.stuck }, 'work that never stopped is abandoned');
+    killNow();
+  }
+  await app.close();
+  process.exit(0);
+});

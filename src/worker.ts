@@ -6,6 +6,7 @@ import { loadConfig, type Config } from './config/index.js';
 import { createProcessor, type JobPayload } from './core/processor.js';
 import type { ModelRegistry } from './models/registry.js';
 import { registryFromConfig } from './models/setup.js';
+import { onStopSignal } from './stop-signal.js';
 import { startBullmqWorker } from './queue/bullmq-worker.js';
 import { createThreadPool } from './queue/thread-pool.js';
 import { workerOptions } from './queue/from-config.js';
@@ -80,18 +81,12 @@ log.info(
   'worker ready',
 );
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    const graceMs = config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000;
-    log.info({ signal, graceS: config.SINAPSIS_SHUTDOWN_TIMEOUT_S }, 'worker stopping: finishing running jobs');
-    // Bounded whatever hangs; a job still running then is taken up by another worker (stalled job).
-    setTimeout(() => process.kill(process.pid, 'SIGKILL'), graceMs + 5_000).unref();
-    await worker.close(graceMs);
-    await runner.close().catch(() => undefined);
-    await models.close().catch(() => undefined);
-    process.exit(0);
-  });
-}
+const graceMs = config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000;
+// Bounded whatever hangs; a job still running then is taken up by another worker (stalled job).
+onStopSignal(log, graceMs + 5_000, async (signal) => {
+  log.info({ signal, graceS: config.SINAPSIS_SHUTDOWN_TIMEOUT_S }, 'worker stopping: finishing running jobs');
+  await worker.close(graceMs);
+  await runner.close().catch(() => undefined);
+  await models.close().catch(() => undefined);
+  process.exit(0);
+});
