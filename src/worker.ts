@@ -1,48 +1,13 @@
 // `npm run worker`: runs queued jobs from Redis (SINAPSIS_REDIS_URL). Start any number of them, on
 // any machine that has the models; the adapters (`npm start`) only validate, queue and reply.
 import pino from 'pino';
-import { COMMANDS } from '../commands/index.js';
-import { loadConfig, type Config } from './config/index.js';
-import { createProcessor, type JobPayload } from './core/processor.js';
-import type { ModelRegistry } from './models/registry.js';
+import { loadConfig } from './config/index.js';
+import { jobRunner } from './core/runner.js';
 import { registryFromConfig } from './models/setup.js';
 import { onStopSignal } from './stop-signal.js';
 import { startBullmqWorker } from './queue/bullmq-worker.js';
-import { createThreadPool } from './queue/thread-pool.js';
 import { workerOptions } from './queue/from-config.js';
 import { assertRedisReachable, redactUrl } from './queue/redis.js';
-import type { Processor } from './queue/types.js';
-import { preloadTasks } from './tasks/load.js';
-import type { TaskResult } from './tasks/types.js';
-
-/**
- * What runs a job's payload in this process: a pool of worker threads (the default), so that
- * inference never blocks this process's event loop, which renews BullMQ's job locks (a blocked
- * loop would let Redis think the job stalled); or this thread with SINAPSIS_WORKER_THREADS=false.
- */
-function buildRunner(config: Config, models: ModelRegistry, log: pino.Logger) {
-  if (config.SINAPSIS_WORKER_THREADS) {
-    const pool = createThreadPool(config, log, { size: config.SINAPSIS_CONCURRENCY });
-    return {
-      run: pool.run,
-      start: () => pool.start(),
-      warm: (ids: readonly string[]) => pool.warm(ids),
-      close: () => pool.close(),
-    };
-  }
-  preloadTasks(COMMANDS);
-  const run: Processor<JobPayload, TaskResult> = createProcessor({
-    models,
-    blocklist: config.SINAPSIS_BLOCKLIST,
-    explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
-  });
-  return {
-    run,
-    start: async () => undefined,
-    warm: (ids: readonly string[]) => models.warm(ids),
-    close: async () => undefined,
-  };
-}
 
 const config = loadConfig();
 const log = pino({ level: config.LOG_LEVEL });
@@ -60,13 +25,15 @@ try {
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
 const models = registryFromConfig(config, log);
-const runner = buildRunner(config, models, log);
+// Worker threads by default: inference never blocks this process's event loop, which renews BullMQ's
+// job locks (a blocked loop would let Redis think the job stalled).
+const runner = jobRunner(config, models, log, { size: config.SINAPSIS_CONCURRENCY });
 // The threads load the tasks' code before the first job is taken.
 await runner.start();
 if (config.SINAPSIS_WARM_MODELS.length)
-  void Promise.resolve(runner.warm(config.SINAPSIS_WARM_MODELS)).catch((err) =>
-    log.warn({ err }, 'model warm-up failed; models load on first use'),
-  );
+  runner
+    .warm(config.SINAPSIS_WARM_MODELS)
+    .catch((err) => log.warn({ err }, 'model warm-up failed; models load on first use'));
 const worker = startBullmqWorker(runner.run, {
   ...workerOptions({ ...config, SINAPSIS_REDIS_URL: url }),
   onError: (err, jobId) => log.error({ err, jobId }, 'job failed unexpectedly'),

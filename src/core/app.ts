@@ -1,18 +1,19 @@
 import path from 'node:path';
 import pino from 'pino';
 import type { Config } from '../config/index.js';
-import { adminSpec, COMMANDS } from '../../commands/index.js';
+import { adminSpec } from '../../commands/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { registryFromConfig } from '../models/setup.js';
 import { queueFromConfig } from '../queue/from-config.js';
-import { createThreadPool, type ThreadPool } from '../queue/thread-pool.js';
-import { preloadTasks } from '../tasks/load.js';
+import type { ThreadPool } from '../queue/thread-pool.js';
 import { openDatabase, type DB } from '../store/db.js';
 import { Gate } from './gate.js';
 import { pgStores, sqliteStores, type Stores, type StoresOptions } from '../store/stores.js';
-import { createProcessor } from './processor.js';
 import { Service } from './service.js';
 import { ImageSpool } from './spool.js';
+import type { JobPayload } from './processor.js';
+import { jobRunner, type JobRunner } from './runner.js';
+import type { TaskResult } from '../tasks/types.js';
 
 export interface App {
   config: Config;
@@ -62,25 +63,16 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
         storeOpts,
       );
   // In-process queue, or BullMQ on Redis (SINAPSIS_REDIS_URL) with the tasks in worker processes.
-  // When this process runs jobs, they run in worker threads (each loads the tasks' code and its own
-  // models), or here: then the tasks' code is loaded now, not on the first request.
-  let pool: ThreadPool | undefined;
-  const { queue, runsTasks } = queueFromConfig(config, (size) => {
-    if (config.SINAPSIS_WORKER_THREADS) {
-      // A stopped job's worker gets the queue's own grace (MemoryQueue's default) to notice it.
-      pool = createThreadPool(config, logger, {
-        size,
-        stopGraceMs: Math.min(1_000, config.SINAPSIS_JOB_TIMEOUT_S * 1000),
-      });
-      return pool.run;
-    }
-    return createProcessor({
-      models,
-      blocklist: config.SINAPSIS_BLOCKLIST,
-      explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
+  // The runner exists only when this process runs jobs itself.
+  let runner: JobRunner | undefined;
+  const queue = queueFromConfig<JobPayload, TaskResult>(config, (size) => {
+    // A stopped job's worker gets the queue's own grace (MemoryQueue's default) to notice it.
+    runner = jobRunner(config, models, logger, {
+      size,
+      stopGraceMs: Math.min(1_000, config.SINAPSIS_JOB_TIMEOUT_S * 1000),
     });
+    return runner.run;
   });
-  if (runsTasks && !pool) preloadTasks(COMMANDS);
   const service = new Service({
     models,
     gate: new Gate(stores.rules, {
@@ -107,14 +99,14 @@ export function createApp(config: Config, opts: { logger?: pino.Logger } = {}): 
     db,
     stores,
     models,
-    pool,
+    pool: runner?.pool,
     service,
     logger,
-    start: async () => pool?.start(),
-    warm: (ids) => (pool ? pool.warm(ids) : models.warm(ids)),
+    start: async () => runner?.start(),
+    warm: (ids) => (runner ? runner.warm(ids) : models.warm(ids)),
     async close() {
       await service.queue.close(config.SINAPSIS_SHUTDOWN_TIMEOUT_S * 1000);
-      await pool?.close();
+      await runner?.close();
       await models.close();
       await stores.close();
     },

@@ -1,4 +1,5 @@
 import { findCommand } from '../../commands/index.js';
+import type { Config } from '../config/index.js';
 import { SinapsisError } from '../errors.js';
 import type { Lang } from '../i18n/locale.js';
 import { withDownloadListener } from '../models/progress.js';
@@ -51,4 +52,13 @@ export function createProcessor(deps: ProcessorDeps): Processor<JobPayload, Task
       ),
     );
   };
+}
+
+/** The processor with the settings tasks read (blocklist, /explain rephrasing). */
+export function processorFromConfig(config: Config, models: ModelRegistry): Processor<JobPayload, TaskResult> {
+  return createProcessor({
+    models,
+    blocklist: config.SINAPSIS_BLOCKLIST,
+    explainRephrase: config.SINAPSIS_EXPLAIN_REPHRASE,
+  });
 }

@@ -24,7 +24,7 @@ export function workerOptions(config: Config & { SINAPSIS_REDIS_URL: string }): 
 export function queueFromConfig<P, R>(
   config: Config,
   processor: (jobsAtOnce: number) => Processor<P, R>,
-): { queue: JobQueue<P, R>; runsTasks: boolean } {
+): JobQueue<P, R> {
   const timeoutMs = config.SINAPSIS_JOB_TIMEOUT_S * 1000;
   if (!config.SINAPSIS_REDIS_URL) {
     const queue = new MemoryQueue(processor(config.SINAPSIS_CONCURRENCY), {
@@ -33,7 +33,7 @@ export function queueFromConfig<P, R>(
       maxWaitingPerUser: config.SINAPSIS_QUEUE_MAX_PER_USER,
       timeoutMs,
     });
-    return { queue, runsTasks: true };
+    return queue;
   }
   const queue = new BullmqQueue<P, R>({
     url: config.SINAPSIS_REDIS_URL,
@@ -47,5 +47,5 @@ export function queueFromConfig<P, R>(
     queue.runWorkers(processor(config.SINAPSIS_WORKERS), config.SINAPSIS_WORKERS, {
       stallMs: config.SINAPSIS_REDIS_STALL_S * 1000,
     });
-  return { queue, runsTasks: config.SINAPSIS_WORKERS > 0 };
+  return queue;
 }

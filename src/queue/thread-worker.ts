@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { COMMANDS } from '../../commands/index.js';
 import type { Config } from '../config/index.js';
-import { createProcessor } from '../core/processor.js';
+import { processorFromConfig } from '../core/processor.js';
 import { registryFromConfig } from '../models/setup.js';
 import { loadTask } from '../tasks/load.js';
 import { asBuffer, type FromWorker, fromWire, type ToWorker, toWire, transferable } from './thread-messages.js';
@@ -27,11 +27,7 @@ for (const m of init.preload) await import(m);
 // that), not inside the first request's timeout. A task that fails to load fails its own jobs.
 await Promise.allSettled(COMMANDS.flatMap((spec) => loadTask(spec) ?? []));
 const models = registryFromConfig(init.config, { info: log('info'), warn: log('warn') });
-const processor = createProcessor({
-  models,
-  blocklist: init.config.SINAPSIS_BLOCKLIST,
-  explainRephrase: init.config.SINAPSIS_EXPLAIN_REPHRASE,
-});
+const processor = processorFromConfig(init.config, models);
 const running = new Map<number, AbortController>();
 
 async function run(id: number, msg: Extract<ToWorker, { type: 'run' }>) {
