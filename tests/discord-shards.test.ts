@@ -5,18 +5,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APP_ID, FakeDiscord, GUILD_ID, GUILD_ID_2, shardOf } from './fakes/discord/server.js';
 import { describeWith, MODELS_DIR, ROOT, yunetFile } from './helpers/assets.js';
-import { dropSchemas, freshSchema, pgReachable, pgSkipMessage, urlWithSchema } from './helpers/pg.js';
+import { dropSchemas, freshSchema, pgForThisFile, urlWithSchema } from './helpers/pg.js';
 import { describeRedis, dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 
 // `npm run shards` against a fake Discord that recommends two shards and routes each server's
 // events only to its shard's connection, as Discord does: one process per shard, each answering
 // its own servers' commands exactly once, all queueing into one Redis and one PostgreSQL.
-const pgUp = await pgReachable();
-if (!pgUp) console.warn(pgSkipMessage());
-it.runIf(process.env.SINAPSIS_NO_SKIP === '1')('PostgreSQL is reachable (SINAPSIS_NO_SKIP=1)', () => {
-  expect(pgUp, pgSkipMessage()).toBe(true);
-});
-
+const pgUp = await pgForThisFile();
 const prefix = testPrefix('shards');
 const schema = freshSchema('shards');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sinapsis-test-'));

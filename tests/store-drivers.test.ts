@@ -7,19 +7,14 @@ import { Gate } from '../src/core/gate.js';
 import { openDatabase } from '../src/store/db.js';
 import { pgStores, sqliteStores, type Stores } from '../src/store/stores.js';
 import { tempDir } from './helpers/app.js';
-import { dropSchemas, freshSchema, pgReachable, pgSkipMessage, urlWithSchema } from './helpers/pg.js';
+import { dropSchemas, freshSchema, pgForThisFile, urlWithSchema } from './helpers/pg.js';
 
-const pgUp = await pgReachable();
-if (!pgUp) console.warn(pgSkipMessage());
+const pgUp = await pgForThisFile();
 const schemas: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.splice(0)) await c().catch(() => undefined);
   await dropSchemas(schemas);
-});
-
-it.runIf(process.env.SINAPSIS_NO_SKIP === '1')('PostgreSQL is reachable (SINAPSIS_NO_SKIP=1)', () => {
-  expect(pgUp, pgSkipMessage()).toBe(true);
 });
 
 interface Driver {

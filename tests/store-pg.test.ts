@@ -9,27 +9,14 @@ import { PG_MIGRATIONS } from '../src/store/pg-migrations.js';
 import { pgStores } from '../src/store/stores.js';
 import { tempDir, testApp } from './helpers/app.js';
 import { ROOT } from './helpers/assets.js';
-import {
-  adminQuery,
-  dropSchemas,
-  flakyProxy,
-  freshSchema,
-  pgReachable,
-  pgSkipMessage,
-  urlWithSchema,
-} from './helpers/pg.js';
+import { adminQuery, dropSchemas, flakyProxy, freshSchema, pgForThisFile, urlWithSchema } from './helpers/pg.js';
 
-const pgUp = await pgReachable();
-if (!pgUp) console.warn(pgSkipMessage());
+const pgUp = await pgForThisFile();
 const schemas: string[] = [];
 const disposals: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const d of disposals.splice(0)) await d().catch(() => undefined);
   await dropSchemas(schemas);
-});
-
-it.runIf(process.env.SINAPSIS_NO_SKIP === '1')('PostgreSQL is reachable (SINAPSIS_NO_SKIP=1)', () => {
-  expect(pgUp, pgSkipMessage()).toBe(true);
 });
 
 const mod = { platform: 'cli', userId: 'op', serverId: 'S1', isAdmin: true, lang: 'en' as const };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
+import { expect, it } from 'vitest';
 
 /** The PostgreSQL the project's machines run for tests (trust auth). */
 export const PG_URL = process.env.SINAPSIS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -22,6 +23,19 @@ export async function pgReachable(url = PG_URL): Promise<boolean> {
 
 export const pgSkipMessage = (url = PG_URL) =>
   `PostgreSQL is not reachable at ${url}: its store tests are skipped (SINAPSIS_NO_SKIP=1 makes this a failure)`;
+
+/**
+ * Whether PostgreSQL answers, for a test file's describe.skipIf: without it the file says so once, and
+ * under SINAPSIS_NO_SKIP=1 (CI) a test of its own fails instead of the file's tests being skipped quietly.
+ */
+export async function pgForThisFile(): Promise<boolean> {
+  const up = await pgReachable();
+  if (!up) console.warn(pgSkipMessage());
+  it.runIf(process.env.SINAPSIS_NO_SKIP === '1')('PostgreSQL is reachable (SINAPSIS_NO_SKIP=1)', () => {
+    expect(up, pgSkipMessage()).toBe(true);
+  });
+  return up;
+}
 
 /** A fresh, unique schema name (tests of several files run at once on one database). */
 export const freshSchema = (prefix: string) =>
