@@ -229,6 +229,8 @@ async function downloadUnlocked(
         'network',
         `the download of ${f.label} from ${host} was interrupted (${(err as Error).message}); run it again to resume`,
         host,
+        undefined,
+        { why: 'interrupted' },
       );
     } finally {
       clearInterval(timer);

@@ -17,12 +17,23 @@ export type HubErrorKind =
   | 'inconsistent';
 
 /** A failure talking to the hub (or a mirror), with the host and HTTP status a human needs. */
+/** What a message in another language needs besides the kind, host and status (see reason-es.ts). */
+export interface HubErrorDetail {
+  /** For 'network': not reached at all, no answer in time, or cut mid-body. */
+  why?: 'unreachable' | 'timeout' | 'interrupted';
+  /** The system's error code (ENOTFOUND, ECONNREFUSED…). */
+  code?: string;
+  /** For 'revision_not_found': the revision asked for. */
+  revision?: string;
+}
+
 export class HubError extends Error {
   constructor(
     readonly kind: HubErrorKind,
     message: string,
     readonly host: string,
     readonly status?: number,
+    readonly detail: HubErrorDetail = {},
   ) {
     super(message);
     this.name = 'HubError';
@@ -55,12 +66,19 @@ const hostOf = (url: string) => {
 const unquote = (v: string | null) => (v ? v.replace(/^W\//, '').replace(/"/g, '') : undefined);
 const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
 
-/** "HTTP 404 from huggingface.co", "could not reach huggingface.co (ENOTFOUND)": never just "fetch failed". */
+/** "could not reach huggingface.co (ENOTFOUND)", "no answer from … in time": never just "fetch failed". */
 export function describeFetchError(err: unknown, url: string): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const code = cause?.code ?? (err as { code?: string }).code;
   if ((err as Error).name === 'TimeoutError') return `no answer from ${hostOf(url)} in time`;
   return `could not reach ${hostOf(url)} (${code ?? cause?.message ?? (err as Error).message})`;
+}
+
+/** A request that got no answer, as a HubError whose detail says why and with which code. */
+function networkError(err: unknown, url: string, host: string): HubError {
+  const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+  const why = (err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable';
+  return new HubError('network', describeFetchError(err, url), host, undefined, { why, code });
 }
 
 export class HubClient {
@@ -104,7 +122,7 @@ export class HubClient {
         });
       } catch (err) {
         if (init.signal?.aborted) throw err;
-        throw new HubError('network', describeFetchError(err, current), hostOf(current));
+        throw networkError(err, current, hostOf(current));
       }
       const location = res.headers.get('location');
       if (init.follow === false || res.status < 300 || res.status >= 400 || !location) return res;
@@ -134,9 +152,7 @@ export class HubClient {
           { headers, signal: init.signal },
           resolve,
         );
-        req.on('error', (err) =>
-          reject(init.signal?.aborted ? err : new HubError('network', describeFetchError(err, current), target.host)),
-        );
+        req.on('error', (err) => reject(init.signal?.aborted ? err : networkError(err, current, target.host)));
       });
       const location = res.headers.location;
       const status = res.statusCode ?? 0;
@@ -172,6 +188,7 @@ export class HubClient {
         `${repo} has no revision "${revision}" on ${host} — HTTP ${res.status}`,
         host,
         res.status,
+        { revision },
       );
     if (code === 'EntryNotFound' || (file && res.status === 404))
       return new HubError(

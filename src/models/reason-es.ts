@@ -13,15 +13,14 @@ export function reasonEs(err: unknown): string | undefined {
   const status = err.status ? ` (HTTP ${err.status})` : '';
   switch (err.kind) {
     case 'network':
-      return /interrupted/.test(err.message)
-        ? `se cortó la descarga desde ${err.host}; al reintentar sigue desde donde quedó`
-        : /no answer/.test(err.message)
-          ? `${err.host} no respondió a tiempo`
-          : `no pude conectarme con ${err.host}${codeOf(err.message)}`;
+      if (err.detail.why === 'interrupted')
+        return `se cortó la descarga desde ${err.host}; al reintentar sigue desde donde quedó`;
+      if (err.detail.why === 'timeout') return `${err.host} no respondió a tiempo`;
+      return `no pude conectarme con ${err.host}${err.detail.code ? ` (${err.detail.code})` : ''}`;
     case 'repo_not_found':
       return `${err.host} no tiene ese repositorio, o es privado y falta HF_TOKEN${status}`;
     case 'revision_not_found':
-      return `${err.host} no tiene la revisión "${quoted(err.message) ?? '?'}"${status}`;
+      return `${err.host} no tiene la revisión "${err.detail.revision ?? '?'}"${status}`;
     case 'file_not_found':
       return `${err.host} no tiene uno de sus archivos${status}`;
     case 'inconsistent':
@@ -31,15 +30,4 @@ export function reasonEs(err: unknown): string | undefined {
         ? `${err.host} no me deja bajar este modelo${status} (revisá HF_TOKEN)`
         : `${err.host} respondió con un error${status}`;
   }
-}
-
-/** "(ENOTFOUND)" from "could not reach huggingface.co (ENOTFOUND)": a code reads the same in any language. */
-function codeOf(message: string): string {
-  const code = /\(([A-Z_]{3,})\)\s*$/.exec(message)?.[1];
-  return code ? ` (${code})` : '';
-}
-
-/** The revision named in the English detail (`… has no revision "v9" on …`). */
-function quoted(message: string): string | undefined {
-  return /"([^"]+)"/.exec(message)?.[1];
 }
