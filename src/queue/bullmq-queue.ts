@@ -213,27 +213,27 @@ export class BullmqQueue<P, R> implements JobQueue<P, R> {
   }
 
   async detach(graceMs = 10_000): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.refreshTimer);
     // The handles this process holds never settle: the process is going, and the answer is the
     // next one's to deliver. Its own workers finish what they run (the result waits in Redis).
-    await this.workers?.close(graceMs);
-    await withTimeout(this.events.close(), 2_000);
-    await withTimeout(this.queue.close(), 2_000);
-    this.eventsRedis.disconnect();
-    this.redis.disconnect();
+    await this.shutdown(graceMs, async () => undefined);
   }
 
   async close(graceMs = 10_000): Promise<void> {
+    await this.shutdown(graceMs, async () => {
+      const reason = new SinapsisError('shutting_down');
+      const mine = [...this.owned.values()].filter((j) => j.state !== 'done');
+      for (const j of mine) this.finish(j, undefined, reason);
+      // Nobody will answer them: take them out of Redis (waiting) or stop them (running).
+      await withTimeout(Promise.all(mine.map((j) => this.stopInRedis(j.id))), 2_000);
+    });
+  }
+
+  /** Once: stops refreshing, settles this process's jobs (`settle`), then lets go of workers and connections. */
+  private async shutdown(graceMs: number, settle: () => Promise<void>): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.refreshTimer);
-    const reason = new SinapsisError('shutting_down');
-    const mine = [...this.owned.values()].filter((j) => j.state !== 'done');
-    for (const j of mine) this.finish(j, undefined, reason);
-    // Nobody will answer them: take them out of Redis (waiting) or stop them (running).
-    await withTimeout(Promise.all(mine.map((j) => this.stopInRedis(j.id))), 2_000);
+    await settle();
     await this.workers?.close(graceMs);
     await withTimeout(this.events.close(), 2_000);
     await withTimeout(this.queue.close(), 2_000);
