@@ -6,7 +6,7 @@ const spanishExamples: readonly CommandExample[] = [
   { label: 'Astronauta', sample: 'astronaut' },
   { label: 'Fotógrafo', sample: 'camera' },
   { label: 'Astronauta, cara difuminada', sample: 'astronaut', options: { blur: true } },
-  { label: 'Un gato (sin caras humanas)', sample: 'chelsea' },
+  { label: 'Un gato: ¿lo confunde con una cara?', sample: 'chelsea' },
 ];
 
 export default defineCommand({
@@ -102,7 +102,7 @@ export default defineCommand({
       { label: 'Astronaut', sample: 'astronaut' },
       { label: 'Photographer', sample: 'camera' },
       { label: 'Astronaut, face blurred', sample: 'astronaut', options: { blur: true } },
-      { label: 'A cat (no human faces)', sample: 'chelsea' },
+      { label: 'A cat: does it mistake it for a face?', sample: 'chelsea' },
     ],
     'es-ES': spanishExamples,
     'es-419': spanishExamples,
