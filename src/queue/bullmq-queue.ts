@@ -155,7 +155,9 @@ export class BullmqQueue<P, R> implements JobQueue<P, R> {
     const result = new Promise<R>((resolve, reject) => {
       job = { id, events, resolve, reject, state: 'waiting', position: 0, queued: false, checkedAt: Date.now() };
     });
-    // Known before the job exists in Redis: none of its events can be missed.
+    // Known before the job exists in Redis: none of its events can be missed. A fast job can fail
+    // before `submit` has returned its handle: marked handled here, the caller still gets the rejection.
+    result.catch(() => undefined);
     this.owned.set(id, job);
     try {
       await this.whenReady(2_000);
